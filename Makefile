@@ -1,0 +1,35 @@
+# Two entry points do all set-up on a fresh Debian 12 machine:
+#   make run   - the main job (simulate every policy on the default workload)
+#   make test  - build and run every test
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: run test build deps asan bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/Makefile: deps CMakeLists.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/cacheopt compare
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_SANITIZE=ON -DCACHEOPT_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD)/scheduler_bench
+	$(BUILD)/simulate_bench
+
+clean:
+	rm -rf $(BUILD) build-asan

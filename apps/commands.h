@@ -1,0 +1,18 @@
+// The subcommands of the one `cacheopt` binary. Each returns the process exit
+// code: 0 success, 2 bad input (unknown name, malformed file, bad value),
+// 1 a failure while running.
+#pragma once
+
+#include "sim_flags.h"
+
+namespace cacheopt {
+
+int RunSimulate(const SimFlags& f);
+int RunCapacity(const SimFlags& f, const std::string& definition);
+int RunCompare(const SimFlags& f);
+int RunCostCheck();
+
+// Prints "error: <message>" to stderr and returns 2.
+int BadInput(const Status& s);
+
+}  // namespace cacheopt

@@ -1,0 +1,40 @@
+// cacheopt: one binary, one subcommand per front end.
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace cacheopt;
+  CLI::App app{"cacheopt: LLM serving scheduling under KV-cache competition (CacheOPT and baselines)"};
+  app.require_subcommand(1);
+
+  SimFlags sim_flags;
+  auto* simulate = app.add_subcommand("simulate", "Simulate one policy on a trace and print its metrics");
+  AddSimFlags(simulate, &sim_flags, true, true);
+
+  SimFlags cap_flags;
+  std::string definition = "token";
+  auto* capacity = app.add_subcommand("capacity", "Search the highest rate at which 90% of SLOs hold");
+  AddSimFlags(capacity, &cap_flags, false, true);
+  capacity->add_option("--definition", definition, "token (TBT per token) or stall (stall-aware)")
+      ->capture_default_str();
+
+  SimFlags cmp_flags;
+  auto* compare = app.add_subcommand("compare", "Simulate every policy on the same workload, side by side "
+                                                "(the main job)");
+  AddSimFlags(compare, &cmp_flags, true, false);
+
+  auto* cost_check = app.add_subcommand("cost-check", "Compare the GPU cost model with Splitwise measurements");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (*simulate) return RunSimulate(sim_flags);
+  if (*capacity) return RunCapacity(cap_flags, definition);
+  if (*compare) return RunCompare(cmp_flags);
+  if (*cost_check) return RunCostCheck();
+  return 2;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build needs (as root, or via sudo), only
+# when something is missing, so `make` stays fast on a prepared machine.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev
+      libgtest-dev libgmock-dev libbenchmark-dev liblzma-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get install -y --no-install-recommends "${missing[@]}" \
+  || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "${missing[@]}"; }

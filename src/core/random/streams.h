@@ -1,0 +1,19 @@
+// Every random sub-stream id in the project (Rng::Stream(seed, id)), kept in
+// one place so no two consumers of one seed ever share a stream. Add new ids
+// here; never renumber one, or old seeds stop reproducing old results.
+#pragma once
+
+#include <cstdint>
+
+namespace cacheopt::streams {
+
+// Workload building (src/sim/workload.cc).
+inline constexpr uint64_t kWorkloadWindow = 1;    // window start, or row order
+inline constexpr uint64_t kWorkloadArrivals = 2;  // Poisson / Gamma arrivals
+inline constexpr uint64_t kWorkloadSlo = 3;       // SLO classes
+
+// The synthetic trace (src/trace/synthetic.cc).
+inline constexpr uint64_t kSyntheticArrivals = 101;
+inline constexpr uint64_t kSyntheticLengths = 102;
+
+}  // namespace cacheopt::streams

@@ -1,0 +1,70 @@
+// A request as the scheduler sees it: what the client sent (prompt length, a
+// max_tokens cap, SLOs) and how far it has got. It never holds the true output
+// length: only the executor knows when the model emits end-of-sequence.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace cacheopt {
+
+enum class RequestState : int8_t {
+  kWaiting,   // queued: new, or preempted by recompute
+  kRunning,   // holds device KV; scheduled in steps
+  kSwapped,   // KV lives in the host tier
+  kFinished,  // emitted EOS or reached max_tokens
+  kRejected,  // can never fit (e.g. larger than the whole KV pool)
+  kAborted,   // cancelled by its client
+};
+std::string_view ToString(RequestState s);
+
+enum class SloClass : int8_t { kTight = 0, kMedium = 1, kLoose = 2 };
+inline constexpr int kNumSloClasses = 3;
+std::string_view ToString(SloClass c);
+
+// What a client submits. Times are seconds on the engine's clock.
+struct RequestSpec {
+  int64_t id = 0;
+  double arrival_s = 0;
+  int32_t prompt_tokens = 0;
+  int32_t max_tokens = 0;  // cap on generated tokens, independent of the truth
+  SloClass slo_class = SloClass::kMedium;
+  double ttft_slo_s = 0;   // time-to-first-token target
+  double tbt_slo_s = 0;    // time-between-tokens target
+};
+
+struct Request {
+  RequestSpec spec;
+  RequestState state = RequestState::kWaiting;
+
+  int32_t num_output = 0;    // tokens generated so far
+  int32_t num_computed = 0;  // tokens whose KV is in the cache (device or host)
+  int32_t kv_slot = -1;      // block-table slot in the BlockManager; -1: none
+  int64_t admit_seq = -1;    // order of (re)admission to running; newest = max
+
+  // Timeline, for metrics.
+  double first_token_s = -1;
+  double last_token_s = -1;
+  double finish_s = -1;
+  std::vector<double> gaps_s;  // every gap between consecutive output tokens
+
+  // Preemption record.
+  int32_t preemptions_recompute = 0;
+  int32_t preemptions_swap = 0;
+  int64_t recomputed_tokens = 0;
+  int64_t swapped_blocks = 0;
+
+  // Prompt plus generated tokens: what a recompute must re-prefill.
+  int32_t TotalTokens() const { return spec.prompt_tokens + num_output; }
+  // Tokens still to feed through the model before the next token is sampled.
+  int32_t TokensToCompute() const { return TotalTokens() - num_computed; }
+  bool InPrefill() const { return TokensToCompute() > 1 || num_output == 0; }
+  int32_t Preemptions() const { return preemptions_recompute + preemptions_swap; }
+  bool Done() const {
+    return state == RequestState::kFinished || state == RequestState::kRejected ||
+           state == RequestState::kAborted;
+  }
+};
+
+}  // namespace cacheopt

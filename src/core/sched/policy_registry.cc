@@ -1,0 +1,75 @@
+#include "core/sched/policy_registry.h"
+
+#include <functional>
+
+#include "core/sched/knobs.h"
+#include "core/sched/policies/reserve_max.h"
+#include "core/sched/policies/sarathi.h"
+#include "core/sched/policies/vllm_v0.h"
+#include "core/sched/policies/vllm_v1.h"
+
+namespace cacheopt {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Scheduler>(const SchedulerConfig&, const CostModel*)>;
+
+struct PolicyEntry {
+  const char* name;
+  Factory make;
+  std::vector<std::string> knobs;  // policy-specific, beyond the common ones
+};
+
+template <typename T>
+Factory Make() {
+  return [](const SchedulerConfig& c, const CostModel* m) { return std::make_unique<T>(c, m); };
+}
+
+const std::vector<PolicyEntry>& Registry() {
+  static const std::vector<PolicyEntry> kPolicies = {
+      {"vllm", Make<VllmV0Scheduler>(), {}},
+      {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}},
+      {"sarathi", Make<SarathiScheduler>(), {}},
+      {"reserve-max", Make<ReserveMaxScheduler>(), {}},
+  };
+  return kPolicies;
+}
+
+// Knobs every policy reads through SchedulerConfig.
+const std::vector<std::string> kCommonKnobs = {"max_num_seqs", "token_budget", "watermark"};
+
+}  // namespace
+
+std::vector<std::string> PolicyNames() {
+  std::vector<std::string> names;
+  for (const auto& e : Registry()) names.push_back(e.name);
+  return names;
+}
+
+Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const SchedulerConfig& config,
+                                                 const CostModel* cost) {
+  for (const auto& e : Registry()) {
+    if (name != e.name) continue;
+    std::vector<std::string> valid = kCommonKnobs;
+    valid.insert(valid.end(), e.knobs.begin(), e.knobs.end());
+    Status s = CheckKnobNames(config.knobs, valid, e.name);
+    if (!s.ok()) return s;
+    SchedulerConfig c = config;
+    auto seqs = KnobInt(c.knobs, "max_num_seqs", c.max_num_seqs);
+    if (!seqs.ok()) return seqs.status();
+    auto budget = KnobInt(c.knobs, "token_budget", c.token_budget);
+    if (!budget.ok()) return budget.status();
+    auto wm = KnobDouble(c.knobs, "watermark", c.watermark);
+    if (!wm.ok()) return wm.status();
+    c.max_num_seqs = static_cast<int32_t>(*seqs);
+    c.token_budget = static_cast<int32_t>(*budget);
+    c.watermark = *wm;
+    if (c.device_blocks <= 0) return Status::InvalidArgument("the device KV pool has no blocks");
+    if (c.block_size <= 0) return Status::InvalidArgument("block size must be positive");
+    return e.make(c, cost);
+  }
+  std::string list;
+  for (const auto& n : PolicyNames()) list += (list.empty() ? "" : ", ") + n;
+  return Status::InvalidArgument("unknown policy '" + std::string(name) + "'; valid policies: " + list);
+}
+
+}  // namespace cacheopt

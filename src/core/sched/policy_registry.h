@@ -1,0 +1,22 @@
+// Policies by name. Each policy documents its defaults (docs/baselines.md
+// cites the upstream source of every one) and validates its own knobs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cacheopt/status.h"
+#include "core/sched/scheduler.h"
+
+namespace cacheopt {
+
+// Every registered policy name, in display order.
+std::vector<std::string> PolicyNames();
+
+// Builds a policy. Unknown name or knob -> InvalidArgument listing the valid ones.
+Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const SchedulerConfig& config,
+                                                 const CostModel* cost);
+
+}  // namespace cacheopt

@@ -1,0 +1,210 @@
+#include "core/sched/scheduler.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace cacheopt {
+
+Scheduler::Scheduler(const SchedulerConfig& config, const CostModel* cost)
+    : config_(config),
+      cost_(cost),
+      blocks_(config.device_blocks, config.host_blocks, config.block_size) {
+  out_.blocks = &blocks_;
+}
+
+Scheduler::~Scheduler() = default;
+
+Request* Scheduler::Add(const RequestSpec& spec) {
+  auto owned = std::make_unique<Request>();
+  owned->spec = spec;
+  Request* r = owned.get();
+  bool inserted = live_.emplace(spec.id, std::move(owned)).second;
+  assert(inserted && "duplicate request id");
+  (void)inserted;
+  waiting_.push_back(r);
+  return r;
+}
+
+const SchedulerOutput& Scheduler::Schedule(double now) {
+  assert(!have_output_ && "Schedule called twice without Update");
+  out_.Clear();
+  out_.step = step_++;
+  out_.now = now;
+  ScheduleStep(now, &out_);
+  counters_.peak_device_used =
+      std::max(counters_.peak_device_used, blocks_.device_total() - blocks_.device_free());
+  have_output_ = true;
+  return out_;
+}
+
+void Scheduler::Update(const ExecutorOutput& result, double end_s) {
+  assert(have_output_);
+  assert(result.results.size() == out_.seqs.size());
+  have_output_ = false;
+  bool any_done = false;
+  for (size_t i = 0; i < out_.seqs.size(); ++i) {
+    const ScheduledSeq& s = out_.seqs[i];
+    Request* r = s.req;
+    r->num_computed += s.num_tokens;
+    if (!s.emits_token) continue;
+    ++r->num_output;
+    if (r->first_token_s < 0) {
+      r->first_token_s = end_s;
+    } else {
+      r->gaps_s.push_back(end_s - r->last_token_s);
+    }
+    r->last_token_s = end_s;
+    if (result.results[i].eos || r->num_output >= r->spec.max_tokens ||
+        r->TotalTokens() >= config_.max_model_len) {
+      Finish(r, RequestState::kFinished, end_s);
+      any_done = true;
+    }
+  }
+  if (any_done) {
+    running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                  [](const Request* r) { return r->Done(); }),
+                   running_.end());
+  }
+}
+
+bool Scheduler::Abort(int64_t id, double now) {
+  assert(!have_output_);
+  auto it = live_.find(id);
+  if (it == live_.end()) return false;
+  Request* r = it->second.get();
+  auto drop = [r](auto& q) { q.erase(std::remove(q.begin(), q.end(), r), q.end()); };
+  drop(waiting_);
+  drop(running_);
+  drop(swapped_);
+  Finish(r, RequestState::kAborted, now);
+  return true;
+}
+
+std::vector<std::unique_ptr<Request>> Scheduler::TakeDone() {
+  std::vector<std::unique_ptr<Request>> d;
+  d.swap(done_);
+  return d;
+}
+
+void Scheduler::ReleaseBlocks(Request* r) {
+  if (r->kv_slot >= 0) {
+    blocks_.ReleaseSlot(r->kv_slot);
+    r->kv_slot = -1;
+  }
+}
+
+void Scheduler::Finish(Request* r, RequestState state, double now) {
+  ReleaseBlocks(r);
+  r->state = state;
+  r->finish_s = now;
+  auto it = live_.find(r->spec.id);
+  assert(it != live_.end());
+  done_.push_back(std::move(it->second));
+  live_.erase(it);
+}
+
+int32_t Scheduler::BlocksToGrow(const Request* r, int64_t tokens) const {
+  if (r->kv_slot < 0) return blocks_.BlocksFor(tokens);
+  return blocks_.DeviceBlocksToGrow(r->kv_slot, tokens);
+}
+
+bool Scheduler::Grow(Request* r, int64_t tokens) {
+  if (BlocksToGrow(r, tokens) > blocks_.device_free()) return false;
+  if (r->kv_slot < 0) r->kv_slot = blocks_.NewSlot();
+  bool ok = blocks_.GrowDevice(r->kv_slot, tokens);
+  assert(ok);
+  return ok;
+}
+
+void Scheduler::MarkRunning(Request* r) {
+  r->state = RequestState::kRunning;
+  r->admit_seq = next_admit_seq_++;
+  running_.push_back(r);
+}
+
+void Scheduler::AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
+  assert(n > 0 && n <= r->TokensToCompute());
+  ScheduledSeq s;
+  s.req = r;
+  s.num_tokens = n;
+  s.context_before = r->num_computed;
+  s.emits_token = (n == r->TokensToCompute());
+  s.prefill = r->InPrefill();
+  out->seqs.push_back(s);
+}
+
+void Scheduler::Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out) {
+  assert(victim->state == RequestState::kRunning);
+  int32_t held = victim->kv_slot >= 0
+                     ? static_cast<int32_t>(blocks_.table(victim->kv_slot).device.size())
+                     : 0;
+  if (kind == PreemptKind::kSwap && victim->kv_slot >= 0 &&
+      blocks_.SwapOut(victim->kv_slot, &out->swap_out)) {
+    victim->state = RequestState::kSwapped;
+    ++victim->preemptions_swap;
+    victim->swapped_blocks += held;
+    ++counters_.preemptions_swap;
+    counters_.swapped_out_blocks += held;
+    swapped_.push_back(victim);
+    out->preempted.push_back({victim->spec.id, PreemptKind::kSwap, held});
+    return;
+  }
+  // Recompute: drop the KV; the request re-prefills prompt + generated tokens.
+  ReleaseBlocks(victim);
+  victim->recomputed_tokens += victim->num_computed;
+  counters_.recomputed_tokens += victim->num_computed;
+  victim->num_computed = 0;
+  victim->state = RequestState::kWaiting;
+  ++victim->preemptions_recompute;
+  ++counters_.preemptions_recompute;
+  // Victims are taken newest first, so pushing each to the front leaves the
+  // oldest victim first (vLLM's extendleft / prepend order).
+  waiting_.push_front(victim);
+  out->preempted.push_back({victim->spec.id, PreemptKind::kRecompute, held});
+}
+
+bool Scheduler::SwapIn(Request* r, SchedulerOutput* out) {
+  assert(r->state == RequestState::kSwapped && r->kv_slot >= 0);
+  int32_t n = static_cast<int32_t>(blocks_.table(r->kv_slot).host.size());
+  if (!blocks_.SwapIn(r->kv_slot, &out->swap_in)) return false;
+  counters_.swapped_in_blocks += n;
+  return true;
+}
+
+void Scheduler::Reject(Request* r, SchedulerOutput* out) {
+  out->rejected.push_back(r->spec.id);
+  ++counters_.rejected;
+  Finish(r, RequestState::kRejected, out->now);
+}
+
+Status Scheduler::CheckInvariants() const {
+  Status s = blocks_.CheckInvariants();
+  if (!s.ok()) return s;
+  size_t queued = waiting_.size() + running_.size() + swapped_.size();
+  if (queued != live_.size())
+    return Status::OutOfRange("queues hold " + std::to_string(queued) + " requests, " +
+                              std::to_string(live_.size()) + " are live");
+  for (const Request* r : running_) {
+    if (r->state != RequestState::kRunning) return Status::OutOfRange("non-running request in running queue");
+    if (r->kv_slot >= 0 && !blocks_.table(r->kv_slot).host.empty())
+      return Status::OutOfRange("running request holds host blocks");
+    int32_t held = r->kv_slot >= 0 ? static_cast<int32_t>(blocks_.table(r->kv_slot).device.size()) : 0;
+    if (held < blocks_.BlocksFor(r->num_computed))
+      return Status::OutOfRange("running request " + std::to_string(r->spec.id) +
+                                " holds fewer blocks than its computed tokens");
+  }
+  for (const Request* r : waiting_) {
+    if (r->state != RequestState::kWaiting) return Status::OutOfRange("non-waiting request in waiting queue");
+    if (r->kv_slot >= 0 || r->num_computed != 0)
+      return Status::OutOfRange("waiting request " + std::to_string(r->spec.id) + " holds KV");
+  }
+  for (const Request* r : swapped_) {
+    if (r->state != RequestState::kSwapped) return Status::OutOfRange("non-swapped request in swapped queue");
+    if (r->kv_slot < 0 || !blocks_.table(r->kv_slot).device.empty() ||
+        static_cast<int32_t>(blocks_.table(r->kv_slot).host.size()) < blocks_.BlocksFor(r->num_computed))
+      return Status::OutOfRange("swapped request " + std::to_string(r->spec.id) + " has a bad table");
+  }
+  return Status::Ok();
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,120 @@
+// The scheduler interface every policy implements, and the state they share:
+// queues, the two-tier block manager, request bookkeeping and the common
+// moves (admit, grow, preempt, reject, finish). A policy only decides order.
+//
+// Protocol per step: Schedule(now) -> SchedulerOutput; the executor runs it;
+// Update(ExecutorOutput, end_time) applies the results. Blocks are taken in
+// Schedule, before the executor writes into them, as vLLM does; Update never
+// fails, so the plan and the commit cannot diverge.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/kv/block_manager.h"
+#include "core/request/request.h"
+#include "core/sched/scheduler_config.h"
+#include "core/sched/scheduler_output.h"
+
+namespace cacheopt {
+
+class CostModel;
+
+struct SchedulerCounters {
+  int64_t preemptions_recompute = 0;
+  int64_t preemptions_swap = 0;
+  int64_t recomputed_tokens = 0;
+  int64_t swapped_out_blocks = 0;
+  int64_t swapped_in_blocks = 0;
+  int64_t rejected = 0;
+  int32_t peak_device_used = 0;  // blocks
+};
+
+class Scheduler {
+ public:
+  Scheduler(const SchedulerConfig& config, const CostModel* cost);
+  virtual ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  virtual std::string_view name() const = 0;
+
+  // Queues a new request (state waiting). The id must be unique.
+  Request* Add(const RequestSpec& spec);
+  // Cancels a request wherever it is; its blocks on both tiers are freed.
+  bool Abort(int64_t id, double now);
+
+  // Decides the next step. The returned reference is valid until the next call.
+  const SchedulerOutput& Schedule(double now);
+  // Applies the executor's results for the last Schedule; `end_s` is when the
+  // step's tokens came out.
+  void Update(const ExecutorOutput& result, double end_s);
+
+  bool HasUnfinished() const { return !live_.empty(); }
+  size_t num_waiting() const { return waiting_.size(); }
+  size_t num_running() const { return running_.size(); }
+  size_t num_swapped() const { return swapped_.size(); }
+  const BlockManager& blocks() const { return blocks_; }
+  const SchedulerCounters& counters() const { return counters_; }
+  const SchedulerConfig& config() const { return config_; }
+
+  // Moves out every request that has ended (finished, rejected, aborted).
+  std::vector<std::unique_ptr<Request>> TakeDone();
+
+  // Queues and tables agree with request states; block invariants hold.
+  Status CheckInvariants() const;
+
+ protected:
+  // The policy: fill `out` for this step using the helpers below.
+  virtual void ScheduleStep(double now, SchedulerOutput* out) = 0;
+
+  // Gives `r` a block slot if needed and grows its device table to `tokens`;
+  // false and no change if the device tier lacks blocks.
+  bool Grow(Request* r, int64_t tokens);
+  // Blocks `r` must still add to hold `tokens`.
+  int32_t BlocksToGrow(const Request* r, int64_t tokens) const;
+  // Moves a waiting (or swapped-in) request to the back of running.
+  void MarkRunning(Request* r);
+  // Records that `r` feeds `n` tokens this step.
+  void AddSeq(SchedulerOutput* out, Request* r, int32_t n);
+  // Preempts `victim` (already removed from running_): swap when `kind` is
+  // kSwap and the host tier has room, else recompute (to the front of waiting).
+  void Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out);
+  // Swaps a swapped request back in; false and no change if blocks lack.
+  bool SwapIn(Request* r, SchedulerOutput* out);
+  // Ends a request that can never run (larger than the whole device tier).
+  void Reject(Request* r, SchedulerOutput* out);
+  // True when a request of `tokens` total tokens could never fit the pool.
+  bool NeverFits(int64_t tokens) const { return blocks_.BlocksFor(tokens) > blocks_.device_total(); }
+
+  // Preferred kind for this config's --preemption-mode.
+  PreemptKind ConfiguredPreemptKind() const {
+    return config_.preemption_mode == PreemptMode::kSwap ? PreemptKind::kSwap : PreemptKind::kRecompute;
+  }
+
+  SchedulerConfig config_;
+  const CostModel* cost_;  // may be null for policies that need no predictions
+  BlockManager blocks_;
+  std::deque<Request*> waiting_;  // front is served first
+  std::vector<Request*> running_; // order of (re)admission; back is newest
+  std::deque<Request*> swapped_;  // order of swap-out
+  SchedulerCounters counters_;
+
+ private:
+  void Finish(Request* r, RequestState state, double now);
+  void ReleaseBlocks(Request* r);
+
+  std::unordered_map<int64_t, std::unique_ptr<Request>> live_;
+  std::vector<std::unique_ptr<Request>> done_;
+  SchedulerOutput out_;
+  int64_t step_ = 0;
+  int64_t next_admit_seq_ = 0;
+  bool have_output_ = false;
+};
+
+}  // namespace cacheopt

@@ -1,0 +1,61 @@
+// What one scheduling step decided: which requests run how many tokens, which
+// KV blocks to copy between tiers first, and who was preempted or rejected.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/kv/block_manager.h"
+#include "core/request/request.h"
+
+namespace cacheopt {
+
+enum class PreemptKind : int8_t { kRecompute, kSwap };
+
+struct ScheduledSeq {
+  Request* req = nullptr;
+  int32_t num_tokens = 0;      // new tokens fed this step (prefill chunk or 1)
+  int32_t context_before = 0;  // tokens already in its KV cache
+  bool emits_token = false;    // the step reaches the sequence's end: sample one
+  bool prefill = false;        // a prompt (or recompute) chunk, not a decode
+};
+
+struct PreemptionRecord {
+  int64_t request_id = 0;
+  PreemptKind kind = PreemptKind::kRecompute;
+  int32_t blocks = 0;  // device blocks released
+};
+
+struct SchedulerOutput {
+  int64_t step = 0;
+  double now = 0;
+  std::vector<ScheduledSeq> seqs;
+  std::vector<BlockCopy> swap_out;  // device -> host, before the step runs
+  std::vector<BlockCopy> swap_in;   // host -> device, before the step runs
+  std::vector<PreemptionRecord> preempted;
+  std::vector<int64_t> rejected;    // requests that can never fit the pool
+  // Block tables of every scheduled request, for executors that touch real KV.
+  const BlockManager* blocks = nullptr;
+
+  bool empty() const { return seqs.empty() && swap_out.empty() && swap_in.empty(); }
+  void Clear() {
+    seqs.clear();
+    swap_out.clear();
+    swap_in.clear();
+    preempted.clear();
+    rejected.clear();
+  }
+};
+
+// One per scheduled sequence, in the same order as SchedulerOutput::seqs.
+struct SeqResult {
+  int32_t token = -1;  // sampled token when emits_token, else -1
+  bool eos = false;    // the model ended the sequence with this token
+};
+
+struct ExecutorOutput {
+  double duration_s = 0;  // wall (or simulated) time of the step, copies included
+  std::vector<SeqResult> results;
+};
+
+}  // namespace cacheopt

@@ -1,0 +1,36 @@
+#include "exec/sim/sim_executor.h"
+
+#include <cassert>
+
+namespace cacheopt {
+
+void SimExecutor::SetTrueLength(int64_t id, int32_t output_tokens) {
+  assert(id >= 0);
+  if (static_cast<size_t>(id) >= true_len_.size()) true_len_.resize(id + 1, -1);
+  true_len_[id] = output_tokens;
+}
+
+void SimExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
+  work_.clear();
+  out->results.clear();
+  for (const ScheduledSeq& s : step.seqs) {
+    work_.push_back({s.num_tokens, s.context_before});
+    SeqResult res;
+    if (s.emits_token) {
+      res.token = 0;
+      int32_t truth = true_len_[s.req->spec.id];
+      assert(truth > 0);
+      // The token about to be emitted is number num_output + 1.
+      res.eos = s.req->num_output + 1 >= truth;
+    }
+    out->results.push_back(res);
+  }
+  // Copies issued for this step delay it (vLLM swaps before the forward pass).
+  double copies = 0;
+  if (!step.swap_out.empty() || !step.swap_in.empty())
+    copies = cost_->SwapTime(static_cast<int64_t>(step.swap_out.size()),
+                             static_cast<int64_t>(step.swap_in.size()), block_size_);
+  out->duration_s = cost_->StepTime(work_) + copies;
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,59 @@
+#include "sim/setup.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/cost/kv_capacity.h"
+#include "profile/load_gpu_cost_model.h"
+
+namespace cacheopt {
+
+Result<Setup> MakeSetup(const SetupOptions& opts) {
+  auto model = FindModel(opts.model);
+  if (!model.ok()) return model.status();
+  auto gpu = FindGpu(opts.gpu);
+  if (!gpu.ok()) return gpu.status();
+  if (opts.tp < 1 || (model->heads % opts.tp) != 0)
+    return Status::InvalidArgument("--tp " + std::to_string(opts.tp) + " must divide " + opts.model + "'s " +
+                                   std::to_string(model->heads) + " attention heads");
+  if (opts.block_size < 1 || opts.block_size > 1024)
+    return Status::InvalidArgument("--block-size must be in [1, 1024], got " + std::to_string(opts.block_size));
+  if (!(opts.gpu_memory_utilization > 0 && opts.gpu_memory_utilization <= 1))
+    return Status::InvalidArgument("--gpu-memory-utilization must be in (0, 1]");
+  if (opts.host_kv_gib < 0) return Status::InvalidArgument("--host-kv-gib must be >= 0");
+
+  Setup s;
+  GpuCostModelOptions co;
+  co.model = opts.model;
+  co.gpu = opts.gpu;
+  co.tp = opts.tp;
+  co.data_dir = opts.shared_dir.empty() ? "" : opts.shared_dir + "/data";
+  CostModelProvenance prov;
+  auto cost = LoadGpuCostModel(co, &prov);
+  if (!cost.ok()) return cost.status();
+  s.cost = std::move(*cost);
+  if (prov.analytic_fallback)
+    s.notes.push_back("cost model: analytic roofline (GPU profiles not found under " +
+                      (co.data_dir.empty() ? std::string("../shared/data") : co.data_dir) +
+                      "; put the shared folder beside the project for the calibrated tables)");
+
+  s.kv_capacity_tokens = KvCapacityTokens(*model, *gpu, opts.tp, opts.gpu_memory_utilization);
+  SchedulerConfig& c = s.sched;
+  c.block_size = opts.block_size;
+  c.max_model_len = model->context;
+  c.device_name = gpu->name;
+  c.device_memory_gib = static_cast<double>(gpu->memory_bytes) / (1024.0 * 1024 * 1024);
+  int64_t blocks = opts.kv_device_blocks > 0 ? opts.kv_device_blocks : s.kv_capacity_tokens / opts.block_size;
+  if (blocks <= 0)
+    return Status::InvalidArgument(opts.model + " does not leave room for a KV cache on " + opts.gpu +
+                                   " at tp " + std::to_string(opts.tp) + "; raise --tp or pick a larger GPU");
+  if (blocks > INT32_MAX / 2) return Status::InvalidArgument("--kv-device-blocks is too large");
+  c.device_blocks = static_cast<int32_t>(blocks);
+  // The host tier is swap space per GPU, as vLLM sizes it.
+  double block_bytes = static_cast<double>(s.cost->KvBytesPerToken()) * opts.block_size;
+  c.host_blocks = static_cast<int32_t>(
+      std::min<double>(INT32_MAX / 2, std::floor(opts.host_kv_gib * 1024.0 * 1024 * 1024 / block_bytes)));
+  return s;
+}
+
+}  // namespace cacheopt

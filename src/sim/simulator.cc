@@ -1,0 +1,79 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+
+#include "core/engine/engine.h"
+#include "core/sched/policy_registry.h"
+#include "exec/sim/sim_executor.h"
+#include "sim/steps_log.h"
+
+namespace cacheopt {
+
+Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cost,
+                                  const SimulationOptions& opts) {
+  if (workload.requests.empty()) return Status::InvalidArgument("the workload has no requests");
+  auto made = MakeScheduler(opts.policy, opts.sched, &cost);
+  if (!made.ok()) return made.status();
+  Scheduler& sched = **made;
+  SimExecutor exec(&cost, opts.sched.block_size);
+  EngineOptions eopts;
+  eopts.check_invariants = opts.check_invariants;
+  Engine engine(&sched, &exec, eopts);
+
+  const auto& reqs = workload.requests;
+  for (const WorkloadRequest& w : reqs) exec.SetTrueLength(w.id, w.output_tokens);
+
+  SimulationResult result;
+  std::vector<std::unique_ptr<Request>> done;
+  done.reserve(reqs.size());
+  double now = 0;
+  size_t next = 0;
+  while (next < reqs.size() || sched.HasUnfinished()) {
+    // Arrivals up to now join the queue in arrival order (ties by id).
+    while (next < reqs.size() && reqs[next].arrival_s <= now) {
+      const WorkloadRequest& w = reqs[next++];
+      RequestSpec spec;
+      spec.id = w.id;
+      spec.arrival_s = w.arrival_s;
+      spec.prompt_tokens = w.prompt_tokens;
+      spec.max_tokens = w.max_tokens;
+      spec.slo_class = static_cast<SloClass>(w.slo_class);
+      AssignSlo(&spec, cost, opts.slo);
+      sched.Add(spec);
+    }
+    if (!sched.HasUnfinished()) {
+      now = std::max(now, reqs[next].arrival_s);  // idle: jump to the next arrival
+      continue;
+    }
+    bool ran = false;
+    double end = now;
+    Status s = engine.Step(now, &ran, &end);
+    if (!s.ok()) return s;
+    if (opts.steps_log != nullptr && (ran || !engine.last_step().rejected.empty()))
+      WriteStepLine(*opts.steps_log, engine.last_step(), end - now, sched.blocks().device_free(),
+                    sched.blocks().host_free());
+    for (auto& r : sched.TakeDone()) done.push_back(std::move(r));
+    if (ran) {
+      ++result.steps;
+      now = end;
+    } else if (engine.last_step().rejected.empty()) {
+      // Nothing can run until something arrives; with nothing left to arrive
+      // the policy is stuck, which is a bug, not a result.
+      if (next >= reqs.size())
+        return Status::OutOfRange("policy " + opts.policy + " made no progress with " +
+                                  std::to_string(sched.num_waiting()) + " waiting, " +
+                                  std::to_string(sched.num_running()) + " running, " +
+                                  std::to_string(sched.num_swapped()) + " swapped requests");
+      now = std::max(now, reqs[next].arrival_s);
+    }
+  }
+  result.summary = Summarize(done, opts.summary);
+  result.summary.requests_dropped = workload.dropped_over_context;
+  result.counters = sched.counters();
+  result.simulated_s = now;
+  result.peak_kv_use = static_cast<double>(sched.counters().peak_device_used) /
+                       std::max(1, sched.blocks().device_total());
+  return result;
+}
+
+}  // namespace cacheopt

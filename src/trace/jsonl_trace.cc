@@ -1,0 +1,92 @@
+#include "trace/jsonl_trace.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+
+#include "trace/field_parse.h"
+#include "trace/trace_builder.h"
+
+namespace cacheopt {
+namespace {
+
+using nlohmann::json;
+
+// The value at `key`, or nullptr when absent or null.
+const json* Find(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Status GetCount(const RowContext& ctx, const json& obj, const char* key, bool required,
+                int32_t* out) {
+  const json* v = Find(obj, key);
+  if (!v) return required ? ctx.FieldError(key, "missing") : Status::Ok();
+  if (v->is_number_unsigned()) {
+    const auto u = v->get<uint64_t>();
+    if (u > INT32_MAX) return ctx.FieldError(key, "out of range: " + v->dump());
+    return CheckCount(ctx, key, static_cast<int64_t>(u), out);
+  }
+  if (!v->is_number_integer()) return ctx.FieldError(key, "not an integer: " + Quote(v->dump()));
+  return CheckCount(ctx, key, v->get<int64_t>(), out);
+}
+
+Status ParseRow(const RowContext& ctx, const json& obj, TraceRow* row,
+                std::optional<double>* arrival) {
+  if (!obj.is_object()) return ctx.Error("expected a JSON object, got " + Quote(obj.dump()));
+  Status st = GetCount(ctx, obj, "prompt_tokens", true, &row->prompt_tokens);
+  if (st.ok()) st = GetCount(ctx, obj, "output_tokens", true, &row->output_tokens);
+  if (st.ok()) st = GetCount(ctx, obj, "max_tokens", false, &row->max_tokens);
+  if (!st.ok()) return st;
+  if (const json* v = Find(obj, "arrival_s")) {
+    if (!v->is_number()) return ctx.FieldError("arrival_s", "not a number: " + Quote(v->dump()));
+    double s = 0;
+    st = CheckSeconds(ctx, "arrival_s", v->get<double>(), &s);
+    if (!st.ok()) return st;
+    *arrival = s;
+  }
+  if (const json* v = Find(obj, "slo_class")) {
+    if (!v->is_string()) return ctx.FieldError("slo_class", "not a string: " + Quote(v->dump()));
+    st = CheckSloClass(ctx, "slo_class", v->get_ref<const std::string&>(), &row->slo_class);
+    if (!st.ok()) return st;
+  }
+  // The prompt text is checked but not kept: TraceRow carries lengths only.
+  if (const json* v = Find(obj, "prompt"); v && !v->is_string()) {
+    return ctx.FieldError("prompt", "not a string");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Trace> ParseJsonlTrace(std::string_view text, const std::string& source) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  TraceBuilder builder(source, "jsonl", "arrival_s");
+  bool any_text = false;
+  int64_t line = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view body = text.substr(pos, end - pos);
+    if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
+    pos = end + 1;
+    ++line;
+    if (body.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    any_text = true;
+    const RowContext ctx{source, line};
+    // allow_exceptions = false: a parse failure comes back as a discarded value.
+    const json obj = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (obj.is_discarded()) return ctx.Error("invalid JSON: " + Quote(body));
+    TraceRow row;
+    std::optional<double> arrival;
+    Status st = ParseRow(ctx, obj, &row, &arrival);
+    if (st.ok()) st = builder.Add(ctx, arrival, std::move(row));
+    if (!st.ok()) return st;
+  }
+  if (!any_text) return Status::InvalidArgument(source + ": empty file (expected JSON lines)");
+  return std::move(builder).Finish();
+}
+
+}  // namespace cacheopt

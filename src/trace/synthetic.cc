@@ -1,0 +1,58 @@
+#include "trace/synthetic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/random/distributions.h"
+#include "core/random/rng.h"
+#include "core/random/streams.h"
+
+namespace cacheopt {
+namespace {
+
+// A log-normal with the given median and mean: mu = ln(median),
+// sigma^2 = 2 ln(mean / median).
+struct LogNormalShape {
+  double mu;
+  double sigma;
+};
+
+LogNormalShape FromMedianMean(double median, double mean) {
+  return {std::log(median), std::sqrt(2 * std::log(mean / median))};
+}
+
+int32_t DrawLength(Rng& rng, const LogNormalShape& shape) {
+  const double x = std::round(LogNormal(rng, shape.mu, shape.sigma));
+  return static_cast<int32_t>(std::clamp(x, 1.0, static_cast<double>(INT32_MAX)));
+}
+
+}  // namespace
+
+Trace SyntheticTrace(uint64_t seed, int64_t rows) {
+  Trace trace;
+  trace.source = "synthetic(seed=" + std::to_string(seed) + ",rows=" + std::to_string(rows) + ")";
+  trace.format = "synthetic";
+  trace.has_timestamps = true;
+  if (rows <= 0) return trace;
+  Rng arrivals = Rng::Stream(seed, streams::kSyntheticArrivals);
+  Rng lengths = Rng::Stream(seed, streams::kSyntheticLengths);
+  const double shape = 1 / (kSyntheticArrivalCv * kSyntheticArrivalCv);
+  const double scale = 1 / (kSyntheticRateRps * shape);
+  const LogNormalShape prompt = FromMedianMean(kSyntheticPromptMedian, kSyntheticPromptMean);
+  const LogNormalShape output = FromMedianMean(kSyntheticOutputMedian, kSyntheticOutputMean);
+  trace.rows.reserve(static_cast<size_t>(rows));
+  double now = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    if (i > 0) now += Gamma(arrivals, shape, scale);
+    TraceRow row;
+    row.arrival_s = now;
+    row.prompt_tokens = DrawLength(lengths, prompt);
+    row.output_tokens = DrawLength(lengths, output);
+    row.line = i + 1;
+    trace.rows.push_back(row);
+  }
+  return trace;
+}
+
+}  // namespace cacheopt

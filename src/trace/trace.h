@@ -1,0 +1,33 @@
+// A request trace as read from disk: lengths, optional arrival times, optional
+// per-row cap and SLO class. Readers live beside this file; ReadTrace picks one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cacheopt/status.h"
+
+namespace cacheopt {
+
+struct TraceRow {
+  double arrival_s = -1;        // seconds since the trace's first row; <0: none
+  int32_t prompt_tokens = 0;
+  int32_t output_tokens = 0;    // the true length: only the executor may see it
+  int32_t max_tokens = -1;      // the client's cap; <0: none given
+  std::string slo_class;        // "tight" | "medium" | "loose" | "" (draw one)
+  int64_t line = 0;             // 1-based line in the source file, for messages
+};
+
+struct Trace {
+  std::string source;           // file path, or "synthetic(...)"
+  std::string format;           // "azure", "vidur", "jsonl", "synthetic"
+  bool has_timestamps = false;
+  std::vector<TraceRow> rows;
+};
+
+// Reads any supported format, chosen by extension and header. A malformed row
+// is an error naming file, line and field.
+Result<Trace> ReadTrace(const std::string& path);
+
+}  // namespace cacheopt
