@@ -38,8 +38,12 @@ Result<Shape> ReadShape(const CsvTable& t) {
 }
 
 Result<Columns> ReadColumns(const CsvTable& t) {
-  const char* names[] = {"is_prefill", "prefill_chunk_size", "kv_cache_size", "batch_size",
-                         "time_stats.attn_prefill.median", "time_stats.attn_decode.median"};
+  const char* names[] = {"is_prefill",
+                         "prefill_chunk_size",
+                         "kv_cache_size",
+                         "batch_size",
+                         "time_stats.attn_prefill.median",
+                         "time_stats.attn_decode.median"};
   int c[6];
   for (int i = 0; i < 6; ++i) {
     Result<int> col = t.Column(names[i]);
@@ -97,7 +101,8 @@ Result<AttentionFit> FitAttention(const std::string& path) {
     if (!batch.ok()) return batch.status();
     Result<double> ms = t.Number(r, *is_prefill ? cols->prefill_ms : cols->decode_ms);
     if (!ms.ok()) return ms.status();
-    if (*ms <= 0) return t.FieldError(r, *is_prefill ? cols->prefill_ms : cols->decode_ms, "must be > 0");
+    if (*ms <= 0)
+      return t.FieldError(r, *is_prefill ? cols->prefill_ms : cols->decode_ms, "must be > 0");
     const double s = *ms * 1e-3;
     if (*is_prefill) {
       Result<double> chunk = t.Number(r, cols->chunk);

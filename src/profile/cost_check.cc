@@ -21,11 +21,12 @@ constexpr double kSuspectMargin = 0.9;
 struct Setup {
   const char* hardware;  // perf_model.csv's name
   int tp;
-  const char* gpu;       // our registry's name
+  const char* gpu;  // our registry's name
 };
-constexpr Setup kSetups[] = {
-    {"a100-80gb", 2, "a100-80g"}, {"a100-80gb", 4, "a100-80g"},
-    {"h100-80gb", 2, "h100-80g"}, {"h100-80gb", 4, "h100-80g"}};
+constexpr Setup kSetups[] = {{"a100-80gb", 2, "a100-80g"},
+                             {"a100-80gb", 4, "a100-80g"},
+                             {"h100-80gb", 2, "h100-80g"},
+                             {"h100-80gb", 4, "h100-80g"}};
 
 bool IsCalibration(const Setup& s, const CostCheckRow& r) {
   if (std::string(s.gpu) != "a100-80g" || s.tp != 2 || r.batch != 1) return false;
@@ -43,8 +44,8 @@ Result<std::map<std::pair<std::string, int>, Grouped>> ReadPerfModel(const std::
   Result<CsvTable> table = CsvTable::Read(path);
   if (!table.ok()) return table.status();
   const CsvTable& t = *table;
-  const char* names[] = {"model",      "hardware",    "prompt_size",    "batch_size",
-                         "token_size", "prompt_time", "token_time", "tensor_parallel"};
+  const char* names[] = {"model",      "hardware",    "prompt_size", "batch_size",
+                         "token_size", "prompt_time", "token_time",  "tensor_parallel"};
   int c[8];
   for (int i = 0; i < 8; ++i) {
     Result<int> col = t.Column(names[i]);
@@ -148,7 +149,8 @@ std::string FormatCostCheck(const CostCheckReport& report) {
       "role\n";
   char line[200];
   for (const CostCheckRow& r : report.rows) {
-    const char* role = r.calibration ? "calibration" : (r.suspect ? "held-back, suspect" : "held-back");
+    const char* role =
+        r.calibration ? "calibration" : (r.suspect ? "held-back, suspect" : "held-back");
     std::snprintf(line, sizeof(line), "%-13s %-8s %6d %5d %6d %7d %2d %12.1f %12.1f %+6.1f%%  %s\n",
                   r.setup.c_str(), r.kind.c_str(), r.prompt, r.batch, r.output, r.context,
                   r.samples, r.measured_ms, r.predicted_ms, 100 * r.error, role);

@@ -12,16 +12,16 @@
 namespace cacheopt {
 
 struct CostCheckRow {
-  std::string setup;       // "a100-80g tp2"
-  std::string kind;        // "prefill" | "decode"
-  int prompt = 0;          // prompt tokens per request
-  int batch = 0;           // requests in the (static) batch
-  int output = 0;          // decode rows: the run's output tokens
-  int context = 0;         // decode rows: context per request, prompt + output/2
-  int samples = 0;         // measurements whose median is `measured_ms`
+  std::string setup;  // "a100-80g tp2"
+  std::string kind;   // "prefill" | "decode"
+  int prompt = 0;     // prompt tokens per request
+  int batch = 0;      // requests in the (static) batch
+  int output = 0;     // decode rows: the run's output tokens
+  int context = 0;    // decode rows: context per request, prompt + output/2
+  int samples = 0;    // measurements whose median is `measured_ms`
   double measured_ms = 0;
   double predicted_ms = 0;
-  double error = 0;        // predicted / measured - 1
+  double error = 0;  // predicted / measured - 1
   bool calibration = false;
   // Measured faster than a row of the same setup and kind with less work,
   // by more than 10% (the README notes such rows): reported, not trusted.

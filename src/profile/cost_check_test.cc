@@ -32,9 +32,7 @@ TEST(CostCheckTest, SplitwiseCalibrationWithinTenPercent) {
   EXPECT_GE(held, 60);
 }
 
-TEST(CostCheckTest, MissingDataIsAnError) {
-  EXPECT_FALSE(RunCostCheck("/nonexistent").ok());
-}
+TEST(CostCheckTest, MissingDataIsAnError) { EXPECT_FALSE(RunCostCheck("/nonexistent").ok()); }
 
 }  // namespace
 }  // namespace cacheopt

@@ -27,8 +27,7 @@ TEST(CsvTableTest, MalformedFieldNamesFileLineAndColumn) {
   ASSERT_TRUE(t.ok()) << t.status().message();
   Result<double> v = t->Number(1, 1);
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.status().message(),
-            path + ":3: field 'time_stats.add.median': not a number: 'fast'");
+  EXPECT_EQ(v.status().message(), path + ":3: field 'time_stats.add.median': not a number: 'fast'");
   EXPECT_TRUE(t->Number(0, 0).ok());
 }
 

@@ -27,8 +27,7 @@ std::string Fmt(const char* format, double a, double b = 0, double c = 0) {
 
 class Loader {
  public:
-  Loader(const GpuCostModelOptions& o, const ModelSpec& m, const GpuSpec& g,
-         CostModelProvenance* p)
+  Loader(const GpuCostModelOptions& o, const ModelSpec& m, const GpuSpec& g, CostModelProvenance* p)
       : opt_(o), model_(m), gpu_(g), prov_(p) {}
 
   // "" when the data dir is unset or neither the file nor its .xz exists.
@@ -39,8 +38,9 @@ class Loader {
 
   // Records a part that fell back; an error when fallbacks are not allowed.
   Status Missing(const std::string& part, const std::string& relative, const std::string& why) {
-    const std::string where = opt_.data_dir.empty() ? "no data dir given"
-                                                    : opt_.data_dir + "/" + relative + "[.xz] " + why;
+    const std::string where = opt_.data_dir.empty()
+                                  ? "no data dir given"
+                                  : opt_.data_dir + "/" + relative + "[.xz] " + why;
     if (!opt_.allow_fallback) return Status::NotFound(part + ": " + where);
     prov_->analytic_fallback = true;
     Note(part + ": analytic fallback (" + where + ")");
@@ -150,8 +150,8 @@ Status Loader::LoadAttention(OperatorTables* t, const MlpProfile* own) {
       memory = ref->layer_s_at_8 / own->layer_s_at_8;
       how = "GEMM and 8-token layer ratios of the " + gpu_.profile_folder + " and a100 profiles";
     }
-    Note(Fmt("attention: scaled from a100 by %.2fx FLOP/s, %.2fx bytes/s", compute, memory) +
-         " (" + how + ")");
+    Note(Fmt("attention: scaled from a100 by %.2fx FLOP/s, %.2fx bytes/s", compute, memory) + " (" +
+         how + ")");
   }
   t->attention = ScaleAttention(reference, compute, memory);
   return Status::Ok();

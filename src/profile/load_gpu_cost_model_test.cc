@@ -109,9 +109,10 @@ TEST_F(WithSharedData, Llama70bTp2ReadsEveryTable) {
   EXPECT_EQ(p.files.size(), 4u) << p.note;  // mlp, all_reduce, attention, cpu overheads
   std::printf("%s\n", p.note.c_str());
   const StepCost c = (*m)->Cost(std::vector<SeqWork>{{2048, 0}});
-  std::printf("prefill 2048: linear %.1f attention %.1f all-reduce %.1f lm-head %.2f overhead %.2f ms\n",
-              1e3 * c.linear_s, 1e3 * c.attention_s, 1e3 * c.all_reduce_s, 1e3 * c.lm_head_s,
-              1e3 * c.overhead_s);
+  std::printf(
+      "prefill 2048: linear %.1f attention %.1f all-reduce %.1f lm-head %.2f overhead %.2f ms\n",
+      1e3 * c.linear_s, 1e3 * c.attention_s, 1e3 * c.all_reduce_s, 1e3 * c.lm_head_s,
+      1e3 * c.overhead_s);
   EXPECT_GT(c.all_reduce_s, 0);
   EXPECT_GT(c.attention_s, 0.02 * c.total());
 }
@@ -120,15 +121,17 @@ TEST_F(WithSharedData, AttentionFitMatchesItsTableAndTheFrozenReference) {
   Result<AttentionFit> fit =
       FitAttention(dir_ + "/vidur_profiling/legacy_e2d00e9/a100/attention.csv.xz");
   ASSERT_TRUE(fit.ok()) << fit.status().message();
-  std::printf("attention fit: %d prefill rows median |err| %.1f%% p90 %.1f%%; %d decode rows "
-              "median %.1f%% p90 %.1f%%\n",
-              fit->prefill_rows, 100 * fit->prefill_median_error, 100 * fit->prefill_p90_error,
-              fit->decode_rows, 100 * fit->decode_median_error, 100 * fit->decode_p90_error);
+  std::printf(
+      "attention fit: %d prefill rows median |err| %.1f%% p90 %.1f%%; %d decode rows "
+      "median %.1f%% p90 %.1f%%\n",
+      fit->prefill_rows, 100 * fit->prefill_median_error, 100 * fit->prefill_p90_error,
+      fit->decode_rows, 100 * fit->decode_median_error, 100 * fit->decode_p90_error);
   const AttentionCoeffs& a = fit->coeffs;
-  std::printf("  prefill floor %.4g us, %.4g s/q-byte, causal %.4g TFLOP/s, prefix %.4g TFLOP/s;"
-              " decode floor %.4g us, KV %.4g GB/s\n",
-              1e6 * a.prefill_floor_s, a.prefill_s_per_q_byte, a.causal_flops_per_s / 1e12,
-              a.prefix_flops_per_s / 1e12, 1e6 * a.decode_floor_s, a.kv_bytes_per_s / 1e9);
+  std::printf(
+      "  prefill floor %.4g us, %.4g s/q-byte, causal %.4g TFLOP/s, prefix %.4g TFLOP/s;"
+      " decode floor %.4g us, KV %.4g GB/s\n",
+      1e6 * a.prefill_floor_s, a.prefill_s_per_q_byte, a.causal_flops_per_s / 1e12,
+      a.prefix_flops_per_s / 1e12, 1e6 * a.decode_floor_s, a.kv_bytes_per_s / 1e9);
   EXPECT_LT(fit->prefill_median_error, 0.10);
   EXPECT_LT(fit->decode_median_error, 0.15);
   // The fallback's frozen copy must stay the fit's values (to 3 digits).
@@ -168,8 +171,8 @@ TEST_F(WithSharedData, AnalyticFallbackIsRoughlyTheProfile) {
           {{1, 1000}}, std::vector<SeqWork>(64, SeqWork{1, 1000}), {{512, 0}}, {{2048, 0}}};
       for (const auto& s : steps) {
         const double p = (*prof)->StepTime(s), a = (*ana)->StepTime(s);
-        std::printf("%s %s %zu seqs, %d tokens: profile %.2f ms, analytic %.2f ms (%+.0f%%)\n",
-                    gpu, model, s.size(), s[0].num_tokens, 1e3 * p, 1e3 * a, 100 * (a / p - 1));
+        std::printf("%s %s %zu seqs, %d tokens: profile %.2f ms, analytic %.2f ms (%+.0f%%)\n", gpu,
+                    model, s.size(), s[0].num_tokens, 1e3 * p, 1e3 * a, 100 * (a / p - 1));
         EXPECT_NEAR(a / p, 1, 0.35);
       }
     }

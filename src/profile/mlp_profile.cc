@@ -36,9 +36,10 @@ std::vector<OpColumn> OpColumns(const CsvTable& t) {
 // The table's model shape against the registry's: a mismatch means the wrong
 // folder or a registry error, either of which would silently skew every step.
 Status CheckShape(const CsvTable& t, const ModelSpec& m) {
-  const std::pair<const char*, int64_t> expected[] = {
-      {"n_head", m.heads}, {"n_kv_head", m.kv_heads}, {"n_embd", m.hidden},
-      {"n_expanded_embd", m.ffn}};
+  const std::pair<const char*, int64_t> expected[] = {{"n_head", m.heads},
+                                                      {"n_kv_head", m.kv_heads},
+                                                      {"n_embd", m.hidden},
+                                                      {"n_expanded_embd", m.ffn}};
   for (const auto& [name, value] : expected) {
     Result<int> col = t.Column(name);
     if (!col.ok()) return col.status();
@@ -89,8 +90,10 @@ Result<MlpProfile> ReadMlpProfile(const std::string& path, const ModelSpec& mode
     std::sort(tps_seen.begin(), tps_seen.end());
     tps_seen.erase(std::unique(tps_seen.begin(), tps_seen.end()), tps_seen.end());
     std::string have;
-    for (double v : tps_seen) have += (have.empty() ? "" : ", ") + std::to_string(static_cast<int>(v));
-    return Status::NotFound(path + ": no rows for TP " + std::to_string(tp) + " (has " + have + ")");
+    for (double v : tps_seen)
+      have += (have.empty() ? "" : ", ") + std::to_string(static_cast<int>(v));
+    return Status::NotFound(path + ": no rows for TP " + std::to_string(tp) + " (has " + have +
+                            ")");
   }
 
   MlpProfile p;

@@ -12,11 +12,11 @@
 namespace cacheopt {
 
 struct MlpProfile {
-  PiecewiseLinear layer_s;  // per layer, seconds, vs tokens; non-decreasing
-  PiecewiseLinear step_s;   // embedding, once per step, vs tokens; non-decreasing
-  double max_tokens = 0;    // largest token count profiled
-  double gemm_s_at_max = 0; // QKV, O, up and down GEMMs per layer at max_tokens
-  double layer_s_at_8 = 0;  // per-layer time at 8 tokens: weight streaming
+  PiecewiseLinear layer_s;   // per layer, seconds, vs tokens; non-decreasing
+  PiecewiseLinear step_s;    // embedding, once per step, vs tokens; non-decreasing
+  double max_tokens = 0;     // largest token count profiled
+  double gemm_s_at_max = 0;  // QKV, O, up and down GEMMs per layer at max_tokens
+  double layer_s_at_8 = 0;   // per-layer time at 8 tokens: weight streaming
 };
 
 // Reads the rows for `tp`, takes the median of repeated rows per token count

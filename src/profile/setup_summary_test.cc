@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "profile/load_gpu_cost_model.h"
@@ -20,14 +21,12 @@ struct ServingSetup {
 TEST(SetupSummaryTest, ExperimentSetups) {
   const std::string dir = testing::SharedDataDir();
   if (dir.empty()) GTEST_SKIP() << "../shared/data absent";
-  const ServingSetup setups[] = {{"llama-2-7b", "a100-40g", 1},
-                          {"llama-2-7b", "a100-80g", 1},
-                          {"internlm-20b", "a100-80g", 1},
-                          {"llama-2-70b", "a100-80g", 2},
-                          {"llama-2-70b", "a100-80g", 4},
-                          {"llama-2-70b", "h100-80g", 2}};
-  std::printf("setup                    KV tokens@0.9  decode@1k  64 decodes@1k  prefill 1k  "
-              "prefill 2k  chunk 512@3.5k  swap 1 block(16)\n");
+  const ServingSetup setups[] = {{"llama-2-7b", "a100-40g", 1},   {"llama-2-7b", "a100-80g", 1},
+                                 {"internlm-20b", "a100-80g", 1}, {"llama-2-70b", "a100-80g", 2},
+                                 {"llama-2-70b", "a100-80g", 4},  {"llama-2-70b", "h100-80g", 2}};
+  std::printf(
+      "setup                    KV tokens@0.9  decode@1k  64 decodes@1k  prefill 1k  "
+      "prefill 2k  chunk 512@3.5k  swap 1 block(16)\n");
   for (const ServingSetup& s : setups) {
     GpuCostModelOptions o;
     o.model = s.model;
@@ -35,9 +34,12 @@ TEST(SetupSummaryTest, ExperimentSetups) {
     o.tp = s.tp;
     o.data_dir = dir;
     o.allow_fallback = false;
-    auto m = LoadGpuCostModel(o);
+    CostModelProvenance prov;
+    auto m = LoadGpuCostModel(o, &prov);
     ASSERT_TRUE(m.ok()) << m.status().message();
     const GpuCostModel& c = **m;
+    notes += std::string(s.model) + " " + s.gpu + " tp" + std::to_string(s.tp) + ":\n" + prov.note +
+             "\n";
     const int64_t kv = KvCapacityTokens(c.model(), c.gpu(), s.tp, 0.9);
     const double d1 = c.SoloDecodeTime(1000);
     const double d64 = c.StepTime(std::vector<SeqWork>(64, SeqWork{1, 1000}));
@@ -52,6 +54,7 @@ TEST(SetupSummaryTest, ExperimentSetups) {
     EXPECT_LT(d64, p1);
     EXPECT_LT(p1, p2);
   }
+  std::printf("%s", notes.c_str());
   // The SLO design note: 4x/8x/16x solo decode is ~50/100/200 ms for
   // Llama-2-7B on an A100, i.e. a solo decode of ~12.5 ms.
   GpuCostModelOptions o;

@@ -39,9 +39,8 @@ double LayerSeconds(const ModelSpec& m, int tp, double tokens, double flops, dou
     s += std::max(compute, memory) + kKernelFloorS;
   }
   // Two norms, rope, activation, residual add: fp16 reads and writes.
-  const double elementwise_bytes = 2 * tokens *
-                                   (2 * 2 * h + 2 * (heads + kv_heads) * hd +
-                                    (m.gated_mlp ? 3 : 2) * ffn + 3 * h);
+  const double elementwise_bytes =
+      2 * tokens * (2 * 2 * h + 2 * (heads + kv_heads) * hd + (m.gated_mlp ? 3 : 2) * ffn + 3 * h);
   return s + elementwise_bytes / bw + 5 * kKernelFloorS;
 }
 

@@ -7,7 +7,9 @@ namespace {
 
 // Vidur predicts linear operators at the step's token count rounded up to a
 // multiple of 8 (GEMM tiles pad the same way).
-double PaddedTokens(int64_t tokens) { return static_cast<double>(std::max<int64_t>(8, (tokens + 7) / 8 * 8)); }
+double PaddedTokens(int64_t tokens) {
+  return static_cast<double>(std::max<int64_t>(8, (tokens + 7) / 8 * 8));
+}
 
 }  // namespace
 

@@ -13,7 +13,8 @@ namespace {
 std::unique_ptr<GpuCostModel> Analytic(const char* model, const char* gpu, int tp) {
   const ModelSpec m = *FindModel(model);
   const GpuSpec g = *FindGpu(gpu);
-  Result<std::unique_ptr<GpuCostModel>> r = GpuCostModel::Create(m, g, tp, AnalyticTables(m, g, tp));
+  Result<std::unique_ptr<GpuCostModel>> r =
+      GpuCostModel::Create(m, g, tp, AnalyticTables(m, g, tp));
   EXPECT_TRUE(r.ok()) << r.status().message();
   return std::move(r).value();
 }
@@ -131,7 +132,8 @@ TEST(GpuCostModelTest, StepTimeIsFastForLargeBatches) {
   const auto start = std::chrono::steady_clock::now();
   double sink = 0;
   for (int i = 0; i < 2000; ++i) sink += c->StepTime(batch);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GT(sink, 0);
   EXPECT_LT(secs / 2000, 1e-4) << "per StepTime call with 1000 sequences";
 }

@@ -18,10 +18,10 @@ struct ModelSpec {
   int32_t hidden = 0;
   int32_t heads = 0;
   int32_t kv_heads = 0;
-  int32_t ffn = 0;           // MLP inner width
-  int32_t vocab = 0;         // the real vocabulary (Vidur pads Llama-2 to 32768)
-  int32_t context = 0;       // max positions
-  bool gated_mlp = true;     // SwiGLU: three FFN matrices; false (phi-2): two
+  int32_t ffn = 0;        // MLP inner width
+  int32_t vocab = 0;      // the real vocabulary (Vidur pads Llama-2 to 32768)
+  int32_t context = 0;    // max positions
+  bool gated_mlp = true;  // SwiGLU: three FFN matrices; false (phi-2): two
 
   int32_t head_dim() const { return hidden / heads; }
   // Query / KV heads one TP shard holds; KV heads are replicated when tp > kv_heads.

@@ -52,8 +52,8 @@ TEST(ModelSpecTest, KvBytesPerToken) {
 TEST(ModelSpecTest, ParamCountsMatchPublishedSizes) {
   // Published sizes; biases are left out, so allow 1%.
   const std::pair<const char*, double> published[] = {
-      {"llama-2-7b", 6.74e9}, {"llama-2-70b", 68.98e9}, {"llama-3-8b", 8.03e9},
-      {"codellama-34b", 33.7e9}, {"phi-2", 2.78e9}, {"qwen-72b", 72.3e9}};
+      {"llama-2-7b", 6.74e9},    {"llama-2-70b", 68.98e9}, {"llama-3-8b", 8.03e9},
+      {"codellama-34b", 33.7e9}, {"phi-2", 2.78e9},        {"qwen-72b", 72.3e9}};
   for (const auto& [name, params] : published) {
     EXPECT_NEAR(FindModel(name)->ParamCount() / params, 1.0, 0.01) << name;
   }

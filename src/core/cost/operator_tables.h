@@ -47,7 +47,7 @@ struct OperatorTables {
   double gemm_flops_per_s = 0;    // achievable dense GEMM rate (LM head, many rows)
   double weight_bytes_per_s = 0;  // achievable weight-streaming rate (LM head, few rows)
   OverheadCoeffs overhead;
-  std::string source;             // where each part came from, for notes
+  std::string source;  // where each part came from, for notes
 };
 
 // Checks what GpuCostModel relies on: non-empty tables, positive rates, an

@@ -7,7 +7,7 @@ namespace {
 
 TEST(PiecewiseLinearTest, InterpolatesAndExtrapolates) {
   const PiecewiseLinear f({8, 16, 32}, {1, 2, 6});
-  EXPECT_DOUBLE_EQ(f(1), 1);    // flat below the first point
+  EXPECT_DOUBLE_EQ(f(1), 1);  // flat below the first point
   EXPECT_DOUBLE_EQ(f(8), 1);
   EXPECT_DOUBLE_EQ(f(12), 1.5);
   EXPECT_DOUBLE_EQ(f(16), 2);

@@ -12,10 +12,6 @@ BlockManager::BlockManager(int32_t device_blocks, int32_t host_blocks, int32_t b
   assert(block_size > 0);
 }
 
-int32_t BlockManager::device_total() const { return device_.num_blocks(); }
-int32_t BlockManager::device_free() const { return device_.num_free(); }
-int32_t BlockManager::host_total() const { return host_.num_blocks(); }
-int32_t BlockManager::host_free() const { return host_.num_free(); }
 
 int32_t BlockManager::NewSlot() {
   int32_t slot;
@@ -37,11 +33,6 @@ void BlockManager::ReleaseSlot(int32_t slot) {
   FreeHost(slot);
   slot_live_[slot] = 0;
   free_slots_.push_back(slot);
-}
-
-int32_t BlockManager::DeviceBlocksToGrow(int32_t slot, int64_t tokens) const {
-  int32_t need = BlocksFor(tokens) - static_cast<int32_t>(tables_[slot].device.size());
-  return need > 0 ? need : 0;
 }
 
 bool BlockManager::GrowDevice(int32_t slot, int64_t tokens) {

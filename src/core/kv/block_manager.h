@@ -33,10 +33,10 @@ class BlockManager {
   int32_t BlocksFor(int64_t tokens) const {
     return static_cast<int32_t>((tokens + block_size_ - 1) / block_size_);
   }
-  int32_t device_total() const;
-  int32_t device_free() const;
-  int32_t host_total() const;
-  int32_t host_free() const;
+  int32_t device_total() const { return device_.num_blocks(); }
+  int32_t device_free() const { return device_.num_free(); }
+  int32_t host_total() const { return host_.num_blocks(); }
+  int32_t host_free() const { return host_.num_free(); }
 
   // A slot holds one request's block tables. Slots are recycled.
   int32_t NewSlot();
@@ -44,7 +44,10 @@ class BlockManager {
   const BlockTable& table(int32_t slot) const { return tables_[slot]; }
 
   // Device blocks `slot` must add to hold `tokens` tokens (0 if it already can).
-  int32_t DeviceBlocksToGrow(int32_t slot, int64_t tokens) const;
+  int32_t DeviceBlocksToGrow(int32_t slot, int64_t tokens) const {
+    int32_t need = BlocksFor(tokens) - static_cast<int32_t>(tables_[slot].device.size());
+    return need > 0 ? need : 0;
+  }
   // Grows the device table to hold `tokens`; false (and no change) if the
   // device tier lacks the blocks.
   bool GrowDevice(int32_t slot, int64_t tokens);

@@ -103,13 +103,8 @@ void Scheduler::Finish(Request* r, RequestState state, double now) {
   live_.erase(it);
 }
 
-int32_t Scheduler::BlocksToGrow(const Request* r, int64_t tokens) const {
-  if (r->kv_slot < 0) return blocks_.BlocksFor(tokens);
-  return blocks_.DeviceBlocksToGrow(r->kv_slot, tokens);
-}
-
-bool Scheduler::Grow(Request* r, int64_t tokens) {
-  if (BlocksToGrow(r, tokens) > blocks_.device_free()) return false;
+bool Scheduler::GrowBy(Request* r, int64_t tokens, int32_t need) {
+  if (need > blocks_.device_free()) return false;
   if (r->kv_slot < 0) r->kv_slot = blocks_.NewSlot();
   bool ok = blocks_.GrowDevice(r->kv_slot, tokens);
   assert(ok);
@@ -120,17 +115,6 @@ void Scheduler::MarkRunning(Request* r) {
   r->state = RequestState::kRunning;
   r->admit_seq = next_admit_seq_++;
   running_.push_back(r);
-}
-
-void Scheduler::AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
-  assert(n > 0 && n <= r->TokensToCompute());
-  ScheduledSeq s;
-  s.req = r;
-  s.num_tokens = n;
-  s.context_before = r->num_computed;
-  s.emits_token = (n == r->TokensToCompute());
-  s.prefill = r->InPrefill();
-  out->seqs.push_back(s);
 }
 
 void Scheduler::Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out) {

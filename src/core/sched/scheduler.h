@@ -75,13 +75,21 @@ class Scheduler {
 
   // Gives `r` a block slot if needed and grows its device table to `tokens`;
   // false and no change if the device tier lacks blocks.
-  bool Grow(Request* r, int64_t tokens);
+  bool Grow(Request* r, int64_t tokens) {
+    int32_t need = BlocksToGrow(r, tokens);
+    return need == 0 || GrowBy(r, tokens, need);
+  }
   // Blocks `r` must still add to hold `tokens`.
-  int32_t BlocksToGrow(const Request* r, int64_t tokens) const;
+  int32_t BlocksToGrow(const Request* r, int64_t tokens) const {
+    return r->kv_slot < 0 ? blocks_.BlocksFor(tokens) : blocks_.DeviceBlocksToGrow(r->kv_slot, tokens);
+  }
   // Moves a waiting (or swapped-in) request to the back of running.
   void MarkRunning(Request* r);
   // Records that `r` feeds `n` tokens this step.
-  void AddSeq(SchedulerOutput* out, Request* r, int32_t n);
+  void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
+    int32_t left = r->TokensToCompute();
+    out->seqs.push_back({r, n, r->num_computed, n == left, left > 1 || r->num_output == 0});
+  }
   // Preempts `victim` (already removed from running_): swap when `kind` is
   // kSwap and the host tier has room, else recompute (to the front of waiting).
   void Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out);
@@ -106,6 +114,7 @@ class Scheduler {
   SchedulerCounters counters_;
 
  private:
+  bool GrowBy(Request* r, int64_t tokens, int32_t need);
   void Finish(Request* r, RequestState state, double now);
   void ReleaseBlocks(Request* r);
 

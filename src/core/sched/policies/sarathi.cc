@@ -19,9 +19,9 @@ void SarathiScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   int32_t batched = 0;
   prefills_.clear();
   // Upstream re-sorts running by arrival every step (FCFS policy).
-  std::stable_sort(running_.begin(), running_.end(), [](const Request* a, const Request* b) {
-    return a->spec.arrival_s < b->spec.arrival_s;
-  });
+  auto by_arrival = [](const Request* a, const Request* b) { return a->spec.arrival_s < b->spec.arrival_s; };
+  if (!std::is_sorted(running_.begin(), running_.end(), by_arrival))
+    std::stable_sort(running_.begin(), running_.end(), by_arrival);
   // 1. Decodes, oldest first, outside the budget; make room by preempting the
   // latest arrival not yet visited this step.
   size_t i = 0;

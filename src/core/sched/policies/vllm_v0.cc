@@ -65,11 +65,12 @@ bool VllmV0Scheduler::ScheduleRunning(SchedulerOutput* out) {
   while (i < running_.size()) {
     Request* r = running_[i];
     int64_t need_tokens = r->num_computed + 1;
+    int32_t grow = BlocksToGrow(r, need_tokens);
     bool self_preempted = false;
     // can_append_slots counts the block a decode writes into as "touched", so
     // every decode needs at least one free block even when its last block
     // has room (block_manager.py / block_table.py upstream).
-    while (std::max(1, BlocksToGrow(r, need_tokens)) > blocks_.device_free()) {
+    while (std::max(1, grow) > blocks_.device_free()) {
       // Victim: the newest running request; the request itself if it is last.
       Request* victim = running_.back();
       running_.pop_back();
@@ -81,7 +82,7 @@ bool VllmV0Scheduler::ScheduleRunning(SchedulerOutput* out) {
       }
     }
     if (self_preempted) break;
-    Grow(r, need_tokens);
+    if (grow > 0) Grow(r, need_tokens);
     AddSeq(out, r, 1);
     ++i;
   }

@@ -1,0 +1,71 @@
+// No scheduling code may know a request's true output length: only the
+// executor does, and it reveals it only by ending the sequence (EOS).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "core/sched/policy_registry.h"
+#include "core/testing/fakes.h"
+
+namespace cacheopt {
+namespace {
+
+// The scheduler-side types carry no field that could hold the truth.
+template <typename T>
+concept HasOutputLength = requires(T t) { t.output_tokens; } || requires(T t) { t.true_output; } ||
+                          requires(T t) { t.output_len; };
+static_assert(!HasOutputLength<RequestSpec>);
+static_assert(!HasOutputLength<Request>);
+
+// Every step's decisions, as text, until request 0 emits `stop_after` tokens.
+std::string Trace(const std::string& policy, int32_t true_len_of_0, int32_t stop_after) {
+  SchedulerConfig c;
+  c.block_size = 4;
+  c.device_blocks = 120;
+  c.host_blocks = 40;
+  c.preemption_mode = PreemptMode::kSwap;
+  testing::LinearCostModel cost;
+  auto s = MakeScheduler(policy, c, &cost);
+  EXPECT_TRUE(s.ok());
+  testing::FakeExecutor exec;
+  for (int i = 0; i < 6; ++i) {
+    RequestSpec spec;
+    spec.id = i;
+    spec.prompt_tokens = 10 + 7 * i;
+    spec.max_tokens = 420;  // reserve-max must fit a request in the pool
+    exec.true_len[i] = i == 0 ? true_len_of_0 : 20 + 13 * i;
+    (*s)->Add(spec);
+  }
+  std::ostringstream os;
+  double now = 0;
+  Request* r0 = nullptr;
+  ExecutorOutput res;
+  for (int step = 0; step < 10000 && (*s)->HasUnfinished(); ++step) {
+    const SchedulerOutput& out = (*s)->Schedule(now);
+    for (const auto& q : out.seqs) {
+      if (q.req->spec.id == 0) r0 = q.req;
+      os << q.req->spec.id << ":" << q.num_tokens << " ";
+    }
+    for (const auto& p : out.preempted) os << "P" << p.request_id << " ";
+    os << "\n";
+    exec.Execute(out, &res);
+    if (out.empty()) res.duration_s = 0;
+    now += res.duration_s;
+    (*s)->Update(res, now);
+    if (r0 != nullptr && r0->num_output >= stop_after) break;
+  }
+  return os.str();
+}
+
+TEST(TrueLengthTest, DecisionsDoNotDependOnTheTruthBeforeEos) {
+  for (const std::string& policy : PolicyNames()) {
+    // Request 0 ends at 40 or at 400 tokens: up to its 40th token, every
+    // policy must decide exactly the same.
+    EXPECT_EQ(Trace(policy, 40, 40), Trace(policy, 400, 40)) << policy;
+    // And the runs do differ afterwards (the test can see a difference).
+    EXPECT_NE(Trace(policy, 40, 41), Trace(policy, 400, 41)) << policy;
+  }
+}
+
+}  // namespace
+}  // namespace cacheopt

@@ -1,0 +1,146 @@
+// The `cacheopt` binary end to end: determinism and bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult RunCli(const std::string& args) {
+  std::string cmd = std::string(CACHEOPT_BINARY) + " " + args + " 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cacheopt_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path Write(const std::string& name, const std::string& text) {
+    fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, SameSeedGivesByteIdenticalJsonAndStepsLog) {
+  for (const char* policy : {"vllm", "vllm-v1", "sarathi", "reserve-max"}) {
+    std::string common = std::string("simulate --policy ") + policy +
+                         " --requests 150 --rate 6 --seed 3 --preemption-mode swap --kv-device-blocks 600";
+    auto a = RunCli(common + " --json " + (dir_ / "a.json").string() + " --steps-log " + (dir_ / "a.log").string());
+    auto b = RunCli(common + " --json " + (dir_ / "b.json").string() + " --steps-log " + (dir_ / "b.log").string());
+    ASSERT_EQ(a.code, 0) << a.output;
+    ASSERT_EQ(b.code, 0) << b.output;
+    std::string ja = ReadFile(dir_ / "a.json"), la = ReadFile(dir_ / "a.log");
+    EXPECT_FALSE(la.empty());
+    EXPECT_NE(ja.find("p99_ttft_ms"), std::string::npos);
+    EXPECT_EQ(ja, ReadFile(dir_ / "b.json")) << policy;
+    EXPECT_EQ(la, ReadFile(dir_ / "b.log")) << policy;
+    // A different seed gives a different run.
+    auto c = RunCli(std::string("simulate --policy ") + policy +
+                 " --requests 150 --rate 6 --seed 4 --preemption-mode swap --kv-device-blocks 600 --json " +
+                 (dir_ / "c.json").string());
+    ASSERT_EQ(c.code, 0) << c.output;
+    EXPECT_NE(ja, ReadFile(dir_ / "c.json")) << policy;
+  }
+}
+
+TEST_F(CliTest, JsonHasEveryRequiredField) {
+  auto r = RunCli("simulate --policy vllm --requests 50 --rate 2 --json " + (dir_ / "r.json").string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::string j = ReadFile(dir_ / "r.json");
+  for (const char* k : {"p50_ttft_ms", "p95_ttft_ms", "p99_ttft_ms", "p50_tbt_ms", "p95_tbt_ms", "p99_tbt_ms",
+                        "p99_longest_stall_ms", "p50_e2e_ms", "p99_e2e_ms", "normalized_latency_ms",
+                        "ttft_attainment", "tbt_attainment", "tbt_attainment_request", "stall_attainment",
+                        "slo_goodput_rps", "throughput_tok_s", "preemptions_recompute", "preemptions_swap",
+                        "max_preemptions_per_request", "requests_finished", "requests_dropped"})
+    EXPECT_NE(j.find(std::string("\"") + k + "\""), std::string::npos) << k;
+}
+
+TEST_F(CliTest, UnknownNamesExitTwoAndListValidOnes) {
+  auto p = RunCli("simulate --policy nope --rate 1");
+  EXPECT_EQ(p.code, 2);
+  EXPECT_NE(p.output.find("vllm-v1"), std::string::npos) << p.output;
+  auto m = RunCli("simulate --model gpt-9 --rate 1");
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.output.find("llama-2-7b"), std::string::npos) << m.output;
+  auto g = RunCli("simulate --gpu tpu --rate 1");
+  EXPECT_EQ(g.code, 2);
+  EXPECT_NE(g.output.find("a100-40g"), std::string::npos) << g.output;
+  auto k = RunCli("simulate --set frobnicate=3 --rate 1");
+  EXPECT_EQ(k.code, 2);
+  EXPECT_NE(k.output.find("max_num_seqs"), std::string::npos) << k.output;
+  auto a = RunCli("simulate --arrival sometimes --rate 1");
+  EXPECT_EQ(a.code, 2);
+  EXPECT_NE(a.output.find("poisson"), std::string::npos) << a.output;
+}
+
+TEST_F(CliTest, BadTracesNameFileLineAndField) {
+  auto fmt = Write("weird.csv", "foo,bar\n1,2\n");
+  auto r = RunCli("simulate --rate 1 --trace " + fmt.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("weird.csv"), std::string::npos) << r.output;
+
+  auto bad = Write("bad.csv", "num_prefill_tokens,num_decode_tokens,num_total_tokens,pd_ratio\n10,5,15,2\n12,x,15,2\n");
+  auto b = RunCli("simulate --rate 1 --trace " + bad.string());
+  EXPECT_EQ(b.code, 2);
+  EXPECT_NE(b.output.find("bad.csv:3"), std::string::npos) << b.output;
+  EXPECT_NE(b.output.find("num_decode_tokens"), std::string::npos) << b.output;
+
+  auto missing = RunCli("simulate --rate 1 --trace " + (dir_ / "none.csv").string());
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.output.find("none.csv"), std::string::npos) << missing.output;
+}
+
+TEST_F(CliTest, BadValuesGetClearErrors) {
+  auto rate = RunCli("simulate --rate -1");
+  EXPECT_EQ(rate.code, 2);
+  EXPECT_NE(rate.output.find("--rate"), std::string::npos) << rate.output;
+  auto none = RunCli("simulate --rate 1 --requests 0");
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.output.find("--requests"), std::string::npos) << none.output;
+  auto lengths = Write("lengths.csv", "num_prefill_tokens,num_decode_tokens,num_total_tokens,pd_ratio\n10,5,15,2\n");
+  auto norate = RunCli("simulate --trace " + lengths.string());
+  EXPECT_EQ(norate.code, 2);
+  EXPECT_NE(norate.output.find("--rate"), std::string::npos) << norate.output;
+}
+
+TEST_F(CliTest, HelpEverywhere) {
+  for (const char* sub : {"", "simulate", "capacity", "compare", "cost-check"}) {
+    auto r = RunCli(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+}  // namespace
