@@ -9,7 +9,8 @@ namespace cacheopt {
 
 int RunSimulate(const SimFlags& f);
 int RunCapacity(const SimFlags& f, const std::string& definition);
-int RunCompare(const SimFlags& f);
+// Without --rate, runs at `load` x the token-level capacity of vllm.
+int RunCompare(const SimFlags& f, double load);
 int RunCostCheck();
 
 // Prints "error: <message>" to stderr and returns 2.

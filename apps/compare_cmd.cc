@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "sim/capacity.h"
 #include "summary_io.h"
 
 namespace cacheopt {
@@ -17,11 +18,25 @@ struct Variant {
 
 }  // namespace
 
-int RunCompare(const SimFlags& f) {
-  auto prepared = Prepare(f);
+int RunCompare(const SimFlags& f, double load) {
+  if (!(load > 0)) return BadInput(Status::InvalidArgument("--load must be positive"));
+  SimFlags g = f;
+  if (g.rate == 0) g.rate = 1.0;  // placeholder until the capacity search below
+  auto prepared = Prepare(g);
   if (!prepared.ok()) return BadInput(prepared.status());
   PreparedRun& run = **prepared;
   for (const auto& n : run.notes) std::cerr << "note: " << n << "\n";
+  if (f.rate == 0) {
+    // Compare where KV competes: a multiple of vllm's token-level capacity.
+    SimulationOptions s = run.sim;
+    s.policy = "vllm";
+    auto cap = FindCapacity(run.trace, run.workload, *run.setup.cost, s, CapacityOptions{});
+    if (!cap.ok()) return BadInput(cap.status());
+    if (cap->max_rate_rps <= 0) return BadInput(Status::OutOfRange("vllm meets no SLOs even at 0.05 req/s"));
+    run.workload.rate_rps = load * cap->max_rate_rps;
+    std::cout << "rate: " << load << " x vllm's capacity (" << cap->max_rate_rps
+              << " req/s: 3 seeds, 90% TTFT and TBT attainment) = " << run.workload.rate_rps << " req/s\n";
+  }
   auto workload = BuildWorkload(run.trace, run.workload);
   if (!workload.ok()) return BadInput(workload.status());
 

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   auto* compare = app.add_subcommand("compare", "Simulate every policy on the same workload, side by side "
                                                 "(the main job)");
   AddSimFlags(compare, &cmp_flags, true, false);
+  double load = 1.25;
+  compare->add_option("--load", load, "Without --rate: run at this multiple of vllm's token-level capacity")
+      ->capture_default_str();
 
   auto* cost_check = app.add_subcommand("cost-check", "Compare the GPU cost model with Splitwise measurements");
 
@@ -34,7 +37,7 @@ int main(int argc, char** argv) {
   }
   if (*simulate) return RunSimulate(sim_flags);
   if (*capacity) return RunCapacity(cap_flags, definition);
-  if (*compare) return RunCompare(cmp_flags);
+  if (*compare) return RunCompare(cmp_flags, load);
   if (*cost_check) return RunCostCheck();
   return 2;
 }

@@ -78,12 +78,12 @@ class Loader {
 
 Status Loader::LoadLinear(OperatorTables* t, MlpProfile* own, bool* have_own) {
   const std::string rel = MlpRelative(gpu_.profile_folder);
+  if (Find(rel).empty()) return Missing("linear ops", rel, "not found");
   Result<MlpProfile> p = Mlp(gpu_.profile_folder);
-  if (!p.ok() && p.status().code() != StatusCode::kNotFound) return p.status();
-  if (!p.ok()) {
-    const bool file_absent = p.status().message() == rel;
-    return Missing("linear ops", rel, file_absent ? "not found" : "lacks this TP");
+  if (!p.ok() && p.status().code() == StatusCode::kNotFound) {
+    return Missing("linear ops", rel, "has no rows for TP " + std::to_string(opt_.tp));
   }
+  if (!p.ok()) return p.status();
   *own = *p;
   *have_own = true;
   t->layer_s = p->layer_s;

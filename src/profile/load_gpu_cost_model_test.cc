@@ -101,6 +101,16 @@ TEST_F(WithSharedData, EveryModelAndGpuLoads) {
   }
 }
 
+TEST_F(WithSharedData, MissingTpFallsBackForThatPartOnly) {
+  CostModelProvenance p;
+  auto m = LoadGpuCostModel(Options("phi-2", "a100-80g", 2, dir_), &p);  // profiled at TP 1 only
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_TRUE(p.analytic_fallback);
+  EXPECT_NE(p.note.find("linear ops: analytic fallback"), std::string::npos) << p.note;
+  EXPECT_NE(p.note.find("has no rows for TP 2"), std::string::npos) << p.note;
+  EXPECT_NE(p.note.find("attention: fitted on"), std::string::npos) << p.note;
+}
+
 TEST_F(WithSharedData, Llama70bTp2ReadsEveryTable) {
   CostModelProvenance p;
   auto m = LoadGpuCostModel(Options("llama-2-70b", "a100-80g", 2, dir_), &p);
@@ -108,11 +118,15 @@ TEST_F(WithSharedData, Llama70bTp2ReadsEveryTable) {
   EXPECT_FALSE(p.analytic_fallback) << p.note;
   EXPECT_EQ(p.files.size(), 4u) << p.note;  // mlp, all_reduce, attention, cpu overheads
   std::printf("%s\n", p.note.c_str());
+  for (const SeqWork w : {SeqWork{2048, 0}, SeqWork{1, 576}}) {
+    const StepCost c = (*m)->Cost(std::vector<SeqWork>{w});
+    std::printf(
+        "{%d, %d}: linear %.2f attention %.2f all-reduce %.2f lm-head %.2f overhead %.2f = %.2f "
+        "ms\n",
+        w.num_tokens, w.context_before, 1e3 * c.linear_s, 1e3 * c.attention_s, 1e3 * c.all_reduce_s,
+        1e3 * c.lm_head_s, 1e3 * c.overhead_s, 1e3 * c.total());
+  }
   const StepCost c = (*m)->Cost(std::vector<SeqWork>{{2048, 0}});
-  std::printf(
-      "prefill 2048: linear %.1f attention %.1f all-reduce %.1f lm-head %.2f overhead %.2f ms\n",
-      1e3 * c.linear_s, 1e3 * c.attention_s, 1e3 * c.all_reduce_s, 1e3 * c.lm_head_s,
-      1e3 * c.overhead_s);
   EXPECT_GT(c.all_reduce_s, 0);
   EXPECT_GT(c.attention_s, 0.02 * c.total());
 }

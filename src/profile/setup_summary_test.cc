@@ -24,6 +24,7 @@ TEST(SetupSummaryTest, ExperimentSetups) {
   const ServingSetup setups[] = {{"llama-2-7b", "a100-40g", 1},   {"llama-2-7b", "a100-80g", 1},
                                  {"internlm-20b", "a100-80g", 1}, {"llama-2-70b", "a100-80g", 2},
                                  {"llama-2-70b", "a100-80g", 4},  {"llama-2-70b", "h100-80g", 2}};
+  std::string notes;
   std::printf(
       "setup                    KV tokens@0.9  decode@1k  64 decodes@1k  prefill 1k  "
       "prefill 2k  chunk 512@3.5k  swap 1 block(16)\n");

@@ -6,9 +6,9 @@
 namespace cacheopt {
 namespace {
 
-// Fractions of the datasheet reached by the profiled kernels: large-T GEMMs
-// run at 0.65-0.77 of peak FLOP/s, T=1 layers stream weights at 0.69-0.80 of
-// peak bandwidth in Vidur's A100/H100 tables (docs/cost-model.md).
+// Fractions of the datasheet reached by the profiled kernels: 4096-token GEMMs
+// run at 0.71-0.78 of peak FLOP/s, 8-token layers stream weights at 0.69-0.79
+// of peak bandwidth in Vidur's A100/H100 tables (docs/cost-model.md).
 constexpr double kGemmEfficiency = 0.7;
 constexpr double kMemoryEfficiency = 0.72;
 constexpr double kKernelFloorS = 3e-6;  // smallest profiled elementwise kernels: 2-5 us
