@@ -32,10 +32,12 @@ Result<Setup> MakeSetup(const SetupOptions& opts) {
   auto cost = LoadGpuCostModel(co, &prov);
   if (!cost.ok()) return cost.status();
   s.cost = std::move(*cost);
-  if (prov.analytic_fallback)
-    s.notes.push_back("cost model: analytic roofline (GPU profiles not found under " +
-                      (co.data_dir.empty() ? std::string("../shared/data") : co.data_dir) +
-                      "; put the shared folder beside the project for the calibrated tables)");
+  if (prov.analytic_fallback) {
+    s.notes.push_back("cost model: part or all from the analytic roofline: " + prov.note);
+    if (co.data_dir.empty())
+      s.notes.push_back("GPU profiles not found: put the shared folder beside the project (../shared/data/"
+                        "vidur_profiling) or set CACHEOPT_SHARED for the calibrated tables");
+  }
 
   s.kv_capacity_tokens = KvCapacityTokens(*model, *gpu, opts.tp, opts.gpu_memory_utilization);
   SchedulerConfig& c = s.sched;

@@ -45,7 +45,7 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
 
 std::optional<int64_t> ParseDateTimeNanos(std::string_view text) {
   size_t pos = 0;
-  int64_t year, month, day, hour, minute, second;
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!Digits(text, &pos, 4, &year) || !Expect(text, &pos, '-') || !Digits(text, &pos, 2, &month) ||
       !Expect(text, &pos, '-') || !Digits(text, &pos, 2, &day)) {
     return std::nullopt;
