@@ -37,6 +37,7 @@ nlohmann::ordered_json ResultJson(const SimulationResult& r) {
   j["preemptions_swap"] = s.preemptions_swap;
   j["recomputed_tokens"] = s.recomputed_tokens;
   j["swapped_blocks"] = s.swapped_blocks;
+  j["swapped_bytes"] = s.swapped_bytes;
   j["max_preemptions_per_request"] = s.max_preemptions_per_request;
   j["requests_finished"] = s.requests_finished;
   j["requests_rejected"] = s.requests_rejected;

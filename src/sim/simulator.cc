@@ -67,8 +67,10 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
       now = std::max(now, reqs[next].arrival_s);
     }
   }
-  result.summary = Summarize(done, opts.summary);
+  result.summary = Summarize(done, sched.TakeGapLog(), opts.summary);
   result.summary.requests_dropped = workload.dropped_over_context;
+  result.summary.swapped_bytes =
+      result.summary.swapped_blocks * opts.sched.block_size * cost.KvBytesPerToken();
   result.counters = sched.counters();
   result.simulated_s = now;
   result.peak_kv_use = static_cast<double>(sched.counters().peak_device_used) /

@@ -45,8 +45,10 @@ class BlockManager {
 
   // Device blocks `slot` must add to hold `tokens` tokens (0 if it already can).
   int32_t DeviceBlocksToGrow(int32_t slot, int64_t tokens) const {
-    int32_t need = BlocksFor(tokens) - static_cast<int32_t>(tables_[slot].device.size());
-    return need > 0 ? need : 0;
+    int64_t held = static_cast<int64_t>(tables_[slot].device.size());
+    // Most calls are decodes that still fit: skip the division (hot path).
+    if (tokens <= held * block_size_) return 0;
+    return BlocksFor(tokens) - static_cast<int32_t>(held);
   }
   // Grows the device table to hold `tokens`; false (and no change) if the
   // device tier lacks the blocks.

@@ -7,9 +7,10 @@
 
 namespace cacheopt {
 
-Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const SummaryOptions& opts) {
+Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const std::vector<float>& gap_log,
+                  const SummaryOptions& opts) {
   Summary s;
-  std::vector<double> ttft, gaps, tpot, e2e, stall, norm, own;
+  std::vector<double> ttft, tpot, e2e, stall, norm;
   int64_t gaps_ok = 0, gaps_all = 0;
   int64_t ttft_ok = 0, tbt_req_ok = 0, stall_ok = 0, good = 0;
   double first_arrival = std::numeric_limits<double>::infinity();
@@ -43,19 +44,14 @@ Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const Summa
     bool ttft_met = t <= r.spec.ttft_slo_s;
     ttft_ok += ttft_met;
 
-    double longest = 0;
-    own.assign(r.gaps_s.begin(), r.gaps_s.end());
-    for (double g : r.gaps_s) {
-      gaps.push_back(g);
-      longest = std::max(longest, g);
-      gaps_ok += g <= r.spec.tbt_slo_s;
-    }
-    gaps_all += static_cast<int64_t>(r.gaps_s.size());
-    stall.push_back(longest);
+    const GapStats& g = r.gaps;
+    gaps_ok += g.within;
+    gaps_all += g.count;
+    stall.push_back(g.longest);
     // Fewer than two output tokens: no gap, TBT met.
-    bool own_met = own.empty() || Percentile(own, 95) <= r.spec.tbt_slo_s;
+    bool own_met = g.PercentileWithin(95, r.spec.tbt_slo_s);
     tbt_req_ok += own_met;
-    bool stall_met = own_met && longest <= opts.stall_limit_s;
+    bool stall_met = own_met && g.longest <= opts.stall_limit_s;
     stall_ok += stall_met;
     good += ttft_met && stall_met;
   }
@@ -66,6 +62,7 @@ Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const Summa
   s.p50_ttft_ms = ms(PercentileSorted(ttft, 50));
   s.p95_ttft_ms = ms(PercentileSorted(ttft, 95));
   s.p99_ttft_ms = ms(PercentileSorted(ttft, 99));
+  std::vector<double> gaps(gap_log.begin(), gap_log.end());
   std::sort(gaps.begin(), gaps.end());
   s.mean_tbt_ms = ms(Mean(gaps));
   s.p50_tbt_ms = ms(PercentileSorted(gaps, 50));

@@ -42,10 +42,14 @@ struct Summary {
   int64_t preemptions_swap = 0;
   int64_t recomputed_tokens = 0;
   int64_t swapped_blocks = 0;
+  int64_t swapped_bytes = 0;  // set by the caller, which knows the block's size
   int32_t max_preemptions_per_request = 0;
 };
 
-// Rejected and aborted requests count as SLO misses in every attainment.
-Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const SummaryOptions& opts);
+// `gap_log` holds every token gap of the run (Scheduler::TakeGapLog, in
+// seconds). Rejected and aborted requests count as SLO misses in every
+// attainment.
+Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const std::vector<float>& gap_log,
+                  const SummaryOptions& opts);
 
 }  // namespace cacheopt

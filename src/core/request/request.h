@@ -5,7 +5,8 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
+
+#include "core/metrics/gap_stats.h"
 
 namespace cacheopt {
 
@@ -42,12 +43,13 @@ struct Request {
   int32_t num_computed = 0;  // tokens whose KV is in the cache (device or host)
   int32_t kv_slot = -1;      // block-table slot in the BlockManager; -1: none
   int64_t admit_seq = -1;    // order of (re)admission to running; newest = max
+  int32_t reserved_blocks = 0;  // policy accounting: blocks promised to it (not held)
 
   // Timeline, for metrics.
   double first_token_s = -1;
   double last_token_s = -1;
   double finish_s = -1;
-  std::vector<double> gaps_s;  // every gap between consecutive output tokens
+  GapStats gaps;  // its gaps between consecutive tokens, against its TBT SLO
 
   // Preemption record.
   int32_t preemptions_recompute = 0;

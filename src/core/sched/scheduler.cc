@@ -51,7 +51,9 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
     if (r->first_token_s < 0) {
       r->first_token_s = end_s;
     } else {
-      r->gaps_s.push_back(end_s - r->last_token_s);
+      double gap = end_s - r->last_token_s;
+      r->gaps.Add(gap, r->spec.tbt_slo_s);
+      gap_log_.push_back(static_cast<float>(gap));
     }
     r->last_token_s = end_s;
     if (result.results[i].eos || r->num_output >= r->spec.max_tokens ||

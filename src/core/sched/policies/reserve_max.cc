@@ -20,7 +20,7 @@ int32_t ReserveMaxScheduler::Reservation(const Request* r) const {
 void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   // Capacity: every running request keeps its whole reservation.
   int64_t reserved = 0;
-  for (const Request* r : running_) reserved += Reservation(r);
+  for (const Request* r : running_) reserved += r->reserved_blocks;
   while (!waiting_.empty() && static_cast<int32_t>(running_.size()) < max_batch_size_) {
     Request* r = waiting_.front();
     int32_t need = Reservation(r);
@@ -33,6 +33,7 @@ void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
     if (reserved + need > blocks_.device_total()) break;  // FCFS: wait for the head
     waiting_.pop_front();
     MarkRunning(r);
+    r->reserved_blocks = need;
     reserved += need;
   }
   // Micro-batch: generations first (one token each), then contexts, each
