@@ -5,6 +5,7 @@
 #include "core/sched/policy_registry.h"
 #include "sim/shared_dir.h"
 #include "trace/synthetic.h"
+#include "core/util/names.h"
 
 namespace cacheopt {
 
@@ -60,11 +61,8 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
 
   // Policy name first: the cheapest mistake to report.
   auto names = PolicyNames();
-  if (std::find(names.begin(), names.end(), f.policy) == names.end()) {
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    return Status::InvalidArgument("unknown policy '" + f.policy + "'; valid policies: " + list);
-  }
+  if (std::find(names.begin(), names.end(), f.policy) == names.end())
+    return UnknownName("policy", f.policy, names);
 
   SetupOptions so;
   so.model = f.model;

@@ -1,4 +1,5 @@
 #include "core/cost/gpu_spec.h"
+#include "core/util/names.h"
 
 #include <array>
 
@@ -28,9 +29,7 @@ Result<GpuSpec> FindGpu(std::string_view name) {
   for (const GpuSpec& g : Registry()) {
     if (g.name == name) return g;
   }
-  std::string valid;
-  for (const std::string& n : GpuNames()) valid += (valid.empty() ? "" : ", ") + n;
-  return Status::InvalidArgument("unknown gpu '" + std::string(name) + "'; valid: " + valid);
+  return UnknownName("gpu", name, GpuNames());
 }
 
 std::vector<std::string> GpuNames() {

@@ -1,4 +1,5 @@
 #include "core/cost/model_spec.h"
+#include "core/util/names.h"
 
 #include <array>
 
@@ -45,9 +46,7 @@ Result<ModelSpec> FindModel(std::string_view name) {
   for (const ModelSpec& m : Registry()) {
     if (m.name == name) return m;
   }
-  std::string valid;
-  for (const std::string& n : ModelNames()) valid += (valid.empty() ? "" : ", ") + n;
-  return Status::InvalidArgument("unknown model '" + std::string(name) + "'; valid: " + valid);
+  return UnknownName("model", name, ModelNames());
 }
 
 std::vector<std::string> ModelNames() {

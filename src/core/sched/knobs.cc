@@ -1,4 +1,5 @@
 #include "core/sched/knobs.h"
+#include "core/util/names.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,10 +11,7 @@ Status CheckKnobNames(const std::map<std::string, std::string>& knobs,
                       const std::vector<std::string>& valid, const std::string& policy) {
   for (const auto& [k, v] : knobs) {
     if (std::find(valid.begin(), valid.end(), k) != valid.end()) continue;
-    std::string list;
-    for (const auto& name : valid) list += (list.empty() ? "" : ", ") + name;
-    return Status::InvalidArgument("unknown knob '" + k + "' for policy " + policy +
-                                   "; valid knobs: " + (list.empty() ? "(none)" : list));
+    return UnknownName("knob for policy " + policy, k, valid);
   }
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 #include "core/sched/policies/sarathi.h"
 #include "core/sched/policies/vllm_v0.h"
 #include "core/sched/policies/vllm_v1.h"
+#include "core/util/names.h"
 
 namespace cacheopt {
 namespace {
@@ -67,9 +68,7 @@ Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const Sc
     if (c.block_size <= 0) return Status::InvalidArgument("block size must be positive");
     return e.make(c, cost);
   }
-  std::string list;
-  for (const auto& n : PolicyNames()) list += (list.empty() ? "" : ", ") + n;
-  return Status::InvalidArgument("unknown policy '" + std::string(name) + "'; valid policies: " + list);
+  return UnknownName("policy", name, PolicyNames());
 }
 
 }  // namespace cacheopt
