@@ -41,7 +41,9 @@ int RunCompare(const SimFlags& f, double load) {
   if (!workload.ok()) return BadInput(workload.status());
 
   // Sarathi-Serve at both of its paper's budgets.
-  std::vector<Variant> variants = {{"vllm", "vllm", 0},
+  std::vector<Variant> variants = {{"cacheopt", "cacheopt", 0},
+                                   {"s3", "s3", 0},
+                                   {"vllm", "vllm", 0},
                                    {"vllm-v1", "vllm-v1", 0},
                                    {"sarathi-512", "sarathi", 512},
                                    {"sarathi-2048", "sarathi", 2048},

@@ -28,6 +28,7 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
   done.reserve(reqs.size());
   double now = 0;
   size_t next = 0;
+  int idle_steps = 0;  // consecutive steps that ran nothing
   while (next < reqs.size() || sched.HasUnfinished()) {
     // Arrivals up to now join the queue in arrival order (ties by id).
     while (next < reqs.size() && reqs[next].arrival_s <= now) {
@@ -53,10 +54,13 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
       WriteStepLine(*opts.steps_log, engine.last_step(), end - now, sched.blocks().device_free(),
                     sched.blocks().host_free());
     for (auto& r : sched.TakeDone()) done.push_back(std::move(r));
+    // A step that only preempted or rejected still changed the state.
+    bool changed = !engine.last_step().rejected.empty() || !engine.last_step().preempted.empty();
+    idle_steps = ran ? 0 : idle_steps + 1;
     if (ran) {
       ++result.steps;
       now = end;
-    } else if (engine.last_step().rejected.empty()) {
+    } else if (!changed || idle_steps > 1000) {
       // Nothing can run until something arrives; with nothing left to arrive
       // the policy is stuck, which is a bug, not a result.
       if (next >= reqs.size())

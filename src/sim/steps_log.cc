@@ -26,8 +26,11 @@ void WriteStepLine(std::ostream& os, const SchedulerOutput& step, double duratio
     os << buf;
     first = false;
   }
-  std::snprintf(buf, sizeof(buf), "],\"swap_out\":%zu,\"swap_in\":%zu,\"rejected\":%zu,\"free_device\":%d,\"free_host\":%d}\n",
-                step.swap_out.size(), step.swap_in.size(), step.rejected.size(), device_free, host_free);
+  std::snprintf(buf, sizeof(buf),
+                "],\"swap_out\":%zu,\"swap_out_ahead\":%zu,\"swap_in\":%zu,\"rejected\":%zu,\"free_device\":%d,"
+                "\"free_host\":%d}\n",
+                step.swap_out.size(), step.swap_out_ahead.size(), step.swap_in.size(), step.rejected.size(),
+                device_free, host_free);
   os << buf;
 }
 

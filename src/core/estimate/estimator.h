@@ -54,6 +54,8 @@ struct EstimatorOptions {
   double noise_spread = 0.5;       // noisy-oracle: sigma of the log-normal factor
   uint64_t seed = 0;               // noisy-oracle draws
   TruthSource truth;               // required by oracle and noisy-oracle
+  int32_t history_window = 2000;   // history: lengths kept per cell, bucket and overall
+  bool split_by_class = true;      // history: cells per SLO class tag within a bucket
 };
 
 std::vector<std::string> EstimatorNames();

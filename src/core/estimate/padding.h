@@ -33,6 +33,11 @@ double Coverage(double lambda_rps, const CoverageOptions& opts);
 
 // Recent arrival rate: an exponentially weighted event rate with time
 // constant tau (default 30 s). Time is passed in.
+// Cold start (arrival_rate_meter.cc): the first arrival starts the clock and
+// later ones are counted; the decayed count is divided by
+// tau * (1 - exp(-(now - first) / tau)), the weight a steady unit-rate stream
+// would have by now (~ the elapsed time early on, -> tau later), so a steady
+// stream reads its rate from the second arrival on. No arrivals, or only one: 0.
 class ArrivalRateMeter {
  public:
   explicit ArrivalRateMeter(double tau_s = 30) : tau_(tau_s) {}
@@ -44,6 +49,7 @@ class ArrivalRateMeter {
   double weight_ = 0;  // decayed count of arrivals, as of last_
   double last_ = 0;
   bool any_ = false;
+  double first_ = 0;  // time of the first arrival
 };
 
 }  // namespace cacheopt

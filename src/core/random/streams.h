@@ -16,4 +16,7 @@ inline constexpr uint64_t kWorkloadSlo = 3;       // SLO classes
 inline constexpr uint64_t kSyntheticArrivals = 101;
 inline constexpr uint64_t kSyntheticLengths = 102;
 
+// Estimators (src/core/estimate/).
+inline constexpr uint64_t kNoisyOracle = 201;  // noisy-oracle's per-request key
+
 }  // namespace cacheopt::streams

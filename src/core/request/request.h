@@ -43,7 +43,13 @@ struct Request {
   int32_t num_computed = 0;  // tokens whose KV is in the cache (device or host)
   int32_t kv_slot = -1;      // block-table slot in the BlockManager; -1: none
   int64_t admit_seq = -1;    // order of (re)admission to running; newest = max
-  int32_t reserved_blocks = 0;  // policy accounting: blocks promised to it (not held)
+  // Accounting of reservation-based policies (reserve-max, s3, cacheopt).
+  int32_t reserved_blocks = 0;   // blocks promised to it (not necessarily held)
+  double padded_output = 0;      // output tokens its reservation covers
+  double predicted_output = -1;  // Lhat at first admission, for the estimator's residuals
+  Request* lender = nullptr;     // pairwise lending: the host it borrows from
+  int32_t lent_blocks = 0;       // blocks it has lent to guests
+  int32_t guests = 0;            // how many guests borrow from it
 
   // Timeline, for metrics.
   double first_token_s = -1;

@@ -3,7 +3,9 @@
 #include <functional>
 
 #include "core/sched/knobs.h"
+#include "core/sched/policies/cacheopt.h"
 #include "core/sched/policies/reserve_max.h"
+#include "core/sched/policies/s3.h"
 #include "core/sched/policies/sarathi.h"
 #include "core/sched/policies/vllm_v0.h"
 #include "core/sched/policies/vllm_v1.h"
@@ -12,7 +14,7 @@
 namespace cacheopt {
 namespace {
 
-using Factory = std::function<std::unique_ptr<Scheduler>(const SchedulerConfig&, const CostModel*)>;
+using Factory = std::function<Result<std::unique_ptr<Scheduler>>(const SchedulerConfig&, const CostModel*)>;
 
 struct PolicyEntry {
   const char* name;
@@ -22,7 +24,9 @@ struct PolicyEntry {
 
 template <typename T>
 Factory Make() {
-  return [](const SchedulerConfig& c, const CostModel* m) { return std::make_unique<T>(c, m); };
+  return [](const SchedulerConfig& c, const CostModel* m) -> Result<std::unique_ptr<Scheduler>> {
+    return std::unique_ptr<Scheduler>(std::make_unique<T>(c, m));
+  };
 }
 
 const std::vector<PolicyEntry>& Registry() {
@@ -31,6 +35,8 @@ const std::vector<PolicyEntry>& Registry() {
       {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}},
       {"sarathi", Make<SarathiScheduler>(), {}},
       {"reserve-max", Make<ReserveMaxScheduler>(), {}},
+      {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}},
+      {"cacheopt", MakeCacheOpt, CacheOptKnobNames()},
   };
   return kPolicies;
 }

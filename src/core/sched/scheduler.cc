@@ -22,6 +22,7 @@ Request* Scheduler::Add(const RequestSpec& spec) {
   assert(inserted && "duplicate request id");
   (void)inserted;
   waiting_.push_back(r);
+  OnArrival(r, spec.arrival_s);
   return r;
 }
 
@@ -96,8 +97,9 @@ void Scheduler::ReleaseBlocks(Request* r) {
 }
 
 void Scheduler::Finish(Request* r, RequestState state, double now) {
-  ReleaseBlocks(r);
   r->state = state;
+  OnEnded(r);
+  ReleaseBlocks(r);
   r->finish_s = now;
   auto it = live_.find(r->spec.id);
   assert(it != live_.end());

@@ -76,6 +76,11 @@ class Scheduler {
  protected:
   // The policy: fill `out` for this step using the helpers below.
   virtual void ScheduleStep(double now, SchedulerOutput* out) = 0;
+  // Called as a request ends (finished, rejected or aborted), before its
+  // blocks are freed and it leaves the queues.
+  virtual void OnEnded(Request* /*r*/) {}
+  // Called as a request is queued.
+  virtual void OnArrival(Request* /*r*/, double /*now*/) {}
 
   // Gives `r` a block slot if needed and grows its device table to `tokens`;
   // false and no change if the device tier lacks blocks.

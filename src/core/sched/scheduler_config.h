@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -23,6 +24,9 @@ struct SchedulerConfig {
   double device_memory_gib = 0;
   PreemptMode preemption_mode = PreemptMode::kRecompute;  // where a policy offers both
   std::map<std::string, std::string> knobs;  // policy-specific, from --set
+  // Simulation only: a request's true output length, for the `oracle` and
+  // `noisy-oracle` estimators of the sensitivity study. Empty elsewhere.
+  std::function<int32_t(int64_t)> truth;
 };
 
 }  // namespace cacheopt

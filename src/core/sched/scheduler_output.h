@@ -32,16 +32,19 @@ struct SchedulerOutput {
   std::vector<ScheduledSeq> seqs;
   std::vector<BlockCopy> swap_out;  // device -> host, before the step runs
   std::vector<BlockCopy> swap_in;   // host -> device, before the step runs
+  // device -> host, issued ahead of need: the copy overlaps this step's compute.
+  std::vector<BlockCopy> swap_out_ahead;
   std::vector<PreemptionRecord> preempted;
   std::vector<int64_t> rejected;    // requests that can never fit the pool
   // Block tables of every scheduled request, for executors that touch real KV.
   const BlockManager* blocks = nullptr;
 
-  bool empty() const { return seqs.empty() && swap_out.empty() && swap_in.empty(); }
+  bool empty() const { return seqs.empty() && swap_out.empty() && swap_in.empty() && swap_out_ahead.empty(); }
   void Clear() {
     seqs.clear();
     swap_out.clear();
     swap_in.clear();
+    swap_out_ahead.clear();
     preempted.clear();
     rejected.clear();
   }

@@ -1,5 +1,6 @@
 #include "exec/sim/sim_executor.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace cacheopt {
@@ -25,12 +26,17 @@ void SimExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
     }
     out->results.push_back(res);
   }
-  // Copies issued for this step delay it (vLLM swaps before the forward pass).
+  // Copies issued for this step delay it (vLLM swaps before the forward
+  // pass); copies issued ahead of need overlap the compute.
+  double compute = cost_->StepTime(work_);
   double copies = 0;
   if (!step.swap_out.empty() || !step.swap_in.empty())
     copies = cost_->SwapTime(static_cast<int64_t>(step.swap_out.size()),
                              static_cast<int64_t>(step.swap_in.size()), block_size_);
-  out->duration_s = cost_->StepTime(work_) + copies;
+  double ahead = 0;
+  if (!step.swap_out_ahead.empty())
+    ahead = cost_->SwapTime(static_cast<int64_t>(step.swap_out_ahead.size()), 0, block_size_);
+  out->duration_s = compute + copies + std::max(0.0, ahead - compute);
 }
 
 }  // namespace cacheopt

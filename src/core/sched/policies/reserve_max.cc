@@ -11,10 +11,15 @@ ReserveMaxScheduler::ReserveMaxScheduler(const SchedulerConfig& config, const Co
   max_batch_size_ = config.max_num_seqs > 0 ? config.max_num_seqs : 2048;
 }
 
-int32_t ReserveMaxScheduler::Reservation(const Request* r) const {
+int32_t ReserveMaxScheduler::Reservation(Request* r) {
   int64_t tokens = std::min<int64_t>(static_cast<int64_t>(r->spec.prompt_tokens) + r->spec.max_tokens,
                                      config_.max_model_len);
   return blocks_.BlocksFor(tokens);
+}
+
+bool ReserveMaxScheduler::OnOverrun(Request* /*r*/, SchedulerOutput* /*out*/) {
+  assert(false && "a prompt + max_tokens reservation cannot overrun");
+  return true;
 }
 
 void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
@@ -42,10 +47,16 @@ void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   int32_t tokens = 0;
   for (int pass = 0; pass < 2; ++pass) {
     bool contexts = pass == 1;
-    for (Request* r : running_) {
+    for (size_t i = 0; i < running_.size(); ++i) {
+      Request* r = running_[i];
       if (r->InPrefill() != contexts) continue;
       int32_t n = r->TokensToCompute();
       if (tokens + n > max_num_tokens_) break;
+      if (blocks_.BlocksFor(static_cast<int64_t>(r->num_computed) + n) > r->reserved_blocks &&
+          !OnOverrun(r, out)) {
+        --i;  // r left running_
+        continue;
+      }
       bool ok = Grow(r, static_cast<int64_t>(r->num_computed) + n);
       assert(ok && "the reservation guarantees the blocks");
       (void)ok;

@@ -15,11 +15,13 @@ class ReserveMaxScheduler : public Scheduler {
 
  protected:
   void ScheduleStep(double now, SchedulerOutput* out) override;
+  // Blocks to reserve for `r` at admission: prompt plus its max_tokens cap.
+  virtual int32_t Reservation(Request* r);
+  // `r` needs more than its reservation (never here; S3's under-prediction).
+  // Returns false when `r` left running.
+  virtual bool OnOverrun(Request* r, SchedulerOutput* out);
 
  private:
-  // Blocks a request may ever hold: prompt plus its max_tokens cap.
-  int32_t Reservation(const Request* r) const;
-
   int32_t max_num_tokens_;
   int32_t max_batch_size_;
 };

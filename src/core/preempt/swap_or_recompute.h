@@ -1,0 +1,25 @@
+// C5: preempt by whichever is faster to undo. Swapping costs the copy out and
+// back (and needs room in the host tier); recomputing costs a prefill of the
+// prompt plus the tokens generated so far. Both from the shared cost model.
+#pragma once
+
+#include <cstdint>
+
+#include "core/cost/cost_model.h"
+#include "core/request/request.h"
+#include "core/sched/scheduler_output.h"
+
+namespace cacheopt {
+
+struct PreemptionCost {
+  double swap_s = 0;       // out and back; +inf when the host tier lacks room
+  double recompute_s = 0;  // prefill of prompt + generated
+  PreemptKind Cheaper() const { return swap_s < recompute_s ? PreemptKind::kSwap : PreemptKind::kRecompute; }
+  double Min() const { return swap_s < recompute_s ? swap_s : recompute_s; }
+};
+
+// `blocks_held`: the victim's device blocks; `host_free`: free host blocks.
+PreemptionCost EstimatePreemptionCost(const CostModel& cost, const Request& r, int32_t blocks_held,
+                                      int32_t host_free, int32_t block_size);
+
+}  // namespace cacheopt

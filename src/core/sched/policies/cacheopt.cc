@@ -1,0 +1,378 @@
+#include "core/sched/policies/cacheopt.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/cost/cost_model.h"
+#include "core/preempt/swap_or_recompute.h"
+
+namespace cacheopt {
+
+Result<std::unique_ptr<Scheduler>> MakeCacheOpt(const SchedulerConfig& config, const CostModel* cost) {
+  auto opts = ParseCacheOptOptions(config.knobs);
+  if (!opts.ok()) return opts.status();
+  if (cost == nullptr) return Status::InvalidArgument("cacheopt needs a cost model");
+  EstimatorOptions eo = opts->estimator;
+  eo.truth = config.truth;
+  auto est = MakeEstimator(eo);
+  if (!est.ok()) return est.status();
+  return std::unique_ptr<Scheduler>(
+      new CacheOptScheduler(config, cost, std::move(*opts), std::move(*est)));
+}
+
+CacheOptScheduler::CacheOptScheduler(const SchedulerConfig& config, const CostModel* cost,
+                                     CacheOptOptions opts, std::unique_ptr<OutputLengthEstimator> estimator)
+    : Scheduler(config, cost), opts_(std::move(opts)), est_(std::move(estimator)), rate_(opts_.rate_tau_s) {
+  if (config.max_num_seqs > 0) opts_.max_num_seqs = config.max_num_seqs;
+  token_budget_ = config.token_budget > 0 ? config.token_budget : opts_.fallback_token_budget;
+  if (opts_.reserve_on) {
+    reserve_blocks_ = opts_.reserve_blocks >= 0
+                          ? opts_.reserve_blocks
+                          : static_cast<int32_t>(std::ceil(0.02 * config.device_blocks));
+    reserve_blocks_ = std::min(reserve_blocks_, config.device_blocks / 2);
+  }
+}
+
+void CacheOptScheduler::OnArrival(Request* /*r*/, double now) { rate_.OnArrival(now); }
+
+void CacheOptScheduler::OnEnded(Request* r) {
+  if (r->state == RequestState::kFinished) est_->Observe(r->spec, r->num_output, r->predicted_output);
+  DropLoans(r);
+}
+
+int32_t CacheOptScheduler::Held(const Request* r) const {
+  if (r->kv_slot < 0) return 0;
+  const BlockTable& t = blocks_.table(r->kv_slot);
+  return static_cast<int32_t>(t.device.size() + t.host.size());
+}
+
+double CacheOptScheduler::PaddedOutput(const Request* r, double now) const {
+  LengthEstimate e = est_->Estimate(r->spec, r->num_output);
+  PaddingOptions padding = opts_.padding;
+  if (!opts_.padding_on) padding.mode = PaddingMode::kNone;
+  double p = Coverage(rate_.Rate(now), opts_.coverage);
+  return PaddedLength(e, *est_, p, padding, r->num_output, r->spec.max_tokens);
+}
+
+int32_t CacheOptScheduler::ReservationFor(const Request* r, double padded) const {
+  int64_t tokens = std::min<int64_t>(r->spec.prompt_tokens + static_cast<int64_t>(std::ceil(padded)),
+                                     config_.max_model_len);
+  // A request alone may always reserve the whole admissible pool.
+  return static_cast<int32_t>(std::min<int64_t>(blocks_.BlocksFor(tokens), std::max<int64_t>(1, Admissible())));
+}
+
+int64_t CacheOptScheduler::Committed() const {
+  int64_t c = 0;
+  auto add = [&](const Request* r) {
+    int32_t held = Held(r);
+    // A guest's reservation lives inside its host's; only its overrun counts.
+    c += r->lender != nullptr ? std::max(0, held - r->reserved_blocks) : std::max(held, r->reserved_blocks);
+  };
+  for (const Request* r : running_) add(r);
+  for (const Request* r : swapped_) add(r);
+  return c;
+}
+
+int64_t CacheOptScheduler::Admissible() const { return blocks_.device_total() - reserve_blocks_; }
+
+Request* CacheOptScheduler::FindHost(int32_t reservation, double padded) const {
+  int32_t host_growth = blocks_.BlocksFor(static_cast<int64_t>(std::ceil(padded)));
+  for (Request* h : running_) {
+    if (h->lender != nullptr) continue;  // a guest does not lend
+    int32_t unused_tail = h->reserved_blocks - Held(h);
+    if (unused_tail - host_growth - h->lent_blocks >= reservation + opts_.lend_buffer_blocks) return h;
+  }
+  return nullptr;
+}
+
+bool CacheOptScheduler::PeakFits(const Request* extra, double extra_padded) const {
+  // Projected usage: each request grows a token per step until its padded
+  // length, then frees everything. Usage only drops at a release, so the
+  // peak is just before one: check every release time.
+  struct Life {
+    int64_t tokens;   // tokens held now
+    int64_t remain;   // steps until it releases
+  };
+  std::vector<Life> lives;
+  lives.reserve(running_.size() + swapped_.size() + 1);
+  auto add = [&](const Request* r, double padded, int64_t tokens_now) {
+    int64_t remain = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(padded)) - r->num_output);
+    lives.push_back({tokens_now, remain});
+  };
+  for (const Request* r : running_) add(r, r->padded_output, std::max<int64_t>(r->num_computed, 1));
+  for (const Request* r : swapped_) add(r, r->padded_output, r->num_computed);
+  add(extra, extra_padded, extra->TotalTokens());
+  const int64_t cap = Admissible();
+  const int64_t bs = blocks_.block_size();
+  for (const Life& at : lives) {
+    int64_t t = at.remain - 1;
+    int64_t used = 0;
+    for (const Life& l : lives)
+      if (l.remain > t) used += (l.tokens + t + bs - 1) / bs;
+    if (used > cap) return false;
+  }
+  return true;
+}
+
+bool CacheOptScheduler::WouldAdmit(const Request* r, double now) const {
+  double padded = PaddedOutput(r, now);
+  int32_t res = ReservationFor(r, padded);
+  if (Committed() + res <= Admissible()) return true;
+  if (!opts_.lending_on || opts_.lending == LendingMode::kOff) return false;
+  if (opts_.lending == LendingMode::kPeak) return PeakFits(r, padded);
+  return FindHost(res, padded) != nullptr;
+}
+
+bool CacheOptScheduler::TryAdmit(Request* r, double now, int32_t chunk, SchedulerOutput* out) {
+  double padded = PaddedOutput(r, now);
+  int32_t res = ReservationFor(r, padded);
+  Request* host = nullptr;
+  bool ok = Committed() + res <= Admissible();
+  if (!ok && opts_.lending_on) {
+    if (opts_.lending == LendingMode::kPairwise) {
+      host = FindHost(res, padded);
+      ok = host != nullptr;
+    } else if (opts_.lending == LendingMode::kPeak) {
+      ok = PeakFits(r, padded);
+    }
+  }
+  if (!ok) return false;
+  // Physical blocks for the first chunk (and the lookahead) must exist now.
+  if (!Grow(r, r->num_computed + chunk)) return false;
+  r->padded_output = padded;
+  r->reserved_blocks = res;
+  if (r->predicted_output < 0) r->predicted_output = est_->Estimate(r->spec, 0).predicted;
+  if (host != nullptr) {
+    r->lender = host;
+    host->lent_blocks += res;
+    ++host->guests;
+  }
+  MarkRunning(r);
+  AddSeq(out, r, chunk);
+  return true;
+}
+
+void CacheOptScheduler::DropLoans(Request* r) {
+  if (r->lender != nullptr) {  // a guest leaves: its loan returns to the host
+    r->lender->lent_blocks -= r->reserved_blocks;
+    --r->lender->guests;
+    r->lender = nullptr;
+  }
+  if (r->guests > 0) {  // a host leaves: its guests' loans become ordinary reservations
+    for (Request* g : running_)
+      if (g->lender == r) g->lender = nullptr;
+    for (Request* g : swapped_)
+      if (g->lender == r) g->lender = nullptr;
+    r->guests = 0;
+    r->lent_blocks = 0;
+  }
+}
+
+void CacheOptScheduler::ExtendIfOverrun(Request* r, double now) {
+  int32_t lookahead = opts_.proactive_on ? opts_.preallocate_iterations : 0;
+  if (r->num_output + 1 + lookahead <= r->padded_output) return;
+  // Under-predicted: a fresh padded estimate of what remains, given g.
+  double padded = std::max(PaddedOutput(r, now), static_cast<double>(r->num_output + 1 + lookahead));
+  padded = std::min(padded, static_cast<double>(r->spec.max_tokens));
+  r->padded_output = padded;
+  int32_t res = ReservationFor(r, padded);
+  if (r->lender != nullptr) r->lender->lent_blocks += std::max(0, res - r->reserved_blocks);
+  r->reserved_blocks = res;
+}
+
+PreemptKind CacheOptScheduler::ChooseKind(const Request* r) const {
+  if (!opts_.strategy_on || config_.host_blocks == 0) return PreemptKind::kRecompute;
+  int32_t held = r->kv_slot >= 0 ? static_cast<int32_t>(blocks_.table(r->kv_slot).device.size()) : 0;
+  return EstimatePreemptionCost(*cost_, *r, held, blocks_.host_free(), blocks_.block_size()).Cheaper();
+}
+
+void CacheOptScheduler::PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out) {
+  running_.erase(std::find(running_.begin(), running_.end(), victim));
+  // A victim already scheduled this step does not run after all.
+  out->seqs.erase(std::remove_if(out->seqs.begin(), out->seqs.end(),
+                                 [victim](const ScheduledSeq& q) { return q.req == victim; }),
+                  out->seqs.end());
+  DropLoans(victim);  // preempted hosts' guests become ordinary reservations
+  size_t copies_before = out->swap_out.size();
+  Preempt(victim, ChooseKind(victim), out);
+  if (ahead) {
+    // Issued ahead of need: the copy overlaps this step's compute.
+    out->swap_out_ahead.insert(out->swap_out_ahead.end(), out->swap_out.begin() + copies_before,
+                               out->swap_out.end());
+    out->swap_out.resize(copies_before);
+  }
+}
+
+bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead, SchedulerOutput* out,
+                                   bool* self) {
+  *self = false;
+  cands_.clear();
+  for (Request* r : running_) {
+    if (r->InPrefill() && r != requester && r->num_computed == 0) continue;  // holds nothing yet
+    VictimCandidate c;
+    c.req = r;
+    c.remaining_s = std::max(0.0, r->padded_output - r->num_output) * cost_->SoloDecodeTime(r->TotalTokens());
+    int32_t held = r->kv_slot >= 0 ? static_cast<int32_t>(blocks_.table(r->kv_slot).device.size()) : 0;
+    c.preempt_cost_s =
+        EstimatePreemptionCost(*cost_, *r, held, blocks_.host_free(), blocks_.block_size()).Min();
+    cands_.push_back(c);
+  }
+  if (opts_.victim_on) {
+    OrderVictims(&cands_, opts_.max_preemptions);
+  } else {
+    OrderNewestFirst(&cands_);
+  }
+  for (const VictimCandidate& c : cands_) {
+    if (blocks_.device_free() >= need) break;
+    // Ahead of time, only a swap is worth starting: its copy overlaps compute.
+    if (ahead && (c.req == requester || ChooseKind(c.req) != PreemptKind::kSwap)) continue;
+    PreemptRequest(c.req, ahead, out);
+    if (c.req == requester) {
+      *self = true;
+      return false;
+    }
+  }
+  return blocks_.device_free() >= need;
+}
+
+int32_t CacheOptScheduler::PrefillBudget(double now) const {
+  if (!opts_.slo_batching_on) return token_budget_ - static_cast<int32_t>(work_.size());
+  double tightest = std::numeric_limits<double>::infinity();
+  for (const Request* r : running_)
+    if (!r->InPrefill()) tightest = std::min(tightest, r->spec.tbt_slo_s);
+  int32_t budget;
+  if (!std::isfinite(tightest) || work_.empty()) {
+    budget = token_budget_;
+  } else {
+    // The largest chunk that keeps the predicted step under the tightest SLO.
+    std::vector<SeqWork> w = work_;
+    w.push_back({0, 0});
+    auto time_with = [&](int32_t b) {
+      w.back().num_tokens = b;
+      return cost_->StepTime(w);
+    };
+    int32_t lo = 0, hi = 8192;
+    while (lo < hi) {
+      int32_t mid = (lo + hi + 1) / 2;
+      if (time_with(mid) <= tightest) lo = mid;
+      else hi = mid - 1;
+    }
+    budget = lo;
+  }
+  // Never starve prefills below the floor; an urgent request gets its chunk.
+  if (!waiting_.empty() || !prefills_.empty()) budget = std::max(budget, opts_.min_prefill_chunk);
+  if (!waiting_.empty()) {
+    const Request* head = waiting_.front();
+    double est = cost_->SoloPrefillTime(head->TokensToCompute());
+    if (now + est >= head->spec.arrival_s + head->spec.ttft_slo_s * 0.8)
+      budget = std::max(budget, std::min(head->TokensToCompute(), token_budget_));
+  }
+  return budget;
+}
+
+void CacheOptScheduler::SortWaiting(double now) {
+  if (!opts_.slo_batching_on) return;  // FCFS (preempted requests already at the front)
+  // TTFT slack: arrival + SLO - now - estimated prefill; preempted requests
+  // (recompute) keep the front, as C5 says.
+  auto key = [this](const Request* r) {
+    return r->spec.arrival_s + r->spec.ttft_slo_s - cost_->SoloPrefillTime(r->TokensToCompute());
+  };
+  std::vector<std::pair<double, Request*>> keyed;
+  keyed.reserve(waiting_.size());
+  for (Request* r : waiting_)
+    keyed.push_back({r->Preemptions() > 0 ? -std::numeric_limits<double>::infinity() : key(r), r});
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second->spec.arrival_s < b.second->spec.arrival_s;
+  });
+  for (size_t i = 0; i < keyed.size(); ++i) waiting_[i] = keyed[i].second;
+  (void)now;
+}
+
+void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
+  const int32_t lookahead = opts_.proactive_on ? opts_.preallocate_iterations : 0;
+  prefills_.clear();
+
+  // 1. Decodes, in admission order (a snapshot: preemptions edit running_).
+  order_.assign(running_.begin(), running_.end());
+  for (Request* r : order_) {
+    if (r->state != RequestState::kRunning) continue;  // preempted meanwhile
+    if (r->InPrefill()) {
+      prefills_.push_back(r);
+      continue;
+    }
+    ExtendIfOverrun(r, now);
+    int64_t need = static_cast<int64_t>(r->num_computed) + 1;
+    if (blocks_.BlocksFor(need) > blocks_.device_total()) {  // outgrew the whole pool
+      running_.erase(std::find(running_.begin(), running_.end(), r));
+      Reject(r, out);
+      continue;
+    }
+    // C3: take blocks `lookahead` steps early when they are there.
+    if (!Grow(r, need + lookahead)) {
+      bool self = false;
+      if (BlocksToGrow(r, need) > blocks_.device_free() &&
+          !FreeBlocks(BlocksToGrow(r, need), r, /*ahead=*/false, out, &self))
+        continue;  // r itself left, or nobody could
+      if (lookahead > 0 && BlocksToGrow(r, need + lookahead) > blocks_.device_free()) {
+        // A shortage is coming: start a swap-out now so its copy overlaps compute.
+        FreeBlocks(BlocksToGrow(r, need + lookahead), r, /*ahead=*/true, out, &self);
+      }
+      if (!Grow(r, need + lookahead)) Grow(r, need);
+    }
+    AddSeq(out, r, 1);
+  }
+  work_.clear();
+  for (const ScheduledSeq& q : out->seqs) work_.push_back({q.num_tokens, q.context_before});
+  prefills_.erase(std::remove_if(prefills_.begin(), prefills_.end(),
+                                 [](const Request* r) { return r->state != RequestState::kRunning; }),
+                  prefills_.end());
+
+  int32_t budget = PrefillBudget(now);
+  // 2. Ongoing prefill chunks (blocks grow with each chunk).
+  for (Request* r : prefills_) {
+    int32_t n = std::min(r->TokensToCompute(), budget);
+    if (n <= 0) break;
+    if (!Grow(r, static_cast<int64_t>(r->num_computed) + n)) {
+      bool self = false;
+      if (!FreeBlocks(BlocksToGrow(r, r->num_computed + n), r, false, out, &self) || self) continue;
+      Grow(r, static_cast<int64_t>(r->num_computed) + n);
+    }
+    AddSeq(out, r, n);
+    budget -= n;
+  }
+  // 3. Swapped requests resume before any new admission.
+  while (!swapped_.empty()) {
+    Request* r = swapped_.front();
+    int32_t held = static_cast<int32_t>(blocks_.table(r->kv_slot).host.size());
+    if (held + 1 > blocks_.device_total()) {  // outgrew the whole pool: can never resume
+      swapped_.pop_front();
+      Reject(r, out);
+      continue;
+    }
+    if (held + 1 > blocks_.device_free()) break;
+    swapped_.pop_front();
+    SwapIn(r, out);
+    Grow(r, r->num_computed + 1);
+    MarkRunning(r);
+    AddSeq(out, r, 1);
+  }
+  if (!swapped_.empty()) return;
+  // 4. New admissions, most urgent first.
+  SortWaiting(now);
+  while (!waiting_.empty() && budget > 0 && static_cast<int32_t>(running_.size()) < opts_.max_num_seqs) {
+    Request* r = waiting_.front();
+    if (NeverFits(static_cast<int64_t>(r->TotalTokens()) + 1)) {
+      waiting_.pop_front();
+      Reject(r, out);
+      continue;
+    }
+    int32_t chunk = std::min(r->TokensToCompute(), budget);
+    if (!TryAdmit(r, now, chunk, out)) break;
+    waiting_.pop_front();
+    budget -= chunk;
+  }
+}
+
+}  // namespace cacheopt
