@@ -44,6 +44,7 @@ struct RunRecord {
   int64_t workload_requests = 0;  // requests actually replayed
   std::string workload_description;
   double wall_s = 0, cpu_s = 0;   // timed runs only
+  int32_t device_blocks = 0, block_size = 0;  // the pool it ran on
 
   bool ok() const { return status.ok() && !skipped; }
   // 1000 x preemptions (both kinds) / requests.

@@ -230,6 +230,8 @@ class Runner {
     }
     rec->rate_rps = spec.multiple * e->mean.max_rate_rps;
     const Env* env = GetEnvConst(spec.setup, spec.variant.block_size, spec.kv_device_blocks);
+    rec->device_blocks = env->sim.sched.device_blocks;
+    rec->block_size = env->sim.sched.block_size;
     Workload w;
     auto r = Simulate1(spec.setup, *env, spec.variant, rec->rate_rps, spec.seed, spec.slo_scale, spec.requests, &w,
                        &rec->wall_s, &rec->cpu_s);

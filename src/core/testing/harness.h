@@ -36,7 +36,13 @@ struct StepView {
 class Harness {
  public:
   Harness(const std::string& policy, const SchedulerConfig& config) {
-    auto made = MakeScheduler(policy, config, &cost_);
+    SchedulerConfig c = config;
+    // The oracle estimators may read the fake executor's truth.
+    c.truth = [this](int64_t id) {
+      auto it = exec_.true_len.find(id);
+      return it == exec_.true_len.end() ? 0 : it->second;
+    };
+    auto made = MakeScheduler(policy, c, &cost_);
     EXPECT_TRUE(made.ok()) << made.status().message();
     sched_ = std::move(made.value());
   }

@@ -1,0 +1,130 @@
+// CacheOPT's mechanisms, each against its rule (CACHEOPT.md C2-C5). Before 20
+// requests have finished, the history estimator predicts its prior (256
+// tokens) and conformal padding adds nothing (no residuals yet), so with
+// 4-token blocks a request with a 4-token prompt reserves blocks(260) = 65.
+#include "core/sched/policies/cacheopt.h"
+
+#include "core/testing/harness.h"
+
+namespace cacheopt {
+namespace {
+
+using testing::Harness;
+using testing::SmallConfig;
+
+SchedulerConfig Config(int32_t blocks, std::map<std::string, std::string> knobs) {
+  SchedulerConfig c = SmallConfig(blocks);
+  c.knobs = std::move(knobs);
+  return c;
+}
+
+TEST(CacheOptTest, AdmissionNeverUsesTheGlobalReserve) {
+  // 200 blocks, 80 reserved: two 65-block reservations (130) exceed the 120
+  // admission may use, though 198 blocks are physically free.
+  Harness h("cacheopt", Config(200, {{"reserve_blocks", "80"}, {"lending", "off"}}));
+  h.Add(0, 4, 500);
+  h.Add(1, 4, 500);
+  auto s = h.Step();
+  EXPECT_EQ(s.Tokens(0), 4);
+  EXPECT_EQ(s.Tokens(1), 0);
+  // Without the reserve both fit.
+  Harness free("cacheopt", Config(200, {{"reserve_blocks", "0"}, {"lending", "off"}}));
+  free.Add(0, 4, 500);
+  free.Add(1, 4, 500);
+  auto t = free.Step();
+  EXPECT_EQ(t.Tokens(1), 4);
+}
+
+// Two hosts reserve 65 blocks each (130 of 132); a guest with max_tokens 16
+// reserves blocks(4 + 16) = 5. After one decode each host holds 2 blocks
+// (5 tokens + 2 preallocated), so its unused tail is 63 and the guest's life
+// of 16 steps costs the host ceil(16/4) = 4 blocks: 63 - 4 - 0 = 59 must be
+// >= 5 + lend_buffer_blocks.
+struct LendingCase {
+  std::unique_ptr<Harness> h;
+  Request* a;
+  Request* guest;
+};
+
+LendingCase Lend(const std::string& buffer) {
+  LendingCase c;
+  c.h = std::make_unique<Harness>(
+      "cacheopt", Config(132, {{"reserve_blocks", "0"}, {"lending", "pairwise"}, {"lend_buffer_blocks", buffer}}));
+  c.a = c.h->Add(0, 4, 500);
+  c.h->Add(1, 4, 500);
+  c.h->Step();
+  c.guest = c.h->Add(2, 4, 10, /*max_tokens=*/16);
+  return c;
+}
+
+TEST(CacheOptTest, PairwiseLendingAdmitsExactlyWhenItsRuleHolds) {
+  auto yes = Lend("54");  // 59 >= 5 + 54
+  auto s = yes.h->Step();
+  EXPECT_EQ(s.Tokens(2), 4);
+  EXPECT_EQ(yes.guest->lender, yes.a);
+  EXPECT_EQ(yes.a->lent_blocks, 5);
+  EXPECT_EQ(yes.a->guests, 1);
+
+  auto no = Lend("55");  // 59 < 5 + 55
+  auto t = no.h->Step();
+  EXPECT_EQ(t.Tokens(2), 0);
+}
+
+TEST(CacheOptTest, LoanReturnsWhenTheGuestFinishes) {
+  auto c = Lend("8");
+  for (int i = 0; i < 40 && c.guest->state != RequestState::kFinished; ++i) c.h->Step();
+  // The guest ended (10 tokens): the host has its tail back.
+  EXPECT_EQ(c.a->lent_blocks, 0);
+  EXPECT_EQ(c.a->guests, 0);
+}
+
+TEST(CacheOptTest, PeakLendingProjectsUsage) {
+  // Hosts peak at 2 x blocks(4 + 256 - 2) = 130 blocks just before they end;
+  // the guest is long gone by then, so 132 blocks suffice and 129 do not.
+  for (auto [blocks, admitted] : {std::pair{132, true}, std::pair{129, false}}) {
+    Harness h("cacheopt", Config(blocks, {{"reserve_blocks", "0"}, {"lending", "peak"}}));
+    h.Add(0, 4, 500);
+    h.Add(1, 4, 500);
+    h.Step();
+    h.Add(2, 4, 10, 16);
+    EXPECT_EQ(h.Step().Tokens(2) > 0, admitted) << blocks;
+  }
+}
+
+// Steps until request 0 holds 3 blocks; returns that step's index.
+int StepOfThirdBlock(const std::string& k) {
+  Harness h("cacheopt", Config(100, {{"preallocate_iterations", k}}));
+  Request* r = h.Add(0, 4, 50);
+  for (int step = 0; step < 20; ++step) {
+    h.Step();
+    if (r->kv_slot >= 0 && h.sched().blocks().table(r->kv_slot).device.size() >= 3) return step;
+  }
+  return -1;
+}
+
+TEST(CacheOptTest, ProactiveAllocationRunsTheConfiguredStepsEarly) {
+  int plain = StepOfThirdBlock("0");
+  ASSERT_GT(plain, 0);
+  EXPECT_EQ(StepOfThirdBlock("2"), plain - 2);
+  EXPECT_EQ(StepOfThirdBlock("3"), plain - 3);
+}
+
+TEST(CacheOptTest, BadKnobsAreRejectedByName) {
+  SchedulerConfig c = SmallConfig(10);
+  testing::LinearCostModel cost;
+  c.knobs = {{"lending", "sometimes"}};
+  auto a = MakeScheduler("cacheopt", c, &cost);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("pairwise"), std::string::npos);
+  c.knobs = {{"disable", "padding,teleport"}};
+  auto b = MakeScheduler("cacheopt", c, &cost);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("slo-batching"), std::string::npos);
+  c.knobs = {{"alpha", "2"}};
+  auto d = MakeScheduler("cacheopt", c, &cost);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("alpha"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cacheopt
