@@ -46,6 +46,14 @@ const std::vector<MetricDef>& RunMetrics() {
       {"simulated_s", false, [](R r) { return r.sim.simulated_s; }},
       {"peak_kv_use", false, [](R r) { return r.sim.peak_kv_use; }},
       // Derived.
+      {"slo_attainment", false,
+       [](R r) {
+         // Requests meeting TTFT and stall-aware TBT (both), over all requests.
+         return r.workload_requests > 0
+                    ? std::round(r.sim.summary.slo_goodput_rps * r.sim.summary.duration_s) /
+                          static_cast<double>(r.workload_requests)
+                    : 0;
+       }},
       {"preemptions_per_1000", false, [](R r) { return r.PreemptionsPer1000(); }},
       {"recompute_preemptions_per_1000", false,
        [](R r) {

@@ -17,7 +17,9 @@ struct MetricDef {
   std::function<double(const RunRecord&)> get;
 };
 
-// ResultJson's fields, then preemptions_per_1000 (both kinds), and per kind.
+// ResultJson's fields, then derived ones: slo_attainment (the fraction of
+// requests meeting both the TTFT SLO and stall-aware TBT: SLO goodput x
+// duration / requests), preemptions_per_1000 (both kinds), and per kind.
 const std::vector<MetricDef>& RunMetrics();
 const MetricDef* FindMetric(const std::string& name);
 

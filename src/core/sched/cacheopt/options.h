@@ -31,6 +31,7 @@ struct CacheOptOptions {
   int32_t max_preemptions = 2;         // knob `max_preemptions` (starvation guard)
   // SLO-aware batching.
   int32_t min_prefill_chunk = 256;     // knob `min_prefill_chunk`
+  int32_t urgent_chunk = 512;          // knob `urgent_chunk`: what a request about to miss its TTFT gets
   int32_t fallback_token_budget = 2048;  // Sarathi-style budget when slo-batching is off
   int32_t max_num_seqs = 256;          // knob `max_num_seqs` (vLLM's default)
   // Switches (`disable=padding,lending,proactive,reserve,victim,strategy,slo-batching`).

@@ -265,8 +265,9 @@ int32_t CacheOptScheduler::PrefillBudget(double now) const {
   if (!waiting_.empty()) {
     const Request* head = waiting_.front();
     double est = cost_->SoloPrefillTime(head->TokensToCompute());
+    // "Would otherwise miss": its solo prefill would end past 80% of its SLO.
     if (now + est >= head->spec.arrival_s + head->spec.ttft_slo_s * 0.8)
-      budget = std::max(budget, std::min(head->TokensToCompute(), token_budget_));
+      budget = std::max(budget, std::min(head->TokensToCompute(), opts_.urgent_chunk));
   }
   return budget;
 }
