@@ -13,6 +13,15 @@ int RunCapacity(const SimFlags& f, const std::string& definition);
 int RunCompare(const SimFlags& f, double load);
 int RunCostCheck();
 
+// `experiment CONFIG --out DIR`: a sweep from experiments/*.json (docs/experiments.md).
+struct ExperimentFlags {
+  std::string config;
+  std::string out;
+  int threads = 2;  // this machine has two cores
+  bool quiet = false;
+};
+int RunExperimentCommand(const ExperimentFlags& f);
+
 // Prints "error: <message>" to stderr and returns 2.
 int BadInput(const Status& s);
 

@@ -29,6 +29,14 @@ int main(int argc, char** argv) {
 
   auto* cost_check = app.add_subcommand("cost-check", "Compare the GPU cost model with Splitwise measurements");
 
+  ExperimentFlags exp_flags;
+  auto* experiment = app.add_subcommand(
+      "experiment", "Run a sweep from an experiment config and write results.csv, results.json, report.html");
+  experiment->add_option("config", exp_flags.config, "Experiment config (experiments/NAME.json)")->required();
+  experiment->add_option("--out", exp_flags.out, "Folder for the results (created if missing)")->required();
+  experiment->add_option("--threads", exp_flags.threads, "Worker threads")->capture_default_str();
+  experiment->add_flag("--quiet", exp_flags.quiet, "No progress line");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -39,5 +47,6 @@ int main(int argc, char** argv) {
   if (*capacity) return RunCapacity(cap_flags, definition);
   if (*compare) return RunCompare(cmp_flags, load);
   if (*cost_check) return RunCostCheck();
+  if (*experiment) return RunExperimentCommand(exp_flags);
   return 2;
 }

@@ -84,10 +84,6 @@ std::string LoadCaption(const ExperimentResults& r, int setup, const std::vector
          ", whiskers min..max over seeds.</p>";
 }
 
-bool Includes(const std::vector<std::string>& names, const std::string& n) {
-  return std::find(names.begin(), names.end(), n) != names.end();
-}
-
 const std::vector<CapacityDefinition>& Defs(const ExperimentResults& r) { return r.config->capacity.definitions; }
 
 std::string DefTitle(CapacityDefinition d) { return d == CapacityDefinition::kToken ? "token-level" : "stall-aware"; }
