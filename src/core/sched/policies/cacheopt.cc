@@ -237,6 +237,7 @@ bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead,
 }
 
 int32_t CacheOptScheduler::PrefillBudget(double now) const {
+  if (waiting_.empty() && prefills_.empty()) return 0;  // nothing to prefill: skip the search
   if (!opts_.slo_batching_on) return token_budget_ - static_cast<int32_t>(work_.size());
   double tightest = std::numeric_limits<double>::infinity();
   for (const Request* r : running_)
