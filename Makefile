@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps asan bench clean
+.PHONY: run test build deps asan bench clean experiment experiment-quick
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,14 @@ asan: deps
 bench: build
 	$(BUILD)/scheduler_bench
 	$(BUILD)/simulate_bench
+
+# EVALUATION.md experiments 1-8 (experiments/*.json, docs/experiments.md): results.csv,
+# results.json and report.html. The default set; the quick one is a reduced set (minutes).
+experiment: build
+	$(BUILD)/cacheopt experiment experiments/default.json --out out/experiment
+
+experiment-quick: build
+	$(BUILD)/cacheopt experiment experiments/quick.json --out out/experiment-quick
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -38,7 +38,7 @@ const std::vector<std::string> kAblationKeys = {"base", "knob", "switches", "var
                                                 "load_multiples", "capacity", "setups"};
 const std::vector<std::string> kAblationVariantKeys = {"name", "knobs"};
 const std::vector<std::string> kSensitivityKeys = {"base", "sweeps", "load_multiples", "capacity", "setups"};
-const std::vector<std::string> kSweepKeys = {"knob", "values"};
+const std::vector<std::string> kSweepKeys = {"knob", "values", "with"};
 const std::vector<std::string> kSloScaleKeys = {"values", "load_multiple", "policies", "setups"};
 const std::vector<std::string> kScaleKeys = {"setup", "policies", "requests", "pool_blocks", "load_multiple",
                                              "seed"};
@@ -209,6 +209,9 @@ Status ParseSensitivity(const Json& j, const std::string& where, const Experimen
     RETURN_IF_ERROR(CheckObject(sj, w, kSweepKeys));
     SensitivitySweep sw;
     RETURN_IF_ERROR(GetString(sj, w, "knob", &sw.knob, true));
+    std::map<std::string, std::string> with;
+    RETURN_IF_ERROR(GetKnobs(sj, w, "with", &with));
+    if (with.count(sw.knob)) return Bad(JoinPath(w, "with"), "sets the swept knob '" + sw.knob + "' too");
     auto vals = sj.find("values");
     if (vals == sj.end()) return Bad(JoinPath(w, "values"), "is required");
     if (!vals->is_array() || vals->empty()) return Bad(JoinPath(w, "values"), "must be a non-empty list");
@@ -218,6 +221,7 @@ Status ParseSensitivity(const Json& j, const std::string& where, const Experimen
       if (!text.ok()) return text.status();
       Variant v = base;
       v.where = vw;
+      for (const auto& [wk, wv] : with) v.knobs[wk] = wv;
       if (sw.knob == "block_size") {
         if (!(*vals)[k].is_number_integer() || (*vals)[k].get<int64_t>() < 1 || (*vals)[k].get<int64_t>() > 1024)
           return Bad(vw, "block_size must be an integer in [1, 1024], got " + (*vals)[k].dump());
@@ -226,9 +230,11 @@ Status ParseSensitivity(const Json& j, const std::string& where, const Experimen
         v.knobs[sw.knob] = *text;
       }
       v.label = s->base + "/" + sw.knob + "=" + *text;
+      for (const auto& [wk, wv] : with) v.label += "," + wk + "=" + wv;
       sw.values.push_back(*text);
       sw.variants.push_back(v);
     }
+    sw.with = with;
     s->sweeps.push_back(std::move(sw));
   }
   RETURN_IF_ERROR(CheckMultiples(j, where, "load_multiples", &s->load_multiples));

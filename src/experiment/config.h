@@ -85,6 +85,7 @@ struct AblationSpec {
 
 struct SensitivitySweep {
   std::string knob;                 // a policy knob, or "block_size" (the setup's)
+  std::map<std::string, std::string> with;  // knobs set for every value (e.g. estimator)
   std::vector<std::string> values;  // as the policy sees them
   std::vector<Variant> variants;    // one per value
 };

@@ -2,23 +2,28 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 namespace cacheopt::experiment {
 
-size_t JobPool::Add(std::string label, double weight, std::vector<size_t> deps, std::function<void()> fn,
+size_t JobPool::Add(std::string label, int kind, double weight, std::vector<size_t> deps, std::function<void()> fn,
                     bool exclusive) {
   size_t index = jobs_.size();
   for ([[maybe_unused]] size_t d : deps) assert(d < index);
-  jobs_.push_back(Job{std::move(label), weight, std::move(deps), std::move(fn), exclusive});
+  assert(kind >= 0);
+  jobs_.push_back(Job{std::move(label), kind, weight, std::move(deps), std::move(fn), exclusive});
   return index;
 }
 
-double JobPool::total_weight() const {
-  double w = 0;
-  for (const auto& j : jobs_) w += j.weight;
+std::vector<double> JobPool::total_weights() const {
+  std::vector<double> w;
+  for (const auto& j : jobs_) {
+    if (w.size() <= static_cast<size_t>(j.kind)) w.resize(j.kind + 1, 0);
+    w[j.kind] += j.weight;
+  }
   return w;
 }
 
@@ -60,8 +65,10 @@ void JobPool::Run(int threads, ProgressLine* progress) {
       if (jobs_[i].exclusive) exclusive_running = true;
       lock.unlock();
       if (progress != nullptr) progress->Started(jobs_[i].label);
+      auto t0 = std::chrono::steady_clock::now();
       jobs_[i].fn();
-      if (progress != nullptr) progress->Finished(jobs_[i].weight);
+      double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (progress != nullptr) progress->Finished(jobs_[i].kind, jobs_[i].weight, took);
       lock.lock();
       finished[i] = 1;
       --running;

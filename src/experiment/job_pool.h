@@ -16,18 +16,21 @@ namespace cacheopt::experiment {
 
 class JobPool {
  public:
-  // `deps` must all be lower than the new job's index (no cycles). `weight`
-  // is the job's expected cost, for the eta.
-  size_t Add(std::string label, double weight, std::vector<size_t> deps, std::function<void()> fn,
+  // `deps` must all be lower than the new job's index (no cycles). `kind`
+  // (0, 1, ...) groups jobs of one cost model and `weight` is the job's
+  // expected cost within it, for the eta.
+  size_t Add(std::string label, int kind, double weight, std::vector<size_t> deps, std::function<void()> fn,
              bool exclusive = false);
   size_t size() const { return jobs_.size(); }
-  double total_weight() const;
+  // Summed weights per kind.
+  std::vector<double> total_weights() const;
   // Runs every job once; returns when all have finished. A job must not throw.
   void Run(int threads, ProgressLine* progress);
 
  private:
   struct Job {
     std::string label;
+    int kind = 0;
     double weight = 1;
     std::vector<size_t> deps;
     std::function<void()> fn;

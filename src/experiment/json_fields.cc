@@ -75,6 +75,7 @@ Status GetString(const Json& j, const std::string& where, const std::string& key
 
 Status GetChoice(const Json& j, const std::string& where, const std::string& key,
                  const std::vector<std::string>& allowed, std::string* out) {
+  if (!j.contains(key)) return Status::Ok();
   std::string v = *out;
   if (Status s = GetString(j, where, key, &v); !s.ok()) return s;
   for (const auto& a : allowed) {

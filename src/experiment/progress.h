@@ -9,6 +9,7 @@
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace cacheopt::experiment {
 
@@ -17,11 +18,15 @@ std::string FormatDuration(double seconds);
 
 class ProgressLine {
  public:
-  // `out` may be null (silent). `total_weight` sums every job's weight; the
-  // eta assumes the remaining weight runs at the rate seen so far.
-  ProgressLine(std::ostream* out, bool redraw, size_t total_jobs, double total_weight, double interval_s = 30);
+  // `out` may be null (silent). Jobs come in kinds (e.g. capacity searches
+  // and single runs); `total_weight[k]` sums the weights of kind k's jobs.
+  // The eta assumes each kind's remaining weight costs what its finished
+  // jobs cost per unit of weight (another kind's rate until one finishes),
+  // spread over `threads` workers.
+  ProgressLine(std::ostream* out, bool redraw, size_t total_jobs, std::vector<double> total_weight, int threads,
+               double interval_s = 30);
   void Started(const std::string& label);
-  void Finished(double weight);
+  void Finished(int kind, double weight, double job_seconds);
   // Prints the final state and ends the line.
   void Close();
 
@@ -30,12 +35,14 @@ class ProgressLine {
 
   std::ostream* out_;
   bool redraw_;
+  double EtaLocked() const;  // < 0: unknown
+
   size_t total_jobs_;
-  double total_weight_;
+  std::vector<double> total_weight_, done_weight_, busy_s_;
+  int threads_;
   double interval_s_;
   std::mutex mu_;
   size_t done_jobs_ = 0;
-  double done_weight_ = 0;
   std::string label_;
   size_t last_len_ = 0;
   std::chrono::steady_clock::time_point start_;

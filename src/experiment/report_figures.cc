@@ -230,7 +230,10 @@ std::string SensitivityFigures(const ExperimentResults& r, int setup) {
   const SensitivitySpec& s = c.sensitivity;
   std::string o;
   for (const auto& sw : s.sweeps) {
-    o += "<h4>" + XmlEscape(s.base) + ": " + XmlEscape(sw.knob) + "</h4><div class=\"figs\">";
+    std::string with;
+    for (const auto& [k, v] : sw.with) with += (with.empty() ? " (with " : ", ") + k + "=" + v;
+    if (!with.empty()) with += ")";
+    o += "<h4>" + XmlEscape(s.base) + ": " + XmlEscape(sw.knob) + XmlEscape(with) + "</h4><div class=\"figs\">";
     std::vector<double> xs;
     for (size_t i = 0; i < sw.values.size(); ++i) xs.push_back(static_cast<double>(i));
     if (s.capacity) {
@@ -257,11 +260,12 @@ std::string SensitivityFigures(const ExperimentResults& r, int setup) {
     }
     for (double m : s.load_multiples) {
       auto sweep_plot = [&](const std::string& title, const std::string& unit,
-                            const std::vector<std::pair<std::string, MetricFn>>& metrics, bool fraction) {
+                            const std::vector<std::pair<std::string, MetricFn>>& metrics, bool fraction, bool log = false) {
         LinePlot p;
         p.title = title + " at " + Label(m) + "x";
         p.x_label = sw.knob;
         p.y_label = unit;
+        p.y_log = log;
         p.x_categories = sw.values;
         if (fraction) {
           p.y_min = 0;
@@ -290,7 +294,7 @@ std::string SensitivityFigures(const ExperimentResults& r, int setup) {
                       {{"p99 TTFT", Metric("p99_ttft_ms")},
                        {"p99 TBT", Metric("p99_tbt_ms")},
                        {"p99 longest stall", Metric("p99_longest_stall_ms")}},
-                      false);
+                      false, true);
       o += sweep_plot("Preemptions vs " + sw.knob, "preemptions / 1000 requests",
                       {{"all", Metric("preemptions_per_1000")}}, false);
     }

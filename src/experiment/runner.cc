@@ -144,12 +144,17 @@ class Runner {
       std::string key = EnvKey(setup, v.block_size, kv_blocks) + "#" + v.Key();
       if (!checked.insert(key).second) return Status::Ok();
       SimulationOptions s = SimOptions(**env, v, 1.0);
+      s.sched.truth = [](int64_t) -> int32_t { return 1; };  // as runs get it
       auto made = MakeScheduler(s.policy, s.sched, (*env)->setup.cost.get());
       if (!made.ok())
         return Status::InvalidArgument(v.where + " '" + v.label + "' (policy " + v.policy + ") on setup '" +
                                        c_.setups[setup].name + "': " + made.status().message());
       return Status::Ok();
     };
+    // Every listed policy on every setup, used by an experiment or not.
+    for (size_t s = 0; s < c_.setups.size(); ++s)
+      for (const auto& v : c_.policies)
+        if (Status st = check(static_cast<int>(s), v, -1); !st.ok()) return st;
     for (const auto& item : plan.capacities)
       if (Status s = check(item.setup, item.variant, -1); !s.ok()) return s;
     for (const auto& r : plan.runs)
@@ -176,6 +181,13 @@ class Runner {
     auto built = BuildWorkload(*ctxs_[setup].trace, w);
     if (!built.ok()) return built.status();
     SimulationOptions s = SimOptions(env, v, slo_scale);
+    // The true lengths, for the oracle estimators of the sensitivity study only
+    // (CACHEOPT.md): policies hand `truth` to their estimator, and only
+    // `oracle` and `noisy-oracle` read it.
+    const Workload& wl = *built;
+    s.sched.truth = [&wl](int64_t id) -> int32_t {
+      return id >= 0 && id < static_cast<int64_t>(wl.requests.size()) ? wl.requests[id].output_tokens : 0;
+    };
     auto t0 = std::chrono::steady_clock::now();
     double c0 = ThreadCpuSeconds();
     auto r = Simulate(*built, *env.setup.cost, s);
@@ -273,9 +285,9 @@ class Runner {
           std::find(rec.definitions.begin(), rec.definitions.end(), CapacityDefinition::kToken) ==
               rec.definitions.end())
         rec.definitions.insert(rec.definitions.begin(), CapacityDefinition::kToken);
-      double weight = 12.0 * static_cast<double>(c_.seeds.size() * rec.definitions.size()) *
+      double weight = static_cast<double>(c_.seeds.size() * rec.definitions.size()) *
                       static_cast<double>(c_.setups[item.setup].requests) / 1000.0;
-      size_t job = pool.Add(c_.setups[item.setup].name + " " + item.variant.label + " capacity", weight, {},
+      size_t job = pool.Add(c_.setups[item.setup].name + " " + item.variant.label + " capacity", 0, weight, {},
                             [this, &item, &rec] { RunCapacity(item, &rec); });
       if (i < c_.setups.size()) ref_job[i] = job;
     }
@@ -287,11 +299,11 @@ class Runner {
                           (spec.slo_scale != 1 ? " slo-scale " + ShortNumber(spec.slo_scale) : "") +
                           (spec.timed ? " n=" + std::to_string(spec.requests) : "") + " seed " +
                           std::to_string(spec.seed);
-      pool.Add(label, static_cast<double>(spec.requests) / 1000.0, {ref_job[spec.setup]},
+      pool.Add(label, 1, static_cast<double>(spec.requests) / 1000.0, {ref_job[spec.setup]},
                [this, &rec] { RunOne(&rec); }, spec.timed);
     }
     for (size_t s = 0; s < c_.setups.size(); ++s) res_.setups[s].reference_capacity = static_cast<int>(s);
-    ProgressLine progress(o_.progress, o_.progress_redraw, pool.size(), pool.total_weight());
+    ProgressLine progress(o_.progress, o_.progress_redraw, pool.size(), pool.total_weights(), o_.threads);
     pool.Run(o_.threads, &progress);
     progress.Close();
     for (size_t s = 0; s < c_.setups.size(); ++s) {

@@ -55,6 +55,6 @@ const char* SeriesColor(size_t i) {
   return kColors[i % 10];
 }
 
-double TextWidth(std::string_view text) { return 6.2 * static_cast<double>(text.size()); }
+double TextWidth(std::string_view text) { return 6.6 * static_cast<double>(text.size()); }
 
 }  // namespace cacheopt::experiment

@@ -39,25 +39,41 @@ Axis LinearAxis(double min, double max, int target_ticks) {
   return a;
 }
 
+namespace {
+
+// The k-th value of the 1-2-5 sequence: ..., 0.5, 1, 2, 5, 10, 20, ...
+double Step125(int k) {
+  static const double kMant[3] = {1, 2, 5};
+  int d = k >= 0 ? k / 3 : -((-k + 2) / 3);
+  return kMant[k - 3 * d] * std::pow(10, d);
+}
+
+// The index of the largest 1-2-5 value <= v (v > 0).
+int Floor125(double v) {
+  int k = 3 * static_cast<int>(std::floor(std::log10(v))) - 3;
+  while (Step125(k + 1) <= v * (1 + 1e-9)) ++k;
+  return k;
+}
+
+}  // namespace
+
 Axis LogAxis(double min, double max) {
   if (!(max > 0) || !std::isfinite(max)) max = 1;
   if (!(min > 0) || !std::isfinite(min)) min = max / 1000;
   if (min > max) std::swap(min, max);
   Axis a;
   a.log = true;
-  int d0 = static_cast<int>(std::floor(std::log10(min) + 1e-9));
-  int d1 = static_cast<int>(std::ceil(std::log10(max) - 1e-9));
-  if (d1 <= d0) d1 = d0 + 1;
-  a.lo = std::pow(10, d0);
-  a.hi = std::pow(10, d1);
-  bool fine = d1 - d0 <= 2;
-  for (int d = d0; d <= d1; ++d) {
-    double base = std::pow(10, d);
-    a.ticks.push_back(base);
-    if (fine && d < d1) {
-      a.ticks.push_back(2 * base);
-      a.ticks.push_back(5 * base);
-    }
+  int k0 = Floor125(min);
+  int k1 = Floor125(max);
+  if (Step125(k1) < max * (1 - 1e-9)) ++k1;
+  if (k1 <= k0) k1 = k0 + 1;
+  a.lo = Step125(k0);
+  a.hi = Step125(k1);
+  bool fine = std::log10(a.hi / a.lo) <= 2 + 1e-9;
+  for (int k = k0; k <= k1; ++k) {
+    double v = Step125(k);
+    bool decade = std::fabs(std::log10(v) - std::round(std::log10(v))) < 1e-9;
+    if (fine || decade || k == k0 || k == k1) a.ticks.push_back(v);
   }
   return a;
 }

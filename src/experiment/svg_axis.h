@@ -20,8 +20,9 @@ struct Axis {
 // Covers [min, max] (swapped if reversed) with about `target_ticks` ticks
 // whose ends enclose the data. min == max widens to a non-empty range.
 Axis LinearAxis(double min, double max, int target_ticks = 5);
-// Decades enclosing [min, max]; both must be > 0 (non-positive min: max/1000).
-// Ticks at each decade, and at 2 and 5 times each when it spans <= 2 decades.
+// The 1-2-5 values (..., 0.5, 1, 2, 5, 10, ...) enclosing [min, max]; both
+// must be > 0 (a non-positive min becomes max/1000). Ticks at every 1-2-5
+// value when the axis spans <= 2 decades, else at the decades and both ends.
 Axis LogAxis(double min, double max);
 // n categories at 0..n-1, each in the middle of its slot.
 Axis CategoryAxis(size_t n);

@@ -23,10 +23,16 @@ std::string RenderBarChart(const BarChart& c, const std::vector<BarGroup>& group
     for (double v : g.values) add(v);
     for (double v : g.hi) add(v);
   }
-  label_w = std::min(label_w + 10, 0.45 * c.width);
+  label_w = std::min(label_w + 10, 0.4 * c.width);
+  // Room right of the bars for the longest value text (10 px font).
+  double text_w = 30;
+  for (const auto& g : groups)
+    for (size_t k = 0; k < g.values.size(); ++k)
+      text_w = std::max(text_w, TextWidth(Label(g.values[k]) + (k < g.notes.size() ? " " + g.notes[k] : "")));
+  text_w = std::min(text_w + 8, 0.42 * c.width);
   Axis a = c.log ? LogAxis(vmin_pos > 0 ? vmin_pos : 1, vmax > 0 ? vmax : 10) : LinearAxis(0, vmax > 0 ? vmax : 1);
 
-  const double bar_h = 11, gap = 9, top = 28, value_room = 70, right = 8;
+  const double bar_h = 11, gap = 9, top = 28, value_room = text_w, right = 6;
   const double left = label_w;
   const double pw = c.width - left - value_room - right;
   const double group_h = ns * bar_h + gap;
@@ -70,7 +76,7 @@ std::string RenderBarChart(const BarChart& c, const std::vector<BarGroup>& group
       double x1 = X(v);
       bool has_whisker = k < g.lo.size() && k < g.hi.size() && std::isfinite(g.lo[k]) && std::isfinite(g.hi[k]);
       std::string tip = g.label + (name.empty() ? "" : " / " + name) + ": " + Label(v) +
-                        (has_whisker ? " (range " + Label(g.lo[k]) + ".." + Label(g.hi[k]) + ")" : "") +
+                        (has_whisker && note.empty() ? " (range " + Label(g.lo[k]) + ".." + Label(g.hi[k]) + ")" : "") +
                         (note.empty() ? "" : " " + note);
       o += "<rect x=\"" + Coord(left) + "\" y=\"" + Coord(y + 1) + "\" width=\"" + Coord(std::max(0.0, x1 - left)) +
            "\" height=\"" + Coord(bar_h - 2) + "\" fill=\"" + SeriesColor(k) + "\"><title>" + XmlEscape(tip) +

@@ -20,7 +20,7 @@ struct BarChart {
   std::string title, value_label;
   std::vector<std::string> series;  // legend (omitted when only one)
   bool log = false;
-  int width = 460;
+  int width = 520;
 };
 
 std::string RenderBarChart(const BarChart& chart, const std::vector<BarGroup>& groups);

@@ -10,7 +10,7 @@ LegendLayout RenderLegend(const std::vector<std::string>& names, double left, do
   const double row_h = 15;
   double x = left, y = top;
   for (size_t i = 0; i < names.size(); ++i) {
-    double w = 18 + TextWidth(names[i]) + 12;
+    double w = 18 + TextWidth(names[i]) + 16;
     if (x > left && x + w > left + width) {
       x = left;
       y += row_h;

@@ -53,7 +53,7 @@ std::string RenderLinePlot(const LinePlot& p, const std::vector<Series>& series)
   Axis xa = cat ? CategoryAxis(p.x_categories.size()) : MakeAxis(xr, p.x_log, std::nullopt, std::nullopt);
   Axis ya = MakeAxis(yr, p.y_log, p.y_min, p.y_max);
 
-  const double left = 62, right = 14, top = 28, bottom = 44;
+  const double left = 62, right = 20, top = 28, bottom = 44;
   const double W = p.width, H = p.height;
   const double pw = W - left - right, ph = H - top - bottom;
   auto X = [&](double v) { return left + pw * std::clamp(xa.Frac(v), 0.0, 1.0); };
@@ -114,7 +114,9 @@ std::string RenderLinePlot(const LinePlot& p, const std::vector<Series>& series)
            "\" y2=\"" + Coord(top + ph) + "\"/>";
   // Series.
   bool any = false;
+  const double dodge = series.size() > 1 ? 2.5 : 0;  // whiskers of series side by side
   for (size_t k = 0; k < series.size(); ++k) {
+    const double wx = dodge * (static_cast<double>(k) - 0.5 * static_cast<double>(series.size() - 1));
     const Series& s = series[k];
     const char* c = SeriesColor(k);
     std::string pts;
@@ -135,8 +137,9 @@ std::string RenderLinePlot(const LinePlot& p, const std::vector<Series>& series)
       pts += (pts.empty() ? "" : " ") + Coord(x) + "," + Coord(y);
       if (i < s.lo.size() && i < s.hi.size() && Drawable(s.lo[i], p.y_log) && Drawable(s.hi[i], p.y_log) &&
           s.lo[i] != s.hi[i])
-        marks += "<line stroke=\"" + std::string(c) + "\" x1=\"" + Coord(x) + "\" y1=\"" + Coord(Y(s.lo[i])) +
-                 "\" x2=\"" + Coord(x) + "\" y2=\"" + Coord(Y(s.hi[i])) + "\"/>";
+        marks += "<line stroke=\"" + std::string(c) + "\" stroke-opacity=\"0.55\" x1=\"" + Coord(x + wx) +
+                 "\" y1=\"" + Coord(Y(s.lo[i])) + "\" x2=\"" + Coord(x + wx) + "\" y2=\"" + Coord(Y(s.hi[i])) +
+                 "\"/>";
       std::string tip = s.name + ": " + (cat && s.x[i] >= 0 && s.x[i] < p.x_categories.size()
                                              ? p.x_categories[static_cast<size_t>(s.x[i])]
                                              : Label(s.x[i])) +
