@@ -40,12 +40,11 @@ Result<CapacityProbe> ProbeRate(const Trace& trace, WorkloadOptions workload, co
   return p;
 }
 
-Result<CapacityResult> FindCapacity(const Trace& trace, const WorkloadOptions& workload,
-                                    const CostModel& cost, const SimulationOptions& sim,
-                                    const CapacityOptions& opts) {
+Result<CapacityResult> BisectCapacity(const std::function<Result<CapacityProbe>(double)>& probe_rate,
+                                      const CapacityOptions& opts) {
   CapacityResult res;
   auto probe = [&](double rate) -> Result<bool> {
-    auto p = ProbeRate(trace, workload, cost, sim, opts, rate);
+    auto p = probe_rate(rate);
     if (!p.ok()) return p.status();
     res.probes.push_back(*p);
     return p->ok;
@@ -72,6 +71,12 @@ Result<CapacityResult> FindCapacity(const Trace& trace, const WorkloadOptions& w
   }
   res.max_rate_rps = lo;
   return res;
+}
+
+Result<CapacityResult> FindCapacity(const Trace& trace, const WorkloadOptions& workload,
+                                    const CostModel& cost, const SimulationOptions& sim,
+                                    const CapacityOptions& opts) {
+  return BisectCapacity([&](double rate) { return ProbeRate(trace, workload, cost, sim, opts, rate); }, opts);
 }
 
 }  // namespace cacheopt

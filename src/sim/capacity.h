@@ -3,6 +3,7 @@
 // Geometric bisection between `lo` and `hi` to `rel_width`; every run drains.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "cacheopt/status.h"
@@ -43,6 +44,12 @@ struct CapacityResult {
 Result<CapacityResult> FindCapacity(const Trace& trace, const WorkloadOptions& workload,
                                     const CostModel& cost, const SimulationOptions& sim,
                                     const CapacityOptions& opts);
+
+// The search itself: geometric bisection over `probe` (rate -> whether the
+// target holds there), between opts.lo_rps and opts.hi_rps to opts.rel_width.
+// Every probe is recorded in the result.
+Result<CapacityResult> BisectCapacity(const std::function<Result<CapacityProbe>(double)>& probe,
+                                      const CapacityOptions& opts);
 
 // Mean attainments over seeds at one rate (also used by load curves).
 Result<CapacityProbe> ProbeRate(const Trace& trace, WorkloadOptions workload, const CostModel& cost,
