@@ -145,7 +145,9 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   s.slo.slo_scale = f.slo_scale;
   s.check_invariants = f.check_invariants;
   // Build the policy once now so a bad knob fails before any run starts.
-  auto probe = MakeScheduler(f.policy, s.sched, run->setup.cost.get());
+  SchedulerConfig check = s.sched;
+  check.truth = [](int64_t) -> int32_t { return 1; };  // Simulate supplies the real one
+  auto probe = MakeScheduler(f.policy, check, run->setup.cost.get());
   if (!probe.ok()) return probe.status();
   return run;
 }

@@ -12,7 +12,15 @@ namespace cacheopt {
 Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cost,
                                   const SimulationOptions& opts) {
   if (workload.requests.empty()) return Status::InvalidArgument("the workload has no requests");
-  auto made = MakeScheduler(opts.policy, opts.sched, &cost);
+  // The oracle estimators of the sensitivity study read the trace's truth;
+  // no other part of scheduling sees it (CACHEOPT.md).
+  SchedulerConfig config = opts.sched;
+  if (!config.truth) {
+    config.truth = [&workload](int64_t id) -> int32_t {
+      return id >= 0 && static_cast<size_t>(id) < workload.requests.size() ? workload.requests[id].output_tokens : 0;
+    };
+  }
+  auto made = MakeScheduler(opts.policy, config, &cost);
   if (!made.ok()) return made.status();
   Scheduler& sched = **made;
   SimExecutor exec(&cost, opts.sched.block_size);
