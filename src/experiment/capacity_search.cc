@@ -1,7 +1,6 @@
 #include "experiment/capacity_search.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace cacheopt::experiment {
 

@@ -273,7 +273,7 @@ int32_t CacheOptScheduler::PrefillBudget(double now) const {
   return budget;
 }
 
-void CacheOptScheduler::SortWaiting(double now) {
+void CacheOptScheduler::SortWaiting() {
   if (!opts_.slo_batching_on) return;  // FCFS (preempted requests already at the front)
   // TTFT slack: arrival + SLO - now - estimated prefill; preempted requests
   // (recompute) keep the front, as C5 says.
@@ -289,7 +289,6 @@ void CacheOptScheduler::SortWaiting(double now) {
     return a.second->spec.arrival_s < b.second->spec.arrival_s;
   });
   for (size_t i = 0; i < keyed.size(); ++i) waiting_[i] = keyed[i].second;
-  (void)now;
 }
 
 void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
@@ -362,7 +361,7 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
   }
   if (!swapped_.empty()) return;
   // 4. New admissions, most urgent first.
-  SortWaiting(now);
+  SortWaiting();
   while (!waiting_.empty() && budget > 0 && static_cast<int32_t>(running_.size()) < opts_.max_num_seqs) {
     Request* r = waiting_.front();
     if (NeverFits(static_cast<int64_t>(r->TotalTokens()) + 1)) {

@@ -60,7 +60,7 @@ class CacheOptScheduler : public Scheduler {
   PreemptKind ChooseKind(const Request* r) const;
   // SLO-aware batching: prefill tokens allowed this step beside `decodes`.
   int32_t PrefillBudget(double now) const;
-  void SortWaiting(double now);
+  void SortWaiting();
 
   CacheOptOptions opts_;
   std::unique_ptr<OutputLengthEstimator> est_;
