@@ -22,6 +22,18 @@ struct ExperimentFlags {
 };
 int RunExperimentCommand(const ExperimentFlags& f);
 
+// `make-model --config NAME --out PATH`: a random-weight model file
+// (src/model/random_model.h), for benchmarks and tests.
+struct MakeModelFlags {
+  std::string config;
+  std::string out;
+  std::string format;         // "llama2c", "gguf", or "" = from --out's extension
+  uint64_t seed = 0;
+  bool f16 = false;           // GGUF only
+  std::string tokenizer_out;  // llama2c only; "" = <dir of --out>/tok<vocab>.bin
+};
+int RunMakeModel(const MakeModelFlags& f);
+
 // Prints "error: <message>" to stderr and returns 2.
 int BadInput(const Status& s);
 

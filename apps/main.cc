@@ -37,6 +37,16 @@ int main(int argc, char** argv) {
   experiment->add_option("--threads", exp_flags.threads, "Worker threads")->capture_default_str();
   experiment->add_flag("--quiet", exp_flags.quiet, "No progress line");
 
+  MakeModelFlags mm_flags;
+  auto* make_model = app.add_subcommand("make-model", "Write a model with random weights (llama2.c or GGUF)");
+  make_model->add_option("--config", mm_flags.config, "micro, tiny, 15m, 42m or 110m")->required();
+  make_model->add_option("--out", mm_flags.out, "Model file to write")->required();
+  make_model->add_option("--format", mm_flags.format, "llama2c or gguf (default: gguf for a .gguf --out, else llama2c)");
+  make_model->add_option("--seed", mm_flags.seed, "Weight seed")->capture_default_str();
+  make_model->add_flag("--f16", mm_flags.f16, "Store GGUF matrices as F16");
+  make_model->add_option("--tokenizer-out", mm_flags.tokenizer_out,
+                         "llama2c tokenizer file (default: tok<vocab>.bin beside --out, where loading finds it)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -48,5 +58,6 @@ int main(int argc, char** argv) {
   if (*compare) return RunCompare(cmp_flags, load);
   if (*cost_check) return RunCostCheck();
   if (*experiment) return RunExperimentCommand(exp_flags);
+  if (*make_model) return RunMakeModel(mm_flags);
   return 2;
 }

@@ -3,7 +3,8 @@
 # when something is missing, so `make` stays fast on a prepared machine.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev
-      libgtest-dev libgmock-dev libbenchmark-dev liblzma-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev liblzma-dev libopenblas-dev
+      libcpp-httplib-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

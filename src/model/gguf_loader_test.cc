@@ -1,0 +1,204 @@
+#include "model/gguf_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "model/gguf_builder.h"
+#include "model/llama2c_loader.h"
+#include "model/model_test_util.h"
+#include "model/model_writer.h"
+#include "model/random_model.h"
+
+namespace cacheopt {
+namespace {
+
+using testing::FailsWith;
+
+TEST(GgufLoaderTest, Stories260KMatchesTheLlama2cCheckpointBitForBit) {
+  CACHEOPT_REQUIRE_STORIES(dir);
+  auto bin = LoadLlama2c(dir + "/stories260K.bin", dir + "/tok512.bin", 0);
+  auto gguf = LoadGguf(dir + "/stories260K.gguf", 512);
+  ASSERT_TRUE(bin.ok()) << bin.status().message();
+  ASSERT_TRUE(gguf.ok()) << gguf.status().message();
+  testing::ExpectSameWeights(*bin, *gguf);
+  EXPECT_EQ(gguf->vocab.pieces, bin->vocab.pieces);
+  EXPECT_EQ(gguf->vocab.scores, bin->vocab.scores);
+  EXPECT_EQ(gguf->vocab.max_token_length, bin->vocab.max_token_length);
+  const ModelConfig& c = gguf->config;
+  EXPECT_EQ(c.context, 512);
+  EXPECT_EQ(c.file_context, 2048);
+  EXPECT_EQ(c.rms_eps, bin->config.rms_eps);
+  EXPECT_EQ(c.rope_theta, 10000.0f);
+  EXPECT_EQ(c.bos_id, 1);
+  EXPECT_EQ(c.eos_id, 2);
+  EXPECT_EQ(c.stop_ids, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(LoadGguf(dir + "/stories260K.gguf", 0)->config.context, 2048);
+}
+
+class GgufModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::ScratchDir("gguf_loader");
+    auto m = MakeRandomModel("micro", 21);
+    ASSERT_TRUE(m.ok());
+    model_ = std::move(*m);
+  }
+  // Writes the builder (from model_) after `edit`, then loads it.
+  template <typename Edit>
+  Result<Model> LoadEdited(Edit edit, bool f16 = false) {
+    GgufBuilder b = GgufBuilderForModel(model_, f16);
+    edit(b);
+    const std::string path = dir_ + "/edited.gguf";
+    std::filesystem::remove(path);
+    EXPECT_TRUE(b.Write(path).ok());
+    return LoadGguf(path, 0);
+  }
+  std::string dir_;
+  Model model_;
+};
+
+TEST_F(GgufModelTest, RoundTripsF32Exactly) {
+  for (bool shared : {true, false}) {
+    Model m = model_;
+    if (!shared) m.weights.wcls[1] = 0.5f;
+    ASSERT_TRUE(WriteGguf(m, dir_ + "/m.gguf", false).ok());
+    auto back = LoadGguf(dir_ + "/m.gguf", 0);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    testing::ExpectSameWeights(m, *back);
+    EXPECT_EQ(back->vocab.pieces, m.vocab.pieces);
+    EXPECT_EQ(back->vocab.scores, m.vocab.scores);
+    EXPECT_EQ(back->vocab.max_token_length, m.vocab.max_token_length);
+    EXPECT_EQ(back->config.context, m.config.context);
+    EXPECT_EQ(back->config.rms_eps, m.config.rms_eps);
+    EXPECT_EQ(back->config.stop_ids, m.config.stop_ids);
+  }
+}
+
+TEST_F(GgufModelTest, RoundTripsF16WithinHalfPrecision) {
+  ASSERT_TRUE(WriteGguf(model_, dir_ + "/m16.gguf", true).ok());
+  ASSERT_TRUE(WriteGguf(model_, dir_ + "/m32.gguf", false).ok());
+  EXPECT_LT(std::filesystem::file_size(dir_ + "/m16.gguf"), std::filesystem::file_size(dir_ + "/m32.gguf"));
+  auto back = LoadGguf(dir_ + "/m16.gguf", 0);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  auto close = [](const std::vector<float>& a, const std::vector<float>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      // Half keeps 11 significant bits; these weights are normal halves.
+      if (std::fabs(a[i] - b[i]) > std::fabs(a[i]) * 0x1p-11f + 1e-7f) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(close(model_.weights.token_embedding, back->weights.token_embedding));
+  EXPECT_TRUE(close(model_.weights.wcls, back->weights.wcls));
+  for (size_t l = 0; l < model_.weights.layers.size(); ++l) {
+    const LayerWeights& a = model_.weights.layers[l];
+    const LayerWeights& b = back->weights.layers[l];
+    EXPECT_TRUE(close(a.wq, b.wq) && close(a.wk, b.wk) && close(a.wv, b.wv) && close(a.wo, b.wo) &&
+                close(a.w1, b.w1) && close(a.w2, b.w2) && close(a.w3, b.w3));
+    EXPECT_EQ(a.rms_att, b.rms_att);  // norms stay F32
+  }
+  EXPECT_NE(model_.weights.layers[0].wq, back->weights.layers[0].wq);  // it really was rounded
+}
+
+TEST_F(GgufModelTest, WrongShapeTypeOrMissingTensor) {
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.FindTensor("blk.1.attn_k.weight")->dims = {8, 16}; }),
+                        "tensor 'blk.1.attn_k.weight' has shape [8, 16], expected [16, 8]"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.FindTensor("blk.0.ffn_norm.weight")->dims = {8, 2}; }),
+                        "has shape [8, 2], expected [16]"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.RemoveTensor("blk.1.ffn_up.weight"); }),
+                        "missing tensor 'blk.1.ffn_up.weight'"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.RemoveTensor("token_embd.weight"); }),
+                        "missing tensor 'token_embd.weight'"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
+                          b.RemoveTensor("blk.0.attn_q.weight");
+                          b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 8, std::string(16 * 16 / 32 * 34, '\0'));
+                        }),
+                        "tensor 'blk.0.attn_q.weight' has type Q8_0; only F32 and F16"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.FindTensor("output_norm.weight")->type = 99; }),
+                        "type 99"));
+  // A trailing dimension of 1 is harmless padding.
+  auto padded = LoadEdited([](GgufBuilder& b) { b.FindTensor("output_norm.weight")->dims = {16, 1}; });
+  EXPECT_TRUE(padded.ok()) << padded.status().message();
+}
+
+TEST_F(GgufModelTest, VocabSizeMismatches) {
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Set("llama.vocab_size", GgufValue::U32(500)); }),
+                        "vocab size mismatch: llama.vocab_size is 500"));
+  std::vector<GgufValue> tokens, scores;
+  for (int i = 0; i < 380; ++i) {
+    tokens.push_back(GgufValue::String(model_.vocab.pieces[i]));
+    scores.push_back(GgufValue::F32(0));
+  }
+  EXPECT_TRUE(FailsWith(LoadEdited([&](GgufBuilder& e) {
+                          e.Set("tokenizer.ggml.tokens", GgufValue::Array(GgufValueType::kString, tokens));
+                          e.Set("tokenizer.ggml.scores", GgufValue::Array(GgufValueType::kFloat32, scores));
+                        }),
+                        "vocab size mismatch: token_embd.weight has 384 rows but tokenizer.ggml.tokens has 380"));
+  EXPECT_TRUE(FailsWith(LoadEdited([&](GgufBuilder& e) {
+                          e.Set("tokenizer.ggml.scores", GgufValue::Array(GgufValueType::kFloat32, scores));
+                        }),
+                        "tokenizer.ggml.scores has 380 entries but tokenizer.ggml.tokens has 384"));
+}
+
+TEST_F(GgufModelTest, BadOrMissingMetadata) {
+  EXPECT_TRUE(FailsWith(
+      LoadEdited([](GgufBuilder& b) { b.Set("general.architecture", GgufValue::String("gpt2")); }),
+      "general.architecture is 'gpt2'; only 'llama' is supported"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Remove("general.architecture"); }),
+                        "missing metadata general.architecture"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Remove("llama.block_count"); }),
+                        "missing metadata llama.block_count"));
+  EXPECT_TRUE(FailsWith(
+      LoadEdited([](GgufBuilder& b) { b.Set("llama.embedding_length", GgufValue::String("16")); }),
+      "metadata llama.embedding_length has type string, expected an integer"));
+  EXPECT_TRUE(FailsWith(
+      LoadEdited([](GgufBuilder& b) { b.Set("llama.embedding_length", GgufValue::U64(uint64_t{1} << 40)); }),
+      "llama.embedding_length = 1099511627776 is out of range"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Set("llama.attention.head_count", GgufValue::U32(3)); }),
+                        "dim 16 is not a multiple of n_heads 3"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Set("llama.rope.dimension_count", GgufValue::U32(2)); }),
+                        "partial rotary"));
+  EXPECT_TRUE(FailsWith(
+      LoadEdited([](GgufBuilder& b) { b.Set("llama.attention.layer_norm_rms_epsilon", GgufValue::F32(NAN)); }),
+      "rms_eps"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Set("tokenizer.ggml.model", GgufValue::String("gpt2")); }),
+                        "tokenizer.ggml.model is 'gpt2'"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Remove("tokenizer.ggml.tokens"); }),
+                        "missing metadata tokenizer.ggml.tokens"));
+  EXPECT_TRUE(FailsWith(
+      LoadEdited([](GgufBuilder& b) {
+        b.Set("tokenizer.ggml.tokens", GgufValue::Array(GgufValueType::kInt32, {GgufValue::I32(1)}));
+      }),
+      "tokenizer.ggml.tokens is not an array of string"));
+  EXPECT_TRUE(FailsWith(
+      LoadEdited([](GgufBuilder& b) { b.Set("tokenizer.ggml.eos_token_id", GgufValue::U32(100000)); }),
+      "eos_id 100000"));
+  EXPECT_TRUE(FailsWith(LoadGguf(dir_ + "/none.gguf", 0), "none.gguf"));
+  ASSERT_TRUE(WriteGguf(model_, dir_ + "/ok.gguf", false).ok());
+  EXPECT_TRUE(FailsWith(LoadGguf(dir_ + "/ok.gguf", -5), "context override -5"));
+}
+
+TEST_F(GgufModelTest, OptionalMetadataDefaults) {
+  auto m = LoadEdited([](GgufBuilder& b) {
+    b.Remove("llama.attention.head_count_kv");
+    b.Remove("llama.rope.freq_base");
+    b.Remove("llama.rope.dimension_count");
+    b.Remove("general.alignment");
+    b.Set("llama.attention.layer_norm_rms_epsilon", GgufValue::F32(1e-6f));
+  });
+  // Without head_count_kv the file means plain multi-head attention, so the
+  // micro model's {16, 8} K/V tensors no longer fit.
+  EXPECT_TRUE(FailsWith(m, "tensor 'blk.0.attn_k.weight' has shape [16, 8], expected [16, 16]"));
+  m = LoadEdited([](GgufBuilder& b) {
+    b.Remove("llama.rope.freq_base");
+    b.Set("llama.attention.layer_norm_rms_epsilon", GgufValue::F32(1e-6f));
+    b.Set("llama.rope.freq_base", GgufValue::F32(500000.0f));
+  });
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->config.rms_eps, 1e-6f);
+  EXPECT_EQ(m->config.rope_theta, 500000.0f);
+}
+
+}  // namespace
+}  // namespace cacheopt

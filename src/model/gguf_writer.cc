@@ -1,0 +1,93 @@
+// WriteGguf and GgufBuilderForModel (declared in model_writer.h).
+#include "model/model_check.h"
+#include "model/model_writer.h"
+#include "model/tokenizer.h"
+
+namespace cacheopt {
+namespace {
+
+// llama.cpp's token types.
+enum : int32_t { kNormal = 1, kUnknown = 2, kControl = 3, kByte = 6 };
+
+std::string ToSentencePiece(const std::string& piece, int32_t id, const ModelConfig& c) {
+  if (id == c.bos_id && piece == "\n<s>\n") return "<s>";
+  if (id == c.eos_id && piece == "\n</s>\n") return "</s>";
+  std::string out;
+  for (char ch : piece) {
+    if (ch == ' ') out += "\xE2\x96\x81";  // U+2581
+    else out += ch;
+  }
+  return out;
+}
+
+void AddVocabulary(const Model& m, GgufBuilder* b) {
+  std::vector<GgufValue> tokens, scores, types;
+  const auto n = static_cast<int32_t>(m.vocab.pieces.size());
+  for (int32_t id = 0; id < n; ++id) {
+    const std::string& p = m.vocab.pieces[id];
+    tokens.push_back(GgufValue::String(ToSentencePiece(p, id, m.config)));
+    scores.push_back(GgufValue::F32(m.vocab.scores[id]));
+    const int32_t type = id == m.config.bos_id || id == m.config.eos_id ? kControl
+                         : id == 0 && p == "<unk>"                      ? kUnknown
+                         : BytePieceValue(p) >= 0                       ? kByte
+                                                                        : kNormal;
+    types.push_back(GgufValue::I32(type));
+  }
+  b->Set("tokenizer.ggml.model", GgufValue::String("llama"));
+  b->Set("tokenizer.ggml.tokens", GgufValue::Array(GgufValueType::kString, std::move(tokens)));
+  b->Set("tokenizer.ggml.scores", GgufValue::Array(GgufValueType::kFloat32, std::move(scores)));
+  b->Set("tokenizer.ggml.token_type", GgufValue::Array(GgufValueType::kInt32, std::move(types)));
+  b->Set("tokenizer.ggml.bos_token_id", GgufValue::U32(m.config.bos_id));
+  b->Set("tokenizer.ggml.eos_token_id", GgufValue::U32(m.config.eos_id));
+  b->Set("tokenizer.ggml.unknown_token_id", GgufValue::U32(0));
+}
+
+}  // namespace
+
+GgufBuilder GgufBuilderForModel(const Model& m, bool f16) {
+  const ModelConfig& c = m.config;
+  GgufBuilder b;
+  b.Set("general.architecture", GgufValue::String("llama"));
+  b.Set("general.name", GgufValue::String(m.source.empty() ? "cacheopt" : m.source));
+  b.Set("general.alignment", GgufValue::U32(32));
+  b.Set("general.file_type", GgufValue::U32(f16 ? 1 : 0));  // llama.cpp: ALL_F32 / MOSTLY_F16
+  b.Set("llama.context_length", GgufValue::U32(c.context));
+  b.Set("llama.embedding_length", GgufValue::U32(c.dim));
+  b.Set("llama.feed_forward_length", GgufValue::U32(c.hidden_dim));
+  b.Set("llama.block_count", GgufValue::U32(c.n_layers));
+  b.Set("llama.attention.head_count", GgufValue::U32(c.n_heads));
+  b.Set("llama.attention.head_count_kv", GgufValue::U32(c.n_kv_heads));
+  b.Set("llama.rope.dimension_count", GgufValue::U32(c.head_size()));
+  b.Set("llama.attention.layer_norm_rms_epsilon", GgufValue::F32(c.rms_eps));
+  b.Set("llama.rope.freq_base", GgufValue::F32(c.rope_theta));
+  AddVocabulary(m, &b);
+
+  const uint64_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab = c.vocab_size;
+  const ModelWeights& w = m.weights;
+  b.AddTensor("token_embd.weight", {dim, vocab}, w.token_embedding.data(), f16);
+  b.AddTensor("output_norm.weight", {dim}, w.rms_final.data(), false);
+  if (w.wcls != w.token_embedding) b.AddTensor("output.weight", {dim, vocab}, w.wcls.data(), f16);
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const LayerWeights& L = w.layers[l];
+    const std::string p = "blk." + std::to_string(l) + ".";
+    b.AddTensor(p + "attn_q.weight", {dim, dim}, L.wq.data(), f16);
+    b.AddTensor(p + "attn_k.weight", {dim, kv}, L.wk.data(), f16);
+    b.AddTensor(p + "attn_v.weight", {dim, kv}, L.wv.data(), f16);
+    b.AddTensor(p + "attn_output.weight", {dim, dim}, L.wo.data(), f16);
+    b.AddTensor(p + "attn_norm.weight", {dim}, L.rms_att.data(), false);
+    b.AddTensor(p + "ffn_gate.weight", {dim, hidden}, L.w1.data(), f16);
+    b.AddTensor(p + "ffn_down.weight", {hidden, dim}, L.w2.data(), f16);
+    b.AddTensor(p + "ffn_up.weight", {dim, hidden}, L.w3.data(), f16);
+    b.AddTensor(p + "ffn_norm.weight", {dim}, L.rms_ffn.data(), false);
+  }
+  return b;
+}
+
+Status WriteGguf(const Model& m, const std::string& path, bool f16) {
+  const std::string where = "cannot write " + path;
+  if (Status s = CheckWeights(m, where); !s.ok()) return s;
+  if (Status s = CheckVocabulary(m.vocab, m.config.vocab_size, where); !s.ok()) return s;
+  return GgufBuilderForModel(m, f16).Write(path);
+}
+
+}  // namespace cacheopt

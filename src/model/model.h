@@ -1,0 +1,67 @@
+// A Llama-architecture model in memory: its hyper-parameters, fp32 weights
+// and tokenizer. Loaders (llama2.c checkpoints, GGUF) fill it; the CPU
+// executor reads it. Weights are row-major [out][in], as llama2.c stores them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cacheopt {
+
+struct ModelConfig {
+  int32_t dim = 0;          // embedding width
+  int32_t hidden_dim = 0;   // SwiGLU inner width
+  int32_t n_layers = 0;
+  int32_t n_heads = 0;
+  int32_t n_kv_heads = 0;   // < n_heads: grouped-query attention
+  int32_t vocab_size = 0;
+  int32_t context = 0;      // usable context (after any override)
+  int32_t file_context = 0; // context the file declares
+  float rms_eps = 1e-5f;
+  float rope_theta = 10000.0f;
+  int32_t bos_id = 1;
+  int32_t eos_id = 2;
+  // Tokens that end a sequence (llama2.c's stories models end on BOS = 1).
+  std::vector<int32_t> stop_ids;
+
+  int32_t head_size() const { return dim / n_heads; }
+  int32_t kv_dim() const { return n_kv_heads * head_size(); }
+};
+
+// Per-layer weights, each row-major [out][in].
+struct LayerWeights {
+  std::vector<float> rms_att;  // [dim]
+  std::vector<float> wq;       // [dim][dim]
+  std::vector<float> wk;       // [kv_dim][dim]
+  std::vector<float> wv;       // [kv_dim][dim]
+  std::vector<float> wo;       // [dim][dim]
+  std::vector<float> rms_ffn;  // [dim]
+  std::vector<float> w1;       // [hidden][dim]
+  std::vector<float> w2;       // [dim][hidden]
+  std::vector<float> w3;       // [hidden][dim]
+};
+
+struct ModelWeights {
+  std::vector<float> token_embedding;  // [vocab][dim]
+  std::vector<LayerWeights> layers;
+  std::vector<float> rms_final;        // [dim]
+  std::vector<float> wcls;             // [vocab][dim]; a copy when shared
+};
+
+// Tokenizer vocabulary in llama2.c's convention: pieces use ' ' (not U+2581),
+// byte tokens are "<0xXX>", merge priority is the score (higher merges first).
+struct Vocabulary {
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  int32_t max_token_length = 0;
+};
+
+struct Model {
+  ModelConfig config;
+  ModelWeights weights;
+  Vocabulary vocab;
+  std::string source;  // path it was loaded from, or "generated:<config>"
+};
+
+}  // namespace cacheopt

@@ -1,0 +1,75 @@
+#include "model/tokenizer_file.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "model/file_reader.h"
+#include "model/model_check.h"
+
+namespace cacheopt {
+namespace {
+
+// Longest piece we accept; real vocabularies stay under a few hundred bytes.
+constexpr int32_t kMaxPieceBytes = 1 << 16;
+
+}  // namespace
+
+Result<Vocabulary> ReadTokenizerFile(const std::string& path, int32_t vocab_size) {
+  if (vocab_size <= 0 || vocab_size > kMaxVocab)
+    return Status::InvalidArgument(path + ": cannot read a tokenizer for vocab_size " + std::to_string(vocab_size));
+  auto opened = FileReader::Open(path);
+  if (!opened.ok()) return opened.status();
+  FileReader& in = *opened;
+  Vocabulary v;
+  if (Status s = in.ReadValue(&v.max_token_length, "max_token_length"); !s.ok()) return s;
+  if (v.max_token_length <= 0 || v.max_token_length > kMaxPieceBytes)
+    return in.Corrupt("max_token_length " + std::to_string(v.max_token_length) + " is out of range (1.." +
+                      std::to_string(kMaxPieceBytes) + ")");
+  v.pieces.resize(vocab_size);
+  v.scores.resize(vocab_size);
+  const std::string of = " of " + std::to_string(vocab_size);
+  for (int32_t i = 0; i < vocab_size; ++i) {
+    // A short file most often means a tokenizer for a smaller vocabulary.
+    const std::string what = "token " + std::to_string(i) + of + " (vocab size mismatch?)";
+    if (Status s = in.ReadValue(&v.scores[i], what); !s.ok()) return s;
+    if (!std::isfinite(v.scores[i])) return in.Corrupt("token " + std::to_string(i) + " has a non-finite score");
+    int32_t len = 0;
+    if (Status s = in.ReadValue(&len, what); !s.ok()) return s;
+    if (len < 0 || len > v.max_token_length)
+      return in.Corrupt("token " + std::to_string(i) + " has length " + std::to_string(len) +
+                        ", outside 0..max_token_length " + std::to_string(v.max_token_length));
+    v.pieces[i].resize(len);
+    if (Status s = in.Read(v.pieces[i].data(), len, what); !s.ok()) return s;
+  }
+  if (in.remaining() != 0)
+    return in.Corrupt("vocab size mismatch: " + std::to_string(in.remaining()) + " bytes remain after the model's " +
+                      std::to_string(vocab_size) + " tokens, so the tokenizer has a larger vocabulary");
+  return v;
+}
+
+int32_t LongestPiece(const Vocabulary& v) {
+  size_t longest = 0;
+  for (const std::string& p : v.pieces) longest = std::max(longest, p.size());
+  return static_cast<int32_t>(longest);
+}
+
+Status WriteTokenizerFile(const Vocabulary& v, const std::string& path) {
+  if (v.pieces.size() != v.scores.size())
+    return Status::InvalidArgument("cannot write " + path + ": " + std::to_string(v.pieces.size()) + " pieces but " +
+                                   std::to_string(v.scores.size()) + " scores");
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IoError(path + ": cannot open for writing");
+  const int32_t max_len = LongestPiece(v);
+  out.write(reinterpret_cast<const char*>(&max_len), sizeof(max_len));
+  for (size_t i = 0; i < v.pieces.size(); ++i) {
+    const auto len = static_cast<int32_t>(v.pieces[i].size());
+    out.write(reinterpret_cast<const char*>(&v.scores[i]), sizeof(float));
+    out.write(reinterpret_cast<const char*>(&len), sizeof(len));
+    out.write(v.pieces[i].data(), len);
+  }
+  out.close();
+  if (!out) return Status::IoError(path + ": write failed");
+  return Status::Ok();
+}
+
+}  // namespace cacheopt
