@@ -137,6 +137,12 @@ bool CacheOptScheduler::TryAdmit(Request* r, double now, int32_t chunk, Schedule
       ok = PeakFits(r, padded);
     }
   }
+  if (!ok && opts_.urgent_overcommit && Urgent(r, now)) {
+    // About to miss its TTFT SLO: admit on physical room alone, as vLLM
+    // would, keeping a watermark free for the running requests' growth.
+    int32_t need = blocks_.BlocksFor(static_cast<int64_t>(r->TotalTokens()) + 1);
+    ok = blocks_.device_free() - need >= reserve_blocks_ + Watermark();
+  }
   if (!ok) return false;
   // Physical blocks for the first chunk (and the lookahead) must exist now.
   if (!Grow(r, r->num_computed + chunk)) return false;
@@ -151,6 +157,16 @@ bool CacheOptScheduler::TryAdmit(Request* r, double now, int32_t chunk, Schedule
   MarkRunning(r);
   AddSeq(out, r, chunk);
   return true;
+}
+
+bool CacheOptScheduler::Urgent(const Request* r, double now) const {
+  double est = cost_->SoloPrefillTime(r->TokensToCompute());
+  return r->Preemptions() == 0 && now + est >= r->spec.arrival_s + r->spec.ttft_slo_s * 0.8 &&
+         now + est <= r->spec.arrival_s + r->spec.ttft_slo_s;
+}
+
+int32_t CacheOptScheduler::Watermark() const {
+  return static_cast<int32_t>(std::ceil(0.01 * blocks_.device_total()));
 }
 
 void CacheOptScheduler::DropLoans(Request* r) {
@@ -273,7 +289,7 @@ int32_t CacheOptScheduler::PrefillBudget(double now) const {
   return budget;
 }
 
-void CacheOptScheduler::SortWaiting() {
+void CacheOptScheduler::SortWaiting(double now) {
   if (!opts_.slo_batching_on) return;  // FCFS (preempted requests already at the front)
   // TTFT slack: arrival + SLO - now - estimated prefill; preempted requests
   // (recompute) keep the front, as C5 says.
@@ -282,8 +298,14 @@ void CacheOptScheduler::SortWaiting() {
   };
   std::vector<std::pair<double, Request*>> keyed;
   keyed.reserve(waiting_.size());
-  for (Request* r : waiting_)
-    keyed.push_back({r->Preemptions() > 0 ? -std::numeric_limits<double>::infinity() : key(r), r});
+  // A lost cause (no slack even if started now) sorts after every request
+  // that can still make its SLO; among lost causes, first come first served.
+  const double late_base = 1e12;
+  for (Request* r : waiting_) {
+    double k = r->Preemptions() > 0 ? -std::numeric_limits<double>::infinity() : key(r);
+    if (opts_.late_last && k < now && r->Preemptions() == 0) k = late_base + r->spec.arrival_s;
+    keyed.push_back({k, r});
+  }
   std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
     return a.second->spec.arrival_s < b.second->spec.arrival_s;
@@ -361,7 +383,7 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
   }
   if (!swapped_.empty()) return;
   // 4. New admissions, most urgent first.
-  SortWaiting();
+  SortWaiting(now);
   while (!waiting_.empty() && budget > 0 && static_cast<int32_t>(running_.size()) < opts_.max_num_seqs) {
     Request* r = waiting_.front();
     if (NeverFits(static_cast<int64_t>(r->TotalTokens()) + 1)) {

@@ -39,6 +39,8 @@ class CacheOptScheduler : public Scheduler {
   void OnArrival(Request* r, double now) override;
 
  private:
+  friend struct CacheOptTestPeer;  // tests force a preemption of a chosen request
+
   // C1: the padded output length (tokens) for `r` given its tokens so far.
   double PaddedOutput(const Request* r, double now) const;
   int32_t ReservationFor(const Request* r, double padded) const;
@@ -50,7 +52,10 @@ class CacheOptScheduler : public Scheduler {
   bool PeakFits(const Request* extra, double extra_padded) const;
   // Admits `r` if the rule allows: ordinary, as a guest, or by peak projection.
   bool TryAdmit(Request* r, double now, int32_t chunk, SchedulerOutput* out);
-  void DropLoans(Request* r);  // r leaves running: return or convert its loans
+  void DropLoans(Request* r);
+  // Would miss its TTFT SLO unless admitted now, yet still can make it.
+  bool Urgent(const Request* r, double now) const;
+  int32_t Watermark() const;  // blocks urgent admission leaves free (1%)  // r leaves running: return or convert its loans
   // C3: keeps `r`'s reservation ahead of its growth (under-prediction).
   void ExtendIfOverrun(Request* r, double now);
   // C4 + C5: frees `need` device blocks by preempting; false if impossible.
@@ -60,7 +65,7 @@ class CacheOptScheduler : public Scheduler {
   PreemptKind ChooseKind(const Request* r) const;
   // SLO-aware batching: prefill tokens allowed this step beside `decodes`.
   int32_t PrefillBudget(double now) const;
-  void SortWaiting();
+  void SortWaiting(double now);
 
   CacheOptOptions opts_;
   std::unique_ptr<OutputLengthEstimator> est_;

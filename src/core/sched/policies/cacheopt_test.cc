@@ -78,6 +78,36 @@ TEST(CacheOptTest, LoanReturnsWhenTheGuestFinishes) {
   EXPECT_EQ(c.a->guests, 0);
 }
 
+}  // namespace
+
+// Reaches the private preemption path, as a shortage would.
+struct CacheOptTestPeer {
+  static void Preempt(Scheduler& s, Request* victim) {
+    SchedulerOutput out;
+    static_cast<CacheOptScheduler&>(s).PreemptRequest(victim, /*ahead=*/false, &out);
+  }
+};
+
+namespace {
+
+TEST(CacheOptTest, LoanBecomesAnOrdinaryReservationWhenTheHostIsPreempted) {
+  auto c = Lend("8");
+  c.h->Step();
+  ASSERT_EQ(c.guest->lender, c.a);
+  CacheOptTestPeer::Preempt(c.h->sched(), c.a);
+  // The guest keeps its reservation, now its own: no host, nothing lent.
+  EXPECT_EQ(c.guest->lender, nullptr);
+  EXPECT_EQ(c.guest->reserved_blocks, 5);
+  EXPECT_EQ(c.a->lent_blocks, 0);
+  EXPECT_EQ(c.a->guests, 0);
+  EXPECT_NE(c.a->state, RequestState::kRunning);
+  EXPECT_TRUE(c.h->sched().CheckInvariants().ok());
+  // Everyone still finishes.
+  c.h->RunToEnd();
+  EXPECT_EQ(c.guest->state, RequestState::kFinished);
+  EXPECT_EQ(c.a->state, RequestState::kFinished);
+}
+
 TEST(CacheOptTest, PeakLendingProjectsUsage) {
   // Hosts peak at 2 x blocks(4 + 256 - 2) = 130 blocks just before they end;
   // the guest is long gone by then, so 132 blocks suffice and 129 do not.
@@ -107,6 +137,26 @@ TEST(CacheOptTest, ProactiveAllocationRunsTheConfiguredStepsEarly) {
   ASSERT_GT(plain, 0);
   EXPECT_EQ(StepOfThirdBlock("2"), plain - 2);
   EXPECT_EQ(StepOfThirdBlock("3"), plain - 3);
+}
+
+// One request runs at a time; a lost cause (TTFT SLO 0) and a request with
+// slack wait. Returns whether the one with slack got its first token first.
+bool SlackServedFirst(const std::string& late_last) {
+  Harness h("cacheopt", Config(100, {{"max_num_seqs", "1"}, {"late_last", late_last}}));
+  h.Add(0, 4, 20);
+  h.Step();
+  Request* lost = h.Add(1, 4, 5);
+  lost->spec.ttft_slo_s = 0;
+  h.Step();
+  Request* slack = h.Add(2, 4, 5);
+  slack->spec.ttft_slo_s = 1000;
+  h.RunToEnd();
+  return slack->first_token_s < lost->first_token_s;
+}
+
+TEST(CacheOptTest, LateLastServesRequestsThatCanStillMeetTheirSloFirst) {
+  EXPECT_FALSE(SlackServedFirst("0"));  // least slack first: the lost cause
+  EXPECT_TRUE(SlackServedFirst("1"));
 }
 
 TEST(CacheOptTest, BadKnobsAreRejectedByName) {
