@@ -1,0 +1,128 @@
+#include "exec/cpu/cpu_executor.h"
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+#include <span>
+#include <string>
+#include <thread>
+
+namespace cacheopt {
+namespace {
+
+int ThreadCount(int32_t requested) {
+  if (requested > 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+CpuExecutor::CpuExecutor(const Model& model, CpuExecutorOptions opts)
+    : model_(model),
+      opts_(opts),
+      pool_(ThreadCount(opts.threads)),
+      arena_(model.config, opts.block_size, opts.device_blocks, opts.host_blocks),
+      forward_(model, opts.gemm, &pool_) {}
+
+Status CpuExecutor::AddSequence(int64_t id, std::vector<int32_t> prompt_tokens, SamplingParams params) {
+  if (seqs_.count(id) != 0) return Status::InvalidArgument("sequence " + std::to_string(id) + " already exists");
+  if (prompt_tokens.empty()) return Status::InvalidArgument("empty prompt");
+  const ModelConfig& c = model_.config;
+  for (int32_t t : prompt_tokens)
+    if (t < 0 || t >= c.vocab_size)
+      return Status::OutOfRange("token " + std::to_string(t) + " outside the vocabulary");
+  if (c.context > 0 && static_cast<int64_t>(prompt_tokens.size()) > c.context)
+    return Status::OutOfRange("prompt of " + std::to_string(prompt_tokens.size()) + " tokens exceeds the context " +
+                              std::to_string(c.context));
+  Status s = ValidateSamplingParams(params);
+  if (!s.ok()) return s;
+  if (params.stop_ids.empty()) params.stop_ids = c.stop_ids;
+  Sequence q;
+  q.prompt_len = static_cast<int32_t>(prompt_tokens.size());
+  q.tokens = std::move(prompt_tokens);
+  q.params = std::move(params);
+  seqs_.emplace(id, std::move(q));
+  return Status::Ok();
+}
+
+void CpuExecutor::RemoveSequence(int64_t id) { seqs_.erase(id); }
+
+CpuExecutor::Sequence* CpuExecutor::Find(int64_t id) {
+  auto it = seqs_.find(id);
+  return it == seqs_.end() ? nullptr : &it->second;
+}
+
+const std::vector<int32_t>* CpuExecutor::Tokens(int64_t id) const {
+  auto it = seqs_.find(id);
+  return it == seqs_.end() ? nullptr : &it->second.tokens;
+}
+
+std::vector<int32_t> CpuExecutor::GeneratedTokens(int64_t id) const {
+  auto it = seqs_.find(id);
+  if (it == seqs_.end()) return {};
+  const Sequence& q = it->second;
+  return {q.tokens.begin() + q.prompt_len, q.tokens.end()};
+}
+
+const std::vector<float>* CpuExecutor::LastLogits(int64_t id) const {
+  auto it = seqs_.find(id);
+  return it == seqs_.end() || it->second.last_logits.empty() ? nullptr : &it->second.last_logits;
+}
+
+void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
+  const auto start = std::chrono::steady_clock::now();
+  // The arenas must mirror the scheduler's BlockManager.
+  assert(step.blocks == nullptr || (step.blocks->block_size() == arena_.block_size() &&
+                                    step.blocks->device_total() <= arena_.num_blocks(KvTier::kDevice) &&
+                                    step.blocks->host_total() <= arena_.num_blocks(KvTier::kHost)));
+  // The copies first: swap-outs free device blocks this step may reuse, and
+  // swap-ins must land before the forward pass reads them.
+  for (const BlockCopy& b : step.swap_out) arena_.CopyBlock(KvTier::kDevice, b.src, KvTier::kHost, b.dst);
+  for (const BlockCopy& b : step.swap_out_ahead) arena_.CopyBlock(KvTier::kDevice, b.src, KvTier::kHost, b.dst);
+  for (const BlockCopy& b : step.swap_in) arena_.CopyBlock(KvTier::kHost, b.src, KvTier::kDevice, b.dst);
+
+  batch_.clear();
+  batch_seqs_.clear();
+  for (const ScheduledSeq& s : step.seqs) {
+    Sequence* q = Find(s.req->spec.id);
+    assert(q != nullptr && "request never added to the executor");
+    ForwardSeq f;
+    if (q != nullptr) {
+      // A recompute re-feeds prompt + generated from 0 (context_before = 0).
+      assert(s.context_before + s.num_tokens <= static_cast<int32_t>(q->tokens.size()));
+      // Only a chunk that reaches the end of the known tokens can emit one.
+      assert(!s.emits_token || s.context_before + s.num_tokens == static_cast<int32_t>(q->tokens.size()));
+      f.tokens = std::span<const int32_t>(q->tokens).subspan(s.context_before, s.num_tokens);
+      f.start_pos = s.context_before;
+      f.blocks = step.blocks->table(s.req->kv_slot).device;
+      f.want_logits = s.emits_token;
+    }
+    batch_.push_back(f);
+    batch_seqs_.push_back(q);
+  }
+  forward_.Run(batch_, &arena_, &logits_);
+
+  out->results.clear();
+  const int32_t vocab = model_.config.vocab_size;
+  size_t row = 0;
+  for (size_t i = 0; i < step.seqs.size(); ++i) {
+    SeqResult res;
+    Sequence* q = batch_seqs_[i];
+    if (step.seqs[i].emits_token && q == nullptr) {
+      res.eos = true;  // unknown request (a caller bug): end it
+    } else if (step.seqs[i].emits_token) {
+      std::span<const float> l(logits_.data() + row * vocab, vocab);
+      ++row;
+      int32_t generated = static_cast<int32_t>(q->tokens.size()) - q->prompt_len;
+      SampledToken t = sampler_.Sample(l, q->params, generated);
+      q->tokens.push_back(t.token);
+      if (opts_.keep_logits) q->last_logits.assign(l.begin(), l.end());
+      res.token = t.token;
+      res.eos = t.eos;
+    }
+    out->results.push_back(res);
+  }
+  out->duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace cacheopt

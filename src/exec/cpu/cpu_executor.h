@@ -1,0 +1,74 @@
+// The real executor: runs the scheduler's steps through a Llama model on the
+// CPU. It owns the KV arenas (performing the scheduler's swap copies for
+// real), each request's tokens (prompt + generated) and sampling, and so it
+// is the one that decides when a sequence ends.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "cacheopt/status.h"
+#include "core/engine/executor.h"
+#include "exec/cpu/forward.h"
+#include "exec/cpu/kv_arena.h"
+#include "exec/cpu/sampler.h"
+#include "exec/cpu/thread_pool.h"
+#include "model/model.h"
+
+namespace cacheopt {
+
+struct CpuExecutorOptions {
+  int32_t device_blocks = 0;  // must match the scheduler's SchedulerConfig
+  int32_t host_blocks = 0;
+  int32_t block_size = 16;
+  int32_t threads = 0;  // 0: std::thread::hardware_concurrency()
+  GemmMode gemm = GemmMode::kInvariant;
+  bool keep_logits = false;  // keep each sequence's last logits (tests)
+};
+
+class CpuExecutor : public Executor {
+ public:
+  // `model` must outlive the executor.
+  CpuExecutor(const Model& model, CpuExecutorOptions opts);
+
+  // Registers request `id` before the scheduler first runs it. An empty
+  // params.stop_ids takes the model's stop ids.
+  Status AddSequence(int64_t id, std::vector<int32_t> prompt_tokens, SamplingParams params);
+  // Drops a finished or aborted request's tokens.
+  void RemoveSequence(int64_t id);
+
+  const std::vector<int32_t>* Tokens(int64_t id) const;  // prompt + generated; null if unknown
+  std::vector<int32_t> GeneratedTokens(int64_t id) const;
+  // Logits behind the last sampled token (keep_logits only); null if none.
+  const std::vector<float>* LastLogits(int64_t id) const;
+
+  void Execute(const SchedulerOutput& step, ExecutorOutput* out) override;
+
+  const KvArena& arena() const { return arena_; }
+  int32_t threads() const { return pool_.size(); }
+
+ private:
+  struct Sequence {
+    std::vector<int32_t> tokens;
+    int32_t prompt_len = 0;
+    SamplingParams params;
+    std::vector<float> last_logits;
+  };
+  Sequence* Find(int64_t id);
+
+  const Model& model_;
+  CpuExecutorOptions opts_;
+  ThreadPool pool_;
+  KvArena arena_;
+  Forward forward_;
+  Sampler sampler_;
+  std::unordered_map<int64_t, Sequence> seqs_;
+  // Scratch reused across steps.
+  std::vector<ForwardSeq> batch_;
+  std::vector<Sequence*> batch_seqs_;
+  std::vector<float> logits_;
+};
+
+}  // namespace cacheopt

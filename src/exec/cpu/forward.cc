@@ -1,0 +1,137 @@
+#include "exec/cpu/forward.h"
+
+#include <cblas.h>
+
+#include <cassert>
+#include <cstring>
+
+#include "exec/cpu/attention.h"
+#include "exec/cpu/row_ops.h"
+
+namespace cacheopt {
+namespace {
+
+// Attention work below this many score terms runs on the calling thread.
+constexpr int64_t kParallelScores = int64_t{1} << 14;
+
+}  // namespace
+
+Forward::Forward(const Model& model, GemmMode mode, ThreadPool* pool) : model_(model), mode_(mode), pool_(pool) {
+  const ModelConfig& c = model.config;
+  const int32_t kv_dim = c.kv_dim();
+  for (const LayerWeights& w : model.weights.layers) {
+    layers_.push_back({
+        Linear({{w.wq.data(), c.dim}, {w.wk.data(), kv_dim}, {w.wv.data(), kv_dim}}, c.dim, mode),
+        Linear({{w.wo.data(), c.dim}}, c.dim, mode),
+        Linear({{w.w1.data(), c.hidden_dim}, {w.w3.data(), c.hidden_dim}}, c.dim, mode),
+        Linear({{w.w2.data(), c.dim}}, c.hidden_dim, mode),
+    });
+  }
+  cls_ = Linear({{model.weights.wcls.data(), c.vocab_size}}, c.dim, mode);
+  if (mode == GemmMode::kOpenBlas) openblas_set_num_threads(pool != nullptr ? pool->size() : 1);
+}
+
+void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<float>* logits,
+                  std::vector<float>* all_logits) {
+  const ModelConfig& c = model_.config;
+  const int32_t dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim;
+  const int32_t qkv_w = dim + 2 * kv_dim;
+  int32_t rows = 0;
+  for (const ForwardSeq& s : seqs) rows += static_cast<int32_t>(s.tokens.size());
+  const size_t T = static_cast<size_t>(rows);
+  x_.resize(T * dim);
+  xb_.resize(T * dim);
+  qkv_.resize(T * qkv_w);
+  att_.resize(T * dim);
+  h13_.resize(T * 2 * hidden);
+  hb_.resize(T * hidden);
+  tmp_.resize(T * dim);
+  pos_.resize(T);
+
+  // Embeddings, and each row's position.
+  int32_t r = 0;
+  for (const ForwardSeq& s : seqs) {
+    for (size_t i = 0; i < s.tokens.size(); ++i, ++r) {
+      int32_t tok = s.tokens[i];
+      assert(tok >= 0 && tok < c.vocab_size);
+      std::memcpy(&x_[r * dim], &model_.weights.token_embedding[static_cast<size_t>(tok) * dim],
+                  sizeof(float) * dim);
+      pos_[r] = s.start_pos + static_cast<int32_t>(i);
+    }
+  }
+
+  for (int32_t l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& w = model_.weights.layers[l];
+    const Layer& L = layers_[l];
+    for (int32_t i = 0; i < rows; ++i) RmsNorm(&x_[i * dim], w.rms_att.data(), dim, c.rms_eps, &xb_[i * dim]);
+    L.qkv.Apply(xb_.data(), dim, rows, qkv_.data(), qkv_w, pool_);
+    for (int32_t i = 0; i < rows; ++i)
+      Rope(&qkv_[i * qkv_w], &qkv_[i * qkv_w + dim], dim, kv_dim, c.head_size(), pos_[i], c.rope_theta);
+    Attention(seqs, l, kv);
+    L.wo.Apply(att_.data(), dim, rows, tmp_.data(), dim, pool_);
+    for (size_t i = 0; i < T * dim; ++i) x_[i] += tmp_[i];
+
+    for (int32_t i = 0; i < rows; ++i) RmsNorm(&x_[i * dim], w.rms_ffn.data(), dim, c.rms_eps, &xb_[i * dim]);
+    L.w13.Apply(xb_.data(), dim, rows, h13_.data(), 2 * hidden, pool_);
+    for (int32_t i = 0; i < rows; ++i)
+      SwiGlu(&h13_[i * 2 * hidden], &h13_[i * 2 * hidden + hidden], hidden, &hb_[i * hidden]);
+    L.w2.Apply(hb_.data(), hidden, rows, tmp_.data(), dim, pool_);
+    for (size_t i = 0; i < T * dim; ++i) x_[i] += tmp_[i];
+  }
+
+  // The classifier runs only over the rows whose logits are wanted.
+  std::vector<int32_t> want;
+  r = 0;
+  for (const ForwardSeq& s : seqs) {
+    r += static_cast<int32_t>(s.tokens.size());
+    if (s.want_logits && !s.tokens.empty()) want.push_back(r - 1);
+  }
+  logits->resize(want.size() * c.vocab_size);
+  Classify(want, logits->data());
+  if (all_logits != nullptr) {
+    std::vector<int32_t> every(rows);
+    for (int32_t i = 0; i < rows; ++i) every[i] = i;
+    all_logits->resize(T * c.vocab_size);
+    Classify(every, all_logits->data());
+  }
+}
+
+void Forward::Classify(const std::vector<int32_t>& rows, float* out) {
+  const ModelConfig& c = model_.config;
+  const int32_t dim = c.dim;
+  std::vector<float> xf(rows.size() * dim);
+  for (size_t i = 0; i < rows.size(); ++i)
+    RmsNorm(&x_[rows[i] * dim], model_.weights.rms_final.data(), dim, c.rms_eps, &xf[i * dim]);
+  cls_.Apply(xf.data(), dim, static_cast<int32_t>(rows.size()), out, c.vocab_size, pool_);
+}
+
+void Forward::Attention(std::span<const ForwardSeq> seqs, int32_t layer, KvArena* kv) {
+  const ModelConfig& c = model_.config;
+  const int32_t dim = c.dim, kv_dim = c.kv_dim();
+  const int32_t qkv_w = dim + 2 * kv_dim;
+  std::vector<AttentionSeq> at;
+  at.reserve(seqs.size());
+  int32_t r = 0;
+  int64_t scores = 0;
+  for (const ForwardSeq& s : seqs) {
+    int32_t n = static_cast<int32_t>(s.tokens.size());
+    at.push_back({r, n, s.start_pos, s.blocks});
+    r += n;
+    scores += static_cast<int64_t>(n) * (s.start_pos + n) * c.n_heads * c.head_size();
+  }
+  // Every K/V of the step is in the cache before any query reads it, so a
+  // prefill chunk reads its own keys exactly as a later decode will.
+  for (const AttentionSeq& s : at) WriteKv(c, s, layer, qkv_.data(), qkv_w, dim, dim + kv_dim, kv);
+  const int64_t items = static_cast<int64_t>(at.size()) * c.n_heads;
+  auto item = [&](int64_t i) {
+    const AttentionSeq& s = at[i / c.n_heads];
+    AttendHead(c, s, layer, static_cast<int32_t>(i % c.n_heads), qkv_.data(), qkv_w, *kv, att_.data(), dim);
+  };
+  if (pool_ == nullptr || scores < kParallelScores) {
+    for (int64_t i = 0; i < items; ++i) item(i);
+  } else {
+    pool_->ParallelFor(items, item);
+  }
+}
+
+}  // namespace cacheopt

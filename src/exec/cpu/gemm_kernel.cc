@@ -1,0 +1,136 @@
+#include "exec/cpu/gemm_kernel.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace cacheopt {
+namespace {
+
+// RT rows x 16 columns in 2*RT ymm accumulators, over k in [0, k). With
+// `resume` the accumulators start from y (the sum so far over earlier k
+// blocks: a float stored and reloaded is exact, so blocking k changes no bit).
+// Every instantiation performs the same per-element operation sequence
+// (intrinsics are never re-fused or reordered), so edge tiles match full ones.
+template <int RT>
+__attribute__((target("avx2,fma"))) void TileAvx2(const float* x, int64_t ldx, const float* panel, int32_t k,
+                                                   float* y, int64_t ldy, int32_t cols, bool resume) {
+  // Fully unrolled, so the accumulators live in registers (at -O2 GCC
+  // would otherwise keep the array on the stack).
+  __m256 acc[RT][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < RT; ++r) {
+    if (!resume) {
+      acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    } else if (cols == kPanelWidth) {
+      acc[r][0] = _mm256_loadu_ps(y + r * ldy);
+      acc[r][1] = _mm256_loadu_ps(y + r * ldy + 8);
+    } else {
+      alignas(32) float tmp[kPanelWidth] = {};
+      std::memcpy(tmp, y + r * ldy, sizeof(float) * cols);
+      acc[r][0] = _mm256_load_ps(tmp);
+      acc[r][1] = _mm256_load_ps(tmp + 8);
+    }
+  }
+  for (int32_t kk = 0; kk < k; ++kk) {
+    __m256 w0 = _mm256_loadu_ps(panel + kk * kPanelWidth);
+    __m256 w1 = _mm256_loadu_ps(panel + kk * kPanelWidth + 8);
+#pragma GCC unroll 8
+    for (int r = 0; r < RT; ++r) {
+      __m256 xb = _mm256_broadcast_ss(x + r * ldx + kk);
+      acc[r][0] = _mm256_fmadd_ps(xb, w0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(xb, w1, acc[r][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < RT; ++r) {
+    if (cols == kPanelWidth) {
+      _mm256_storeu_ps(y + r * ldy, acc[r][0]);
+      _mm256_storeu_ps(y + r * ldy + 8, acc[r][1]);
+    } else {
+      alignas(32) float tmp[kPanelWidth];
+      _mm256_store_ps(tmp, acc[r][0]);
+      _mm256_store_ps(tmp + 8, acc[r][1]);
+      std::memcpy(y + r * ldy, tmp, sizeof(float) * cols);
+    }
+  }
+}
+
+// k in blocks that keep the panel's slice (16 KB) in L1 while the rows'
+// slices stay in L2.
+constexpr int32_t kDepthBlock = 256;
+
+__attribute__((target("avx2,fma"))) void KernelAvx2(const float* x, int64_t ldx, int32_t rows, const float* panel,
+                                                     int32_t k, float* y, int64_t ldy, int32_t cols) {
+  for (int32_t k0 = 0; k0 < k; k0 += kDepthBlock) {
+    const int32_t kc = std::min(kDepthBlock, k - k0);
+    const float* pk = panel + static_cast<int64_t>(k0) * kPanelWidth;
+    const bool resume = k0 > 0;
+    int32_t r = 0;
+    for (; r + kTileRows <= rows; r += kTileRows)
+      TileAvx2<kTileRows>(x + r * ldx + k0, ldx, pk, kc, y + r * ldy, ldy, cols, resume);
+    const float* xr = x + r * ldx + k0;
+    float* yr = y + r * ldy;
+    switch (rows - r) {
+      case 1: TileAvx2<1>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 2: TileAvx2<2>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 3: TileAvx2<3>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 4: TileAvx2<4>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 5: TileAvx2<5>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      default: break;
+    }
+  }
+}
+
+// Portable path: one full 6x16 tile body only (short tiles are zero-padded
+// copies), so the compiler's choices are the same for every element.
+void FullTileGeneric(const float* x, int64_t ldx, const float* panel, int32_t k, float acc[kTileRows][kPanelWidth]) {
+  for (int r = 0; r < kTileRows; ++r)
+    for (int c = 0; c < kPanelWidth; ++c) acc[r][c] = 0.0f;
+  for (int32_t kk = 0; kk < k; ++kk) {
+    const float* w = panel + kk * kPanelWidth;
+    for (int r = 0; r < kTileRows; ++r) {
+      float xv = x[r * ldx + kk];
+      for (int c = 0; c < kPanelWidth; ++c) acc[r][c] += xv * w[c];
+    }
+  }
+}
+
+void KernelGeneric(const float* x, int64_t ldx, int32_t rows, const float* panel, int32_t k, float* y, int64_t ldy,
+                   int32_t cols) {
+  thread_local std::vector<float> pad;
+  float acc[kTileRows][kPanelWidth];
+  for (int32_t r = 0; r < rows; r += kTileRows) {
+    int32_t n = std::min(kTileRows, rows - r);
+    const float* xt = x + r * ldx;
+    int64_t ld = ldx;
+    if (n < kTileRows) {
+      pad.assign(static_cast<size_t>(kTileRows) * k, 0.0f);
+      for (int32_t i = 0; i < n; ++i) std::memcpy(pad.data() + i * k, xt + i * ldx, sizeof(float) * k);
+      xt = pad.data();
+      ld = k;
+    }
+    FullTileGeneric(xt, ld, panel, k, acc);
+    for (int32_t i = 0; i < n; ++i) std::memcpy(y + (r + i) * ldy, acc[i], sizeof(float) * cols);
+  }
+}
+
+}  // namespace
+
+bool KernelUsesAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return avx2;
+}
+
+void PanelKernel(const float* x, int64_t ldx, int32_t rows, const float* panel, int32_t k, float* y, int64_t ldy,
+                 int32_t cols) {
+  if (KernelUsesAvx2()) {
+    KernelAvx2(x, ldx, rows, panel, k, y, ldy, cols);
+  } else {
+    KernelGeneric(x, ldx, rows, panel, k, y, ldy, cols);
+  }
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,43 @@
+#include "exec/cpu/row_ops.h"
+
+#include <cmath>
+
+namespace cacheopt {
+
+void RmsNorm(const float* x, const float* weight, int32_t n, float eps, float* out) {
+  float ss = 0.0f;
+  for (int32_t j = 0; j < n; ++j) ss += x[j] * x[j];
+  ss /= static_cast<float>(n);
+  ss += eps;
+  ss = 1.0f / std::sqrt(ss);
+  for (int32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
+}
+
+void Rope(float* q, float* k, int32_t dim, int32_t kv_dim, int32_t head_size, int32_t pos, float theta) {
+  for (int32_t i = 0; i < dim; i += 2) {
+    int32_t head_dim = i % head_size;
+    float freq = 1.0f / std::pow(theta, static_cast<float>(head_dim) / static_cast<float>(head_size));
+    float val = static_cast<float>(pos) * freq;
+    float fcr = std::cos(val);
+    float fci = std::sin(val);
+    // K is narrower than Q under GQA: rotate it only where it exists.
+    int32_t rotn = i < kv_dim ? 2 : 1;
+    for (int32_t v = 0; v < rotn; ++v) {
+      float* vec = v == 0 ? q : k;
+      float v0 = vec[i];
+      float v1 = vec[i + 1];
+      vec[i] = v0 * fcr - v1 * fci;
+      vec[i + 1] = v0 * fci + v1 * fcr;
+    }
+  }
+}
+
+void SwiGlu(const float* h1, const float* h3, int32_t n, float* out) {
+  for (int32_t i = 0; i < n; ++i) {
+    float val = h1[i];
+    val *= 1.0f / (1.0f + std::exp(-val));
+    out[i] = val * h3[i];
+  }
+}
+
+}  // namespace cacheopt

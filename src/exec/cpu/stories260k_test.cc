@@ -1,0 +1,153 @@
+// The engine on a real checkpoint: llama2.c's stories260K, read here with a
+// few lines (no dependency on src/model's loaders), against the published
+// greedy output and reference logits in ../shared/models/stories260K/README.md.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/engine/engine.h"
+#include "core/sched/policy_registry.h"
+#include "core/testing/fakes.h"
+#include "exec/cpu/cpu_executor.h"
+#include "exec/cpu/forward.h"
+
+namespace cacheopt {
+namespace {
+
+const std::string kBin = std::string(CACHEOPT_SHARED_DIR) + "/models/stories260K/stories260K.bin";
+
+// llama2.c legacy checkpoint: 7 int32 header, then fp32 tensors; a positive
+// vocab size means the classifier is the token embedding.
+bool LoadLlama2c(const std::string& path, Model* m) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  int32_t h[7];
+  bool ok = std::fread(h, sizeof(int32_t), 7, f) == 7;
+  ModelConfig& c = m->config;
+  c.dim = h[0], c.hidden_dim = h[1], c.n_layers = h[2], c.n_heads = h[3], c.n_kv_heads = h[4];
+  c.vocab_size = std::abs(h[5]), c.context = c.file_context = h[6];
+  c.stop_ids = {1};
+  auto read = [&](std::vector<float>* v, size_t n) {
+    v->resize(n);
+    ok = ok && std::fread(v->data(), sizeof(float), n, f) == n;
+  };
+  const size_t dim = c.dim, kv = c.kv_dim(), hid = c.hidden_dim, L = c.n_layers;
+  ModelWeights& w = m->weights;
+  w.layers.resize(L);
+  read(&w.token_embedding, c.vocab_size * dim);
+  // Each tensor is stored for all layers at once.
+  std::vector<float> all;
+  auto split = [&](size_t per, std::vector<float> LayerWeights::*field) {
+    read(&all, per * L);
+    for (size_t l = 0; l < L; ++l) (w.layers[l].*field).assign(all.begin() + l * per, all.begin() + (l + 1) * per);
+  };
+  split(dim, &LayerWeights::rms_att);
+  split(dim * dim, &LayerWeights::wq);
+  split(kv * dim, &LayerWeights::wk);
+  split(kv * dim, &LayerWeights::wv);
+  split(dim * dim, &LayerWeights::wo);
+  split(dim, &LayerWeights::rms_ffn);
+  split(hid * dim, &LayerWeights::w1);
+  split(dim * hid, &LayerWeights::w2);
+  split(hid * dim, &LayerWeights::w3);
+  read(&w.rms_final, dim);
+  w.wcls = w.token_embedding;
+  std::fclose(f);
+  return ok && h[5] > 0;
+}
+
+class Stories260KTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!LoadLlama2c(kBin, &model_)) GTEST_SKIP() << "no " << kBin;
+  }
+  Model model_;
+};
+
+// README: logits for "Once upon a time" from a float64 reference (top ids
+// and values, about 1e-3 of tolerance for fp32), and the sums of all logits.
+TEST_F(Stories260KTest, MatchesReferenceLogits) {
+  ThreadPool pool(2);
+  KvArena arena(model_.config, 16, 4, 0);
+  Forward fwd(model_, GemmMode::kInvariant, &pool);
+  std::vector<int32_t> toks = {1, 403, 407, 261, 378}, blocks = {0};
+  std::vector<float> last, all;
+  fwd.Run(std::vector<ForwardSeq>{{toks, 0, blocks, true}}, &arena, &last, &all);
+  const int32_t top[5] = {403, 407, 261, 378, 432};
+  const double value[5] = {17.0235, 18.4600, 17.1370, 18.8744, 17.7994};
+  const double sums[5] = {-1070.1722, -2162.1578, -2808.6861, -1423.0780, -2256.8525};
+  const int32_t V = model_.config.vocab_size;
+  for (int32_t p = 0; p < 5; ++p) {
+    const float* row = &all[static_cast<size_t>(p) * V];
+    int32_t best = 0;
+    double sum = 0;
+    for (int32_t i = 0; i < V; ++i) {
+      if (row[i] > row[best]) best = i;
+      sum += row[i];
+    }
+    EXPECT_EQ(best, top[p]) << p;
+    EXPECT_NEAR(row[top[p]], value[p], 1e-3) << p;
+    EXPECT_NEAR(sum, sums[p], 2e-2) << p;
+  }
+  // Second place at pos 0: 385 at 15.4062.
+  EXPECT_NEAR(all[385], 15.4062, 1e-3);
+}
+
+// README: `run stories260K.bin -t 0 -n 200` from BOS alone, through the real
+// scheduler and executor (three copies at once in a small pool, so they are
+// preempted and swapped), must give the published ids.
+TEST_F(Stories260KTest, GreedyStoryThroughTheScheduler) {
+  const std::vector<int32_t> want = {
+      403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408,
+      419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261, 370, 432, 352, 266, 268, 388, 426,
+      338, 391, 266, 267, 337, 335, 312, 432, 398, 312, 286, 267, 414, 270, 333, 415, 426, 13,  438, 310, 439, 419,
+      357, 336, 432, 313, 438, 310, 432, 278, 316, 439, 419, 298, 414, 267, 265, 282, 295, 433, 426, 436, 317, 286,
+      296, 418, 269, 279, 292, 416, 439, 413, 409, 416, 327, 263, 415, 294, 267, 400, 426, 338, 336, 432, 313, 442,
+      391, 267, 337, 335, 364, 420, 268, 388, 432, 398, 359, 280, 303, 439, 413, 272, 417, 264, 312, 426, 436, 13,
+      438, 310, 286, 296, 418, 269, 279, 292, 416, 439, 413, 409, 416, 327, 263, 415, 294, 267, 400, 426, 338, 336,
+      432, 313, 442, 439, 423, 262, 304, 420, 422, 432, 317, 426, 359, 279, 292, 416, 439, 413, 409, 416, 327, 263,
+      415, 294, 267, 400, 426, 436, 13,  438, 310, 279, 292, 416, 439, 413, 391, 267, 281, 421, 427, 311, 357, 432,
+      384, 358};
+  const int32_t steps = static_cast<int32_t>(want.size());  // tokens after BOS
+  SchedulerConfig c;
+  c.block_size = 16;
+  c.device_blocks = 30;  // 480 positions for 3 x 200: someone must give way
+  c.host_blocks = 40;
+  c.max_model_len = 512;
+  c.preemption_mode = PreemptMode::kSwap;
+  testing::LinearCostModel cost;
+  auto sched = MakeScheduler("vllm", c, &cost);
+  ASSERT_TRUE(sched.ok());
+  CpuExecutorOptions o;
+  o.device_blocks = c.device_blocks;
+  o.host_blocks = c.host_blocks;
+  o.block_size = c.block_size;
+  CpuExecutor exec(model_, o);
+  for (int64_t id = 0; id < 3; ++id) {
+    SamplingParams p;  // greedy; the story does not emit BOS within 200
+    p.eos_after = steps;
+    ASSERT_TRUE(exec.AddSequence(id, {1}, p).ok());
+    RequestSpec spec;
+    spec.id = id;
+    spec.prompt_tokens = 1;
+    spec.max_tokens = steps;
+    (*sched)->Add(spec);
+  }
+  Engine engine(sched->get(), &exec);
+  double now = 0;
+  for (int i = 0; i < 2000 && (*sched)->HasUnfinished(); ++i) {
+    bool ran = false;
+    ASSERT_TRUE(engine.Step(now, &ran, &now).ok());
+  }
+  EXPECT_FALSE((*sched)->HasUnfinished());
+  int64_t preempted = 0;
+  for (const auto& r : (*sched)->TakeDone()) preempted += r->Preemptions();
+  EXPECT_GT(preempted, 0);
+  for (int64_t id = 0; id < 3; ++id) EXPECT_EQ(exec.GeneratedTokens(id), want) << id;
+}
+
+}  // namespace
+}  // namespace cacheopt
