@@ -87,32 +87,15 @@ Request* CacheOptScheduler::FindHost(int32_t reservation, double padded) const {
 }
 
 bool CacheOptScheduler::PeakFits(const Request* extra, double extra_padded) const {
-  // Projected usage: each request grows a token per step until its padded
-  // length, then frees everything. Usage only drops at a release, so the
-  // peak is just before one: check every release time.
-  struct Life {
-    int64_t tokens;   // tokens held now
-    int64_t remain;   // steps until it releases
-  };
-  std::vector<Life> lives;
-  lives.reserve(running_.size() + swapped_.size() + 1);
+  peak_lives_.clear();
   auto add = [&](const Request* r, double padded, int64_t tokens_now) {
     int64_t remain = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(padded)) - r->num_output);
-    lives.push_back({tokens_now, remain});
+    peak_lives_.push_back({remain, tokens_now});
   };
   for (const Request* r : running_) add(r, r->padded_output, std::max<int64_t>(r->num_computed, 1));
   for (const Request* r : swapped_) add(r, r->padded_output, r->num_computed);
   add(extra, extra_padded, extra->TotalTokens());
-  const int64_t cap = Admissible();
-  const int64_t bs = blocks_.block_size();
-  for (const Life& at : lives) {
-    int64_t t = at.remain - 1;
-    int64_t used = 0;
-    for (const Life& l : lives)
-      if (l.remain > t) used += (l.tokens + t + bs - 1) / bs;
-    if (used > cap) return false;
-  }
-  return true;
+  return peak_.Fits(&peak_lives_, blocks_.block_size(), Admissible());
 }
 
 bool CacheOptScheduler::WouldAdmit(const Request* r, double now) const {

@@ -18,6 +18,7 @@
 #include "core/estimate/padding.h"
 #include "core/preempt/victim_order.h"
 #include "core/sched/cacheopt/options.h"
+#include "core/sched/cacheopt/peak_projection.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
@@ -76,6 +77,8 @@ class CacheOptScheduler : public Scheduler {
   std::vector<SeqWork> work_;           // scratch: this step's decodes
   std::vector<Request*> prefills_;      // scratch
   std::vector<Request*> order_;         // scratch: running at step start
+  mutable std::vector<ProjectedLife> peak_lives_;  // scratch of PeakFits
+  mutable PeakProjection peak_;
 };
 
 // Builds the policy from a SchedulerConfig's knobs (registry entry).
