@@ -3,6 +3,7 @@
 // 1 a failure while running.
 #pragma once
 
+#include "generate_flags.h"
 #include "sim_flags.h"
 
 namespace cacheopt {

@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   make_model->add_option("--tokenizer-out", mm_flags.tokenizer_out,
                          "llama2c tokenizer file (default: tok<vocab>.bin beside --out, where loading finds it)");
 
+  GenerateFlags gen_flags;
+  auto* generate = app.add_subcommand("generate", "Generate text from a prompt with the real engine on this CPU");
+  AddGenerateFlags(generate, &gen_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,5 +63,6 @@ int main(int argc, char** argv) {
   if (*cost_check) return RunCostCheck();
   if (*experiment) return RunExperimentCommand(exp_flags);
   if (*make_model) return RunMakeModel(mm_flags);
+  if (*generate) return RunGenerate(gen_flags);
   return 2;
 }

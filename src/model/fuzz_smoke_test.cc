@@ -7,7 +7,7 @@
 #include "model/model_test_util.h"
 #include "model/model_writer.h"
 #include "model/random_model.h"
-#include "model/splitmix.h"
+#include "model/weight_rng.h"
 #include "model/tokenizer.h"
 
 namespace cacheopt {
@@ -15,7 +15,7 @@ namespace {
 
 // Overwrites a few bytes, biased to the first `hot` bytes where the headers,
 // lengths and counts live, with random or extreme values.
-std::string Mutate(const std::string& good, size_t hot, SplitMix64& rng) {
+std::string Mutate(const std::string& good, size_t hot, WeightRng& rng) {
   std::string b = good;
   const int edits = 1 + static_cast<int>(rng.Below(3));
   for (int e = 0; e < edits; ++e) {
@@ -35,7 +35,7 @@ TEST(FuzzSmokeTest, MutatedGgufFilesReturnAStatus) {
   ASSERT_TRUE(m.ok());
   ASSERT_TRUE(WriteGguf(*m, dir + "/good.gguf", true).ok());
   const std::string good = testing::ReadBytes(dir + "/good.gguf");
-  SplitMix64 rng(99);
+  WeightRng rng(99);
   int loaded = 0;
   for (int i = 0; i < 300; ++i) {
     testing::WriteBytes(dir + "/m.gguf", Mutate(good, 12000, rng));
@@ -58,7 +58,7 @@ TEST(FuzzSmokeTest, MutatedLlama2cFilesReturnAStatus) {
   ASSERT_TRUE(WriteLlama2c(*m, dir + "/good.bin", dir + "/good_tok.bin").ok());
   const std::string model = testing::ReadBytes(dir + "/good.bin");
   const std::string tok = testing::ReadBytes(dir + "/good_tok.bin");
-  SplitMix64 rng(98);
+  WeightRng rng(98);
   for (int i = 0; i < 300; ++i) {
     const bool mutate_model = i % 2 == 0;
     testing::WriteBytes(dir + "/m.bin", mutate_model ? Mutate(model, 28, rng) : model);

@@ -4,7 +4,7 @@
 
 #include "model/model_check.h"
 #include "model/random_vocab.h"
-#include "model/splitmix.h"
+#include "model/weight_rng.h"
 
 namespace cacheopt {
 namespace {
@@ -22,7 +22,7 @@ constexpr Shape kShapes[] = {
     {"110m", 768, 2048, 12, 12, 12, 32000, 2048},
 };
 
-void Fill(SplitMix64& rng, size_t n, std::vector<float>* out) {
+void Fill(WeightRng& rng, size_t n, std::vector<float>* out) {
   const float scale = 0.02f * std::sqrt(3.0f);  // uniform(-a, a) has sd a/sqrt(3)
   out->resize(n);
   for (float& x : *out) x = rng.Symmetric() * scale;
@@ -67,7 +67,7 @@ Result<Model> MakeRandomModel(const std::string& config_name, uint64_t seed) {
   const ModelConfig& c = m.config;
   const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab_size = c.vocab_size;
   // Mix the seed so seeds 0, 1, 2... start far apart in SplitMix's sequence.
-  SplitMix64 rng(SplitMix64(seed ^ 0x63616368656f7074ull).Next());
+  WeightRng rng(WeightRng(seed ^ 0x63616368656f7074ull).Next());
   ModelWeights& w = m.weights;
   Fill(rng, vocab_size * dim, &w.token_embedding);
   w.layers.resize(c.n_layers);

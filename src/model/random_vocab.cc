@@ -4,7 +4,7 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "model/splitmix.h"
+#include "model/weight_rng.h"
 #include "model/tokenizer_file.h"
 
 namespace cacheopt {
@@ -70,7 +70,7 @@ void AddWordMerges(Builder& b) {
 // Fills the rest with concatenations of two random earlier letter/space
 // pieces (fixed seed), up to 12 bytes.
 void AddRandomMerges(Builder& b, const Vocabulary& v) {
-  SplitMix64 rng(0x5eed0fc0ffee);
+  WeightRng rng(0x5eed0fc0ffee);
   std::vector<int32_t> parts;
   for (int32_t i = 3 + 256; i < static_cast<int32_t>(v.pieces.size()); ++i) {
     const std::string& p = v.pieces[i];

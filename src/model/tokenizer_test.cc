@@ -5,7 +5,7 @@
 #include "model/gguf_loader.h"
 #include "model/model_test_util.h"
 #include "model/random_vocab.h"
-#include "model/splitmix.h"
+#include "model/weight_rng.h"
 #include "model/tokenizer_file.h"
 
 namespace cacheopt {
@@ -75,7 +75,7 @@ void ExpectGoldens(const Tokenizer& t) {
   }
 }
 
-std::string RandomText(SplitMix64& rng, size_t len) {
+std::string RandomText(WeightRng& rng, size_t len) {
   static const std::vector<std::string> kAlphabet = {
       "a", "e", "o", "t", "h", "n", "s", " ", " ", "L", "i", "l", "y", ".", ",", "\n", "\"", "\xC3\xA9",
       "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80", "\xff", "<0x41>", "<s>", std::string(1, '\0'), "Once upon a time"};
@@ -116,7 +116,7 @@ TEST(TokenizerTest, HeapMergeMatchesRunCScan) {
   auto vocab = ReadTokenizerFile(dir + "/tok512.bin", 512);
   ASSERT_TRUE(vocab.ok());
   const Tokenizer t(*vocab);
-  SplitMix64 rng(7);
+  WeightRng rng(7);
   for (int i = 0; i < 300; ++i) {
     const std::string text = RandomText(rng, rng.Below(80));
     ASSERT_EQ(t.Encode(text, true, i % 2 == 0), RunCEncode(t, text, true, i % 2 == 0)) << i;
@@ -127,7 +127,7 @@ TEST(TokenizerTest, HeapMergeMatchesRunCScanOnRandomVocabulary) {
   auto vocab = MakeRandomVocabulary(2000);
   ASSERT_TRUE(vocab.ok());
   const Tokenizer t(*vocab);
-  SplitMix64 rng(11);
+  WeightRng rng(11);
   for (int i = 0; i < 300; ++i) {
     const std::string text = RandomText(rng, rng.Below(120));
     ASSERT_EQ(t.Encode(text, false, false), RunCEncode(t, text, false, false)) << i;
@@ -163,7 +163,7 @@ TEST(TokenizerTest, RandomVocabularyRoundTripsAnyBytes) {
   auto vocab = MakeRandomVocabulary(4096);
   ASSERT_TRUE(vocab.ok());
   const Tokenizer t(*vocab);
-  SplitMix64 rng(3);
+  WeightRng rng(3);
   for (int i = 0; i < 200; ++i) {
     std::string text = RandomText(rng, rng.Below(200));
     if (i % 3 == 0) {

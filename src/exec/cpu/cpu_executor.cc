@@ -80,6 +80,7 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
   for (const BlockCopy& b : step.swap_out) arena_.CopyBlock(KvTier::kDevice, b.src, KvTier::kHost, b.dst);
   for (const BlockCopy& b : step.swap_out_ahead) arena_.CopyBlock(KvTier::kDevice, b.src, KvTier::kHost, b.dst);
   for (const BlockCopy& b : step.swap_in) arena_.CopyBlock(KvTier::kHost, b.src, KvTier::kDevice, b.dst);
+  const auto copied = std::chrono::steady_clock::now();
 
   batch_.clear();
   batch_seqs_.clear();
@@ -122,7 +123,20 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
     }
     out->results.push_back(res);
   }
-  out->duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto end = std::chrono::steady_clock::now();
+  out->duration_s = std::chrono::duration<double>(end - start).count();
+  if (opts_.cost_model != nullptr)
+    Observe(step, std::chrono::duration<double>(end - copied).count(),
+            std::chrono::duration<double>(copied - start).count());
+}
+
+void CpuExecutor::Observe(const SchedulerOutput& step, double compute_s, double copy_s) {
+  work_.clear();
+  for (const ScheduledSeq& s : step.seqs) work_.push_back({s.num_tokens, s.context_before});
+  opts_.cost_model->ObserveStep(work_, compute_s);
+  const size_t copies = step.swap_out.size() + step.swap_out_ahead.size() + step.swap_in.size();
+  if (copies > 0) opts_.cost_model->ObserveCopy(static_cast<int64_t>(copies), arena_.block_size(), copy_s);
+  if (opts_.refit_every > 0 && ++observed_steps_ % opts_.refit_every == 0) opts_.cost_model->Fit();
 }
 
 }  // namespace cacheopt

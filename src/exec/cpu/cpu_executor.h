@@ -11,6 +11,7 @@
 
 #include "cacheopt/status.h"
 #include "core/engine/executor.h"
+#include "exec/cpu/cpu_cost_model.h"
 #include "exec/cpu/forward.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/sampler.h"
@@ -26,6 +27,11 @@ struct CpuExecutorOptions {
   int32_t threads = 0;  // 0: std::thread::hardware_concurrency()
   GemmMode gemm = GemmMode::kInvariant;
   bool keep_logits = false;  // keep each sequence's last logits (tests)
+  // Online refinement: every step's compute time and copy time are observed
+  // into this model (which must outlive the executor), refitted every
+  // `refit_every` steps. Null: no observations.
+  CpuCostModel* cost_model = nullptr;
+  int32_t refit_every = 32;
 };
 
 class CpuExecutor : public Executor {
@@ -47,6 +53,8 @@ class CpuExecutor : public Executor {
   void Execute(const SchedulerOutput& step, ExecutorOutput* out) override;
 
   const KvArena& arena() const { return arena_; }
+  // The forward pass (packed weights, thread pool), for calibrate.h.
+  Forward& forward() { return forward_; }
   int32_t threads() const { return pool_.size(); }
 
  private:
@@ -57,6 +65,7 @@ class CpuExecutor : public Executor {
     std::vector<float> last_logits;
   };
   Sequence* Find(int64_t id);
+  void Observe(const SchedulerOutput& step, double compute_s, double copy_s);
 
   const Model& model_;
   CpuExecutorOptions opts_;
@@ -69,6 +78,8 @@ class CpuExecutor : public Executor {
   std::vector<ForwardSeq> batch_;
   std::vector<Sequence*> batch_seqs_;
   std::vector<float> logits_;
+  std::vector<SeqWork> work_;
+  int64_t observed_steps_ = 0;
 };
 
 }  // namespace cacheopt

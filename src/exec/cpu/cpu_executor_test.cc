@@ -33,7 +33,7 @@ std::vector<Req> Workload(int32_t vocab) {
     Req r{id, {}, 10 + static_cast<int32_t>((id * 7) % 19)};
     int32_t n = 5 + static_cast<int32_t>((id * 11) % 26);
     for (int32_t i = 0; i < n; ++i) {
-      s = SplitMix64(s);
+      s = SplitMixHash(s);
       r.prompt.push_back(static_cast<int32_t>(s % static_cast<uint64_t>(vocab)));
     }
     reqs.push_back(r);

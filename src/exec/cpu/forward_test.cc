@@ -21,7 +21,7 @@ constexpr int32_t kBlockSize = 4;
 std::vector<int32_t> Tokens(int32_t n, uint64_t seed, int32_t vocab) {
   std::vector<int32_t> t(n);
   for (int32_t& x : t) {
-    seed = SplitMix64(seed);
+    seed = SplitMixHash(seed);
     x = static_cast<int32_t>(seed % static_cast<uint64_t>(vocab));
   }
   return t;

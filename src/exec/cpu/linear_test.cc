@@ -19,7 +19,7 @@ namespace {
 std::vector<float> Random(size_t n, uint64_t seed) {
   std::vector<float> v(n);
   for (float& x : v) {
-    seed = SplitMix64(seed);
+    seed = SplitMixHash(seed);
     x = static_cast<float>(seed >> 40) / 8388608.0f - 1.0f;
   }
   return v;

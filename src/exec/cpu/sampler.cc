@@ -1,5 +1,7 @@
 #include "exec/cpu/sampler.h"
 
+#include "core/random/rng.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,15 +17,10 @@ Status ValidateSamplingParams(const SamplingParams& p) {
   return Status::Ok();
 }
 
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
+uint64_t SplitMixHash(uint64_t x) { return Mix64(x + 0x9E3779B97F4A7C15ULL); }
 
 double UniformAt(uint64_t seed, int64_t index) {
-  uint64_t bits = SplitMix64(SplitMix64(seed) ^ static_cast<uint64_t>(index));
+  uint64_t bits = SplitMixHash(SplitMixHash(seed) ^ static_cast<uint64_t>(index));
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
 }
 

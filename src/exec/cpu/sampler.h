@@ -34,7 +34,7 @@ struct SampledToken {
 
 // splitmix64's output function, and a uniform double in [0, 1) for draw
 // `index` of stream `seed`.
-uint64_t SplitMix64(uint64_t x);
+uint64_t SplitMixHash(uint64_t x);
 double UniformAt(uint64_t seed, int64_t index);
 
 // First index of the largest value (ties go to the lowest id).

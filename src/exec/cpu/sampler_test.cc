@@ -11,7 +11,7 @@ namespace {
 std::vector<float> Logits(uint64_t seed, int32_t n = 50) {
   std::vector<float> v(n);
   for (float& x : v) {
-    seed = SplitMix64(seed);
+    seed = SplitMixHash(seed);
     x = static_cast<float>(seed >> 40) / 1048576.0f - 8.0f;
   }
   return v;

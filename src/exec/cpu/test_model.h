@@ -34,7 +34,7 @@ inline Model RandomModel(const ModelConfig& c, uint64_t seed = 1) {
   auto fill = [&](std::vector<float>* v, size_t n, float scale, float offset = 0) {
     v->resize(n);
     for (float& x : *v) {
-      state = SplitMix64(state);
+      state = SplitMixHash(state);
       x = offset + scale * (static_cast<float>(state >> 40) / 8388608.0f - 1.0f);
     }
   };

@@ -1,0 +1,136 @@
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "generate_flags.h"
+#include "runtime/real_engine.h"
+#include "sim/shared_dir.h"
+
+namespace cacheopt {
+namespace {
+
+// As commands.h's BadInput (not included here: see generate_flags.h).
+int BadInput(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 2;
+}
+
+// run.c's safe_printf: a lone control byte (other than whitespace) prints
+// nothing. Bytes >= 0x80 are kept, so multi-byte characters split over byte
+// tokens still reassemble (run.c drops them).
+void Print(const std::string& piece) {
+  if (piece.size() == 1) {
+    const unsigned char b = static_cast<unsigned char>(piece[0]);
+    if ((b < 0x20 && !std::isspace(b)) || b == 0x7f) return;
+  }
+  std::fwrite(piece.data(), 1, piece.size(), stdout);
+}
+
+// --model, else ../shared's stories260K, else a random `tiny` (said on stderr).
+void ChooseModel(const GenerateFlags& f, ModelSource* m) {
+  m->path = f.model;
+  m->tokenizer_path = f.tokenizer;
+  m->context = f.context;
+  if (!f.model.empty()) return;
+  const std::string shared = FindSharedDir();
+  const std::filesystem::path stories = std::filesystem::path(shared) / "models" / "stories260K" / "stories260K.bin";
+  std::error_code ec;
+  if (!shared.empty() && std::filesystem::is_regular_file(stories, ec)) {
+    m->path = stories.string();
+    std::cerr << "model: " << m->path << " (default)\n";
+  } else {
+    m->generate_config = "tiny";
+    std::cerr << "model: random-weight tiny (no ../shared/models/stories260K; pass --model PATH for real text)\n";
+  }
+}
+
+}  // namespace
+
+void AddGenerateFlags(CLI::App* app, GenerateFlags* f) {
+  app->add_option("--model", f->model,
+                  "GGUF or llama2.c checkpoint (default: ../shared's stories260K, "
+                  "else a random-weight tiny model)");
+  app->add_option("--tokenizer", f->tokenizer, "llama2.c tokenizer (default: found beside the checkpoint)");
+  app->add_option("--context", f->context, "Usable context (0: the model's trained context, else the file's)")
+      ->capture_default_str();
+  app->add_option("--prompt,-i", f->prompt, "Prompt text (default: none, BOS alone)");
+  app->add_option("-n", f->n, "Tokens to generate (0: up to the context)")->capture_default_str();
+  app->add_option("--temperature,-t", f->temperature, "0 = greedy")->capture_default_str();
+  app->add_option("--top-p,-p", f->top_p, "Nucleus sampling mass")->capture_default_str();
+  app->add_option("--top-k", f->top_k, "Top-k cut (0: off)")->capture_default_str();
+  app->add_option("--seed,-s", f->seed, "Sampling seed")->capture_default_str();
+  app->add_option("--policy", f->policy, "Scheduling policy")->capture_default_str();
+  app->add_option("--set", f->set, "Policy knob KEY=VALUE (repeatable)");
+  app->add_option("--preemption-mode", f->preemption_mode, "recompute or swap")->capture_default_str();
+  app->add_option("--kv-device-blocks", f->kv_device_blocks, "Device KV blocks (0: 1 GiB worth)");
+  app->add_option("--kv-host-blocks", f->kv_host_blocks, "Host KV blocks (default: as many as the device)");
+  app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
+}
+
+int RunGenerate(const GenerateFlags& f) {
+  RealEngineOptions o;
+  ChooseModel(f, &o.model);
+  o.policy = f.policy;
+  o.threads = f.threads;
+  o.device_blocks = f.kv_device_blocks;
+  o.host_blocks = f.kv_host_blocks;
+  if (f.preemption_mode == "swap") {
+    o.preemption_mode = PreemptMode::kSwap;
+  } else if (f.preemption_mode != "recompute") {
+    return BadInput(
+        Status::InvalidArgument("unknown --preemption-mode '" + f.preemption_mode + "'; valid: recompute, swap"));
+  }
+  for (const std::string& kv : f.set) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return BadInput(Status::InvalidArgument("--set expects KEY=VALUE, got '" + kv + "'"));
+    o.knobs[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (f.n < 0) return BadInput(Status::InvalidArgument("-n must be >= 0 (0: up to the context)"));
+  auto made = RealEngine::Create(o);
+  if (!made.ok()) return BadInput(made.status());
+  RealEngine& engine = **made;
+
+  const std::vector<int32_t> prompt = engine.tokenizer().Encode(f.prompt, true, false);
+  const int32_t n = f.n > 0 ? f.n : engine.model().config.context - static_cast<int32_t>(prompt.size());
+  SamplingParams p;
+  p.temperature = f.temperature;
+  p.top_p = f.top_p;
+  p.top_k = f.top_k;
+  p.seed = f.seed;
+  const auto start = std::chrono::steady_clock::now();
+  auto id = engine.Submit(prompt, p, n);
+  if (!id.ok()) return BadInput(id.status());
+
+  // As run.c: the prompt's pieces first (BOS prints nothing), then each new
+  // token as it comes.
+  for (size_t i = 1; i < prompt.size(); ++i) Print(engine.tokenizer().DecodePiece(prompt[i - 1], prompt[i]));
+  std::fflush(stdout);
+  int64_t generated = 0;
+  std::string reason;
+  Status s = engine.RunToCompletion([&](const RequestEvent& ev) {
+    Print(ev.text);
+    std::fflush(stdout);
+    generated += static_cast<int64_t>(ev.tokens.size());
+    if (ev.finished) reason = std::string(ToString(ev.reason));
+  });
+  std::fputs("\n", stdout);
+  std::fflush(stdout);
+  if (!s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const RealEngineStats st = engine.stats();
+  std::fprintf(stderr,
+               "generate: %lld tokens in %.3f s (%.1f tok/s), %lld steps, finish %s; policy %s, %d threads; "
+               "calibration %.3f s over %d shapes\n",
+               static_cast<long long>(generated), secs, secs > 0 ? generated / secs : 0.0,
+               static_cast<long long>(st.steps), reason.c_str(), f.policy.c_str(), engine.executor().threads(),
+               engine.calibration().seconds, engine.calibration().shapes);
+  return 0;
+}
+
+}  // namespace cacheopt

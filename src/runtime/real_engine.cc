@@ -1,0 +1,252 @@
+#include "runtime/real_engine.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "core/sched/policy_registry.h"
+#include "exec/cpu/kv_arena.h"
+
+namespace cacheopt {
+namespace {
+
+int32_t ClampBlocks(int64_t n) {
+  return static_cast<int32_t>(std::clamp<int64_t>(n, 0, std::numeric_limits<int32_t>::max()));
+}
+
+// Device and host block counts from counts, bytes or defaults.
+Result<std::pair<int32_t, int32_t>> KvBlocks(const ModelConfig& c, const RealEngineOptions& o) {
+  const int64_t block_bytes = KvArena::BlockBytes(c, o.block_size);
+  int32_t device = o.device_blocks;
+  if (device <= 0) {
+    const int64_t bytes = o.device_bytes > 0 ? o.device_bytes : RealEngineOptions::kDefaultDeviceBytes;
+    device = ClampBlocks(bytes / block_bytes);
+    // The default holds at least one full-context sequence.
+    if (o.device_bytes <= 0) device = std::max(device, ClampBlocks((c.context + o.block_size - 1) / o.block_size));
+  }
+  if (device <= 0)
+    return Status::InvalidArgument("the device KV tier holds no block (" + std::to_string(o.device_bytes) +
+                                   " bytes; one block of " + std::to_string(o.block_size) + " tokens is " +
+                                   std::to_string(block_bytes) + " bytes)");
+  int32_t host = o.host_blocks >= 0 ? o.host_blocks
+                 : o.host_bytes > 0 ? ClampBlocks(o.host_bytes / block_bytes)
+                                    : device;
+  return std::make_pair(device, host);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& opts) {
+  // Cheap checks first: loading and calibrating take a while.
+  const auto names = PolicyNames();
+  if (std::find(names.begin(), names.end(), opts.policy) == names.end())
+    return MakeScheduler(opts.policy, {}, nullptr).status();  // lists the valid names
+  if (opts.block_size <= 0) return Status::InvalidArgument("block size must be positive");
+  if (opts.threads < 0) return Status::InvalidArgument("threads must be >= 0 (0: every hardware thread)");
+  auto model = LoadModelSource(opts.model);
+  if (!model.ok()) return model.status();
+  const ModelConfig& c = (*model)->config;
+  auto blocks = KvBlocks(c, opts);
+  if (!blocks.ok()) return blocks.status();
+
+  std::unique_ptr<RealEngine> e(new RealEngine(*model, opts));
+  e->cost_ = std::make_unique<CpuCostModel>(KvArena::BlockBytes(c, 1));
+  CpuExecutorOptions xo;
+  xo.device_blocks = blocks->first;
+  xo.host_blocks = blocks->second;
+  xo.block_size = opts.block_size;
+  xo.threads = opts.threads;
+  xo.gemm = opts.gemm;
+  xo.cost_model = e->cost_.get();
+  e->executor_ = std::make_unique<CpuExecutor>(*e->model_, xo);
+  // Policies read predictions (SLO defaults, budgets) from the start.
+  Status s = Calibrate(e->executor_->forward(), opts.block_size, e->cost_.get(), opts.calibrate, &e->calibration_);
+  if (!s.ok()) return s;
+
+  SchedulerConfig sc;
+  sc.block_size = opts.block_size;
+  sc.device_blocks = blocks->first;
+  sc.host_blocks = blocks->second;
+  sc.max_model_len = c.context;
+  sc.max_num_seqs = opts.max_num_seqs;
+  sc.token_budget = opts.token_budget;
+  sc.preemption_mode = opts.preemption_mode;
+  sc.device_name = "cpu";
+  sc.knobs = opts.knobs;
+  auto sched = MakeScheduler(opts.policy, sc, e->cost_.get());
+  if (!sched.ok()) return sched.status();
+  e->scheduler_ = std::move(*sched);
+  e->engine_ = std::make_unique<Engine>(e->scheduler_.get(), e->executor_.get(),
+                                        EngineOptions{.check_invariants = opts.check_invariants});
+  e->start_ = std::chrono::steady_clock::now();
+  return e;
+}
+
+RealEngine::RealEngine(std::shared_ptr<const Model> model, const RealEngineOptions& opts)
+    : model_(std::move(model)), opts_(opts), tokenizer_(*model_) {}
+
+double RealEngine::Now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens,
+                                   SloSpec slo) {
+  if (prompt.empty()) return Status::InvalidArgument("empty prompt (a prompt holds at least BOS)");
+  if (max_tokens < 1) return Status::InvalidArgument("max_tokens must be >= 1, got " + std::to_string(max_tokens));
+  const int64_t context = model_->config.context;
+  const int64_t total = static_cast<int64_t>(prompt.size()) + max_tokens;
+  if (total > context)
+    return Status::OutOfRange("prompt of " + std::to_string(prompt.size()) + " tokens plus max_tokens " +
+                              std::to_string(max_tokens) + " is " + std::to_string(total) +
+                              " tokens, beyond the model's context of " + std::to_string(context));
+  if (params.stop_ids.empty()) params.stop_ids = model_->config.stop_ids;
+  const int64_t id = next_id_;
+  Live live{params.stop_ids, false};
+  const int32_t prompt_len = static_cast<int32_t>(prompt.size());
+  Status s = executor_->AddSequence(id, std::move(prompt), std::move(params));
+  if (!s.ok()) return s;
+  ++next_id_;
+
+  RequestSpec spec;
+  spec.id = id;
+  spec.arrival_s = Now();
+  spec.prompt_tokens = prompt_len;
+  spec.max_tokens = max_tokens;
+  spec.slo_class = slo.slo_class;
+  if (slo.tbt_ms > 0) spec.slo_class = NearestSloClass(slo.tbt_ms / 1e3, cost_->SoloDecodeTime(prompt_len), opts_.slo);
+  AssignSlo(&spec, *cost_, opts_.slo);
+  if (slo.ttft_ms > 0) spec.ttft_slo_s = slo.ttft_ms / 1e3;
+  if (slo.tbt_ms > 0) spec.tbt_slo_s = slo.tbt_ms / 1e3;
+  scheduler_->Add(spec);
+  live_.emplace(id, std::move(live));
+  prompt_tokens_ += prompt_len;
+  return id;
+}
+
+Status RealEngine::Abort(int64_t id) {
+  if (live_.count(id) == 0) return Status::NotFound("no live request " + std::to_string(id));
+  scheduler_->Abort(id, Now());
+  CollectDone();
+  return Status::Ok();
+}
+
+bool RealEngine::Step() {
+  bool ran = false;
+  double end = 0;
+  Status s = engine_->Step(Now(), &ran, &end);
+  if (!s.ok() && error_.ok()) error_ = s;
+  if (ran) {
+    ++steps_;
+    CollectTokens();
+  }
+  CollectDone();
+  return ran;
+}
+
+RequestEvent& RealEngine::EventFor(int64_t id) {
+  auto [it, inserted] = event_index_.emplace(id, events_.size());
+  if (inserted) {
+    events_.emplace_back();
+    events_.back().id = id;
+  }
+  return events_[it->second];
+}
+
+void RealEngine::CollectTokens() {
+  const SchedulerOutput& step = engine_->last_step();
+  const ExecutorOutput& res = engine_->last_result();
+  for (size_t i = 0; i < step.seqs.size(); ++i) {
+    if (!step.seqs[i].emits_token) continue;
+    const int64_t id = step.seqs[i].req->spec.id;
+    const int32_t token = res.results[i].token;
+    auto live = live_.find(id);
+    const std::vector<int32_t>* toks = executor_->Tokens(id);
+    if (live == live_.end() || toks == nullptr || toks->size() < 2) continue;  // cannot happen
+    const bool stop_token =
+        std::find(live->second.stop_ids.begin(), live->second.stop_ids.end(), token) != live->second.stop_ids.end();
+    live->second.stopped = res.results[i].eos;
+    RequestEvent& ev = EventFor(id);
+    ev.tokens.push_back(token);
+    // As Tokenizer::Decode and run.c: BOS, EOS and a stop that ends the
+    // sequence print nothing.
+    const bool silent =
+        token == tokenizer_.bos_id() || token == tokenizer_.eos_id() || (res.results[i].eos && stop_token);
+    if (!silent) ev.text += tokenizer_.DecodePiece((*toks)[toks->size() - 2], token);
+    ++generated_tokens_;
+  }
+}
+
+void RealEngine::CollectDone() {
+  for (const auto& r : scheduler_->TakeDone()) {
+    const int64_t id = r->spec.id;
+    auto live = live_.find(id);
+    RequestEvent& ev = EventFor(id);
+    ev.finished = true;
+    switch (r->state) {
+      case RequestState::kRejected:
+        ev.reason = FinishReason::kRejected;
+        break;
+      case RequestState::kAborted:
+        ev.reason = FinishReason::kAbort;
+        break;
+      default:
+        // vLLM's order: a stop wins over the length cap reached with it.
+        ev.reason = live != live_.end() && live->second.stopped ? FinishReason::kStop : FinishReason::kLength;
+    }
+    ev.prompt_tokens = r->spec.prompt_tokens;
+    ev.completion_tokens = r->num_output;
+    ev.arrival_s = r->spec.arrival_s;
+    ev.first_token_s = r->first_token_s;
+    ev.finish_s = r->finish_s;
+    ev.preemptions = r->Preemptions();
+    ev.ttft_slo_s = r->spec.ttft_slo_s;
+    ev.tbt_slo_s = r->spec.tbt_slo_s;
+    executor_->RemoveSequence(id);
+    if (live != live_.end()) live_.erase(live);
+  }
+}
+
+std::vector<RequestEvent> RealEngine::TakeEvents() {
+  event_index_.clear();
+  std::vector<RequestEvent> out;
+  out.swap(events_);
+  return out;
+}
+
+Status RealEngine::RunToCompletion(const std::function<void(const RequestEvent&)>& on_event) {
+  int idle = 0;
+  while (HasUnfinished()) {
+    const bool ran = Step();
+    auto events = TakeEvents();
+    for (const RequestEvent& ev : events) on_event(ev);
+    if (!error_.ok()) return error_;
+    // A step that ran nothing and ended nothing changed no state; with no
+    // arrivals to wait for, the policy is stuck (a bug, not a result).
+    idle = ran || !events.empty() ? 0 : idle + 1;
+    if (idle > 1000)
+      return Status::OutOfRange("policy " + opts_.policy + " made no progress with " +
+                                std::to_string(scheduler_->num_waiting()) + " waiting, " +
+                                std::to_string(scheduler_->num_running()) + " running, " +
+                                std::to_string(scheduler_->num_swapped()) + " swapped requests");
+  }
+  for (const RequestEvent& ev : TakeEvents()) on_event(ev);
+  return Status::Ok();
+}
+
+RealEngineStats RealEngine::stats() const {
+  RealEngineStats s;
+  const BlockManager& b = scheduler_->blocks();
+  s.running = scheduler_->num_running();
+  s.waiting = scheduler_->num_waiting();
+  s.swapped = scheduler_->num_swapped();
+  s.kv_usage = b.device_total() > 0 ? 1.0 - static_cast<double>(b.device_free()) / b.device_total() : 0;
+  s.host_kv_usage = b.host_total() > 0 ? 1.0 - static_cast<double>(b.host_free()) / b.host_total() : 0;
+  s.preemptions_recompute = scheduler_->counters().preemptions_recompute;
+  s.preemptions_swap = scheduler_->counters().preemptions_swap;
+  s.steps = steps_;
+  s.prompt_tokens = prompt_tokens_;
+  s.generated_tokens = generated_tokens_;
+  return s;
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,135 @@
+// The real engine: a model served on this machine's CPU by the same scheduler
+// core the simulator drives. It owns the model, tokenizer, a CPU cost model
+// (calibrated at construction, refined online by the executor), the executor,
+// the policy and the Engine loop, and runs on the wall clock.
+//
+// Single-threaded by design: the server calls it from one engine thread;
+// Submit, Abort and Step never overlap.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cacheopt/status.h"
+#include "core/engine/engine.h"
+#include "core/metrics/slo.h"
+#include "core/sched/scheduler.h"
+#include "exec/cpu/calibrate.h"
+#include "exec/cpu/cpu_cost_model.h"
+#include "exec/cpu/cpu_executor.h"
+#include "model/tokenizer.h"
+#include "runtime/model_source.h"
+#include "runtime/request_event.h"
+
+namespace cacheopt {
+
+struct RealEngineOptions {
+  ModelSource model;
+  std::string policy = "vllm";               // policy_registry.h name
+  std::map<std::string, std::string> knobs;  // --set KEY=VALUE
+  PreemptMode preemption_mode = PreemptMode::kRecompute;
+  int32_t block_size = 16;
+  // KV tiers: a block count, else bytes (divided by KvArena::BlockBytes),
+  // else the default. Arenas are calloc'd: untouched blocks cost no memory.
+  int32_t device_blocks = 0;
+  int64_t device_bytes = 0;  // 0 with device_blocks 0: kDefaultDeviceBytes
+  int32_t host_blocks = -1;  // < 0 with host_bytes 0: as many as the device
+  int64_t host_bytes = 0;
+  int32_t max_num_seqs = 0;  // 0: the policy's default
+  int32_t token_budget = 0;  // 0: the policy's default
+  int32_t threads = 0;       // 0: every hardware thread
+  GemmMode gemm = GemmMode::kInvariant;
+  CalibrateOptions calibrate;
+  SloOptions slo;
+  bool check_invariants = false;  // after every step (tests)
+
+  static constexpr int64_t kDefaultDeviceBytes = int64_t{1} << 30;
+};
+
+// A request's SLO: its class, or explicit targets (> 0 overrides the class's
+// default; an explicit TBT also picks the nearest class, for C4).
+struct SloSpec {
+  SloClass slo_class = SloClass::kMedium;
+  double ttft_ms = 0;
+  double tbt_ms = 0;
+};
+
+struct RealEngineStats {
+  size_t running = 0, waiting = 0, swapped = 0;
+  double kv_usage = 0;       // device blocks in use / total
+  double host_kv_usage = 0;  // host blocks in use / total (0 without a host tier)
+  int64_t preemptions_recompute = 0, preemptions_swap = 0;
+  int64_t steps = 0;          // steps that ran
+  int64_t prompt_tokens = 0;  // of accepted requests
+  int64_t generated_tokens = 0;
+};
+
+class RealEngine {
+ public:
+  static Result<std::unique_ptr<RealEngine>> Create(const RealEngineOptions& opts);
+  RealEngine(const RealEngine&) = delete;
+  RealEngine& operator=(const RealEngine&) = delete;
+
+  // Queues a request (arrival: now) and returns its id. Errors: an empty
+  // prompt, max_tokens < 1, prompt + max_tokens beyond the context, a token
+  // outside the vocabulary, bad sampling parameters.
+  Result<int64_t> Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens, SloSpec slo = {});
+  // Cancels a live request: its KV is freed on both tiers and an "abort"
+  // event is queued. NotFound when it is not live.
+  Status Abort(int64_t id);
+  // One engine step at the wall clock; false when nothing ran (rejections
+  // may still have queued events).
+  bool Step();
+  // Events since the last call: at most one per request per step, in order.
+  std::vector<RequestEvent> TakeEvents();
+  // Steps until every request has ended, handing each event to `on_event`
+  // as it comes; an error if the policy stops making progress.
+  Status RunToCompletion(const std::function<void(const RequestEvent&)>& on_event);
+
+  bool HasUnfinished() const { return scheduler_->HasUnfinished(); }
+  RealEngineStats stats() const;
+  double Now() const;  // seconds on the engine clock (0 when serving began)
+
+  const Model& model() const { return *model_; }
+  const Tokenizer& tokenizer() const { return tokenizer_; }
+  const CpuCostModel& cost_model() const { return *cost_; }
+  const Scheduler& scheduler() const { return *scheduler_; }
+  const CpuExecutor& executor() const { return *executor_; }
+  const CalibrationReport& calibration() const { return calibration_; }
+  // The first invariant failure (check_invariants), else ok.
+  const Status& error() const { return error_; }
+
+ private:
+  struct Live {
+    std::vector<int32_t> stop_ids;
+    bool stopped = false;  // the executor ended it (stop token or eos_after)
+  };
+  RealEngine(std::shared_ptr<const Model> model, const RealEngineOptions& opts);
+  void CollectTokens();
+  void CollectDone();
+  RequestEvent& EventFor(int64_t id);
+
+  std::shared_ptr<const Model> model_;
+  RealEngineOptions opts_;
+  Tokenizer tokenizer_;
+  std::unique_ptr<CpuCostModel> cost_;
+  std::unique_ptr<CpuExecutor> executor_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Engine> engine_;
+  CalibrationReport calibration_;
+  std::chrono::steady_clock::time_point start_;
+  std::unordered_map<int64_t, Live> live_;
+  std::vector<RequestEvent> events_;
+  std::unordered_map<int64_t, size_t> event_index_;  // id -> position in events_
+  int64_t next_id_ = 0;
+  int64_t steps_ = 0, prompt_tokens_ = 0, generated_tokens_ = 0;
+  Status error_;
+};
+
+}  // namespace cacheopt

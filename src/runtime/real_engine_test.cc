@@ -1,0 +1,264 @@
+#include "runtime/real_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "model/random_model.h"
+#include "runtime/runtime_test_util.h"
+
+namespace cacheopt {
+namespace {
+
+using runtimetest::Greedy;
+using runtimetest::Output;
+using runtimetest::QuickOptions;
+using runtimetest::RunAll;
+
+bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+class RealEngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto m = MakeRandomModel("tiny", 11);
+    ASSERT_TRUE(m.ok());
+    model_ = new std::shared_ptr<const Model>(std::make_shared<Model>(std::move(*m)));
+  }
+  static void TearDownTestSuite() { delete model_; }
+
+  static std::unique_ptr<RealEngine> Make(RealEngineOptions o) {
+    auto e = RealEngine::Create(o);
+    EXPECT_TRUE(e.ok()) << e.status().message();
+    return e.ok() ? std::move(*e) : nullptr;
+  }
+  static std::vector<int32_t> Prompt(int32_t n, int32_t salt) {
+    std::vector<int32_t> p = {1};
+    for (int32_t i = 1; i < n; ++i) p.push_back(3 + (i * 37 + salt * 101) % 500);
+    return p;
+  }
+  static std::shared_ptr<const Model>* model_;
+};
+std::shared_ptr<const Model>* RealEngineTest::model_ = nullptr;
+
+TEST_F(RealEngineTest, CreateRejectsBadOptions) {
+  RealEngineOptions o = QuickOptions(*model_, "fifo");
+  auto e = RealEngine::Create(o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_TRUE(Contains(e.status().message(), "vllm")) << e.status().message();  // lists the valid ones
+  o.policy = "vllm";
+  o.knobs["no_such_knob"] = "1";
+  EXPECT_FALSE(RealEngine::Create(o).ok());
+  o.knobs.clear();
+  o.block_size = 0;
+  EXPECT_FALSE(RealEngine::Create(o).ok());
+  o.block_size = 16;
+  o.device_bytes = 100;  // less than a block
+  EXPECT_FALSE(RealEngine::Create(o).ok());
+  RealEngineOptions f;
+  f.model.path = "/no/such/model.bin";
+  e = RealEngine::Create(f);
+  ASSERT_FALSE(e.ok());
+  EXPECT_TRUE(Contains(e.status().message(), "/no/such/model.bin")) << e.status().message();
+  f.model.path.clear();
+  f.model.generate_config = "huge";
+  EXPECT_FALSE(RealEngine::Create(f).ok());
+}
+
+TEST_F(RealEngineTest, GeneratedModelAndKvSizing) {
+  RealEngineOptions o;
+  o.model.generate_config = "micro";
+  o.model.context = 64;
+  o.device_bytes = 40 * KvArena::BlockBytes(*RandomModelConfig("micro"), 16);
+  o.host_bytes = 0;
+  o.calibrate.reps = 1;
+  auto e = RealEngine::Create(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ((*e)->model().config.context, 64);
+  EXPECT_EQ((*e)->scheduler().blocks().device_total(), 40);
+  EXPECT_EQ((*e)->scheduler().blocks().host_total(), 40);  // default: as many as the device
+  EXPECT_EQ((*e)->scheduler().config().max_model_len, 64);
+  EXPECT_GT((*e)->calibration().shapes, 0);
+  EXPECT_GT((*e)->cost_model().SoloDecodeTime(10), 0);
+}
+
+TEST_F(RealEngineTest, OversizedRequestNamesTheSizes) {
+  auto e = Make(QuickOptions(*model_));
+  auto r = e->Submit(Prompt(500, 1), Greedy(), 100);
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  EXPECT_TRUE(Contains(m, "500") && Contains(m, "100") && Contains(m, "512")) << m;
+  EXPECT_TRUE(e->Submit(Prompt(500, 1), Greedy(), 12).ok());  // exactly the context
+  EXPECT_FALSE(e->Submit({}, Greedy(), 10).ok());
+  EXPECT_FALSE(e->Submit({1}, Greedy(), 0).ok());
+  EXPECT_FALSE(e->Submit({1, 512}, Greedy(), 4).ok());  // outside the vocabulary
+  SamplingParams bad;
+  bad.top_p = 0;
+  EXPECT_FALSE(e->Submit({1}, bad, 4).ok());
+  EXPECT_EQ(e->stats().waiting, 1u);
+}
+
+// Tokens arrive as events with their text; the finish reason says why.
+TEST_F(RealEngineTest, EventsCarryTokensTextAndReason) {
+  auto e = Make(QuickOptions(*model_));
+  auto a = e->Submit(Prompt(9, 2), Greedy(-1, true), 12);
+  auto b = e->Submit(Prompt(5, 3), Greedy(5, true), 12);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto out = RunAll(*e);
+  ASSERT_EQ(out.size(), 2u);
+  const auto& oa = out[*a];
+  EXPECT_EQ(oa.tokens.size(), 12u);
+  EXPECT_EQ(oa.finish.reason, FinishReason::kLength);
+  EXPECT_EQ(oa.finish.prompt_tokens, 9);
+  EXPECT_EQ(oa.finish.completion_tokens, 12);
+  EXPECT_GE(oa.finish.first_token_s, oa.finish.arrival_s);
+  EXPECT_GE(oa.finish.finish_s, oa.finish.first_token_s);
+  std::string text;
+  int32_t prev = Prompt(9, 2).back();
+  for (int32_t t : oa.tokens) {
+    if (t != 1 && t != 2) text += e->tokenizer().DecodePiece(prev, t);
+    prev = t;
+  }
+  EXPECT_EQ(oa.text, text);
+  EXPECT_EQ(out[*b].tokens.size(), 5u);
+  EXPECT_EQ(out[*b].finish.reason, FinishReason::kStop);
+  EXPECT_EQ(ToString(out[*b].finish.reason), "stop");
+  // Nothing leaks: the executor dropped both, every block is free.
+  EXPECT_EQ(e->executor().Tokens(*a), nullptr);
+  EXPECT_EQ(e->executor().Tokens(*b), nullptr);
+  EXPECT_EQ(e->scheduler().blocks().device_free(), e->scheduler().blocks().device_total());
+  const RealEngineStats s = e->stats();
+  EXPECT_EQ(s.generated_tokens, 17);
+  EXPECT_EQ(s.prompt_tokens, 14);
+  EXPECT_GT(s.steps, 0);
+  EXPECT_EQ(s.kv_usage, 0);
+}
+
+TEST_F(RealEngineTest, RequestLargerThanTheDeviceTierIsRejected) {
+  RealEngineOptions o = QuickOptions(*model_);
+  o.device_blocks = 2;  // 32 tokens
+  auto e = Make(o);
+  auto r = e->Submit(Prompt(40, 4), Greedy(), 8);
+  ASSERT_TRUE(r.ok());
+  auto out = RunAll(*e);
+  EXPECT_EQ(out[*r].finish.reason, FinishReason::kRejected);
+  EXPECT_TRUE(out[*r].tokens.empty());
+  EXPECT_EQ(e->executor().Tokens(*r), nullptr);
+}
+
+// (d) Aborting frees KV on both tiers, running, waiting or swapped.
+TEST_F(RealEngineTest, AbortFreesEveryBlock) {
+  RealEngineOptions o = QuickOptions(*model_);
+  o.device_blocks = 10;
+  o.host_blocks = 40;
+  o.preemption_mode = PreemptMode::kSwap;
+  auto e = Make(o);
+  std::vector<int64_t> ids;
+  for (int32_t i = 0; i < 5; ++i) {
+    auto r = e->Submit(Prompt(30, 10 + i), Greedy(-1, true), 100);
+    ASSERT_TRUE(r.ok());
+    ids.push_back(*r);
+  }
+  for (int i = 0; i < 400 && e->stats().swapped == 0; ++i) e->Step();
+  const RealEngineStats mid = e->stats();
+  EXPECT_GT(mid.swapped, 0u);
+  EXPECT_GT(mid.host_kv_usage, 0);
+  EXPECT_GT(mid.kv_usage, 0);
+  e->TakeEvents();
+  for (int64_t id : ids) EXPECT_TRUE(e->Abort(id).ok()) << id;
+  auto events = e->TakeEvents();
+  ASSERT_EQ(events.size(), ids.size());
+  for (const RequestEvent& ev : events) {
+    EXPECT_TRUE(ev.finished);
+    EXPECT_EQ(ev.reason, FinishReason::kAbort);
+    EXPECT_EQ(e->executor().Tokens(ev.id), nullptr);
+  }
+  EXPECT_FALSE(e->HasUnfinished());
+  EXPECT_FALSE(e->Step());
+  const BlockManager& b = e->scheduler().blocks();
+  EXPECT_EQ(b.device_free(), b.device_total());
+  EXPECT_EQ(b.host_free(), b.host_total());
+  EXPECT_EQ(e->Abort(ids[0]).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(e->scheduler().CheckInvariants().ok());
+}
+
+// (c) on the random model: requests served together, under every policy and
+// with a device tier that forces preemption, give their solo tokens.
+TEST_F(RealEngineTest, PoliciesGiveTheSameTokensAsAlone) {
+  struct Req {
+    std::vector<int32_t> prompt;
+    SamplingParams params;
+    int32_t max_tokens;
+  };
+  std::vector<Req> reqs;
+  for (int32_t i = 0; i < 5; ++i) {
+    SamplingParams p = Greedy(-1, i % 2 == 0);
+    if (i == 3) p.temperature = 0.8f, p.top_p = 0.9f, p.seed = 42;
+    reqs.push_back({Prompt(20 + 13 * i, 20 + i), p, 40 + 10 * i});
+  }
+  std::vector<Output> alone;
+  {
+    auto e = Make(QuickOptions(*model_));
+    for (const Req& r : reqs) {
+      auto id = e->Submit(r.prompt, r.params, r.max_tokens);
+      ASSERT_TRUE(id.ok());
+      alone.push_back(RunAll(*e)[*id]);
+    }
+  }
+  struct Config {
+    const char* policy;
+    PreemptMode mode;
+  };
+  for (const Config& c : {Config{"vllm", PreemptMode::kSwap}, Config{"vllm", PreemptMode::kRecompute},
+                          Config{"vllm-v1", PreemptMode::kRecompute}, Config{"sarathi", PreemptMode::kRecompute},
+                          Config{"s3", PreemptMode::kSwap}, Config{"reserve-max", PreemptMode::kRecompute},
+                          Config{"cacheopt", PreemptMode::kSwap}}) {
+    RealEngineOptions o = QuickOptions(*model_, c.policy);
+    o.device_blocks = 14;  // 224 tokens for about 500: someone gives way
+    o.host_blocks = 64;
+    o.preemption_mode = c.mode;
+    auto e = Make(o);
+    std::vector<int64_t> ids;
+    for (const Req& r : reqs) ids.push_back(*e->Submit(r.prompt, r.params, r.max_tokens));
+    auto out = RunAll(*e);
+    const RealEngineStats s = e->stats();
+    std::printf("[ %-11s %-9s: %lld swap / %lld recompute preemptions, %lld steps ]\n", c.policy,
+                c.mode == PreemptMode::kSwap ? "swap" : "recompute", static_cast<long long>(s.preemptions_swap),
+                static_cast<long long>(s.preemptions_recompute), static_cast<long long>(s.steps));
+    if (std::string(c.policy) == "vllm") {
+      EXPECT_GT(s.preemptions_swap + s.preemptions_recompute, 0);
+    }
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      EXPECT_EQ(out[ids[i]].tokens, alone[i].tokens) << c.policy << " request " << i;
+      EXPECT_EQ(out[ids[i]].text, alone[i].text) << c.policy << " request " << i;
+      EXPECT_EQ(out[ids[i]].finish.reason, alone[i].finish.reason) << c.policy << " request " << i;
+    }
+    EXPECT_EQ(e->scheduler().blocks().device_free(), e->scheduler().blocks().device_total());
+  }
+}
+
+// Explicit SLO targets override the class defaults; defaults come from the
+// calibrated model (TTFT at least the 1 s floor).
+TEST_F(RealEngineTest, SubmitAcceptsSloSpecs) {
+  auto e = Make(QuickOptions(*model_));
+  SloSpec slo;
+  slo.slo_class = SloClass::kTight;
+  auto a = e->Submit({1, 5}, Greedy(), 4, slo);
+  slo.slo_class = SloClass::kLoose;
+  auto b = e->Submit({1, 5}, Greedy(), 4, slo);
+  slo.ttft_ms = 250;
+  slo.tbt_ms = 40;
+  auto c = e->Submit({1, 6}, Greedy(), 4, slo);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  auto out = RunAll(*e);
+  const double decode = e->cost_model().SoloDecodeTime(2);
+  EXPECT_GE(out[*a].finish.ttft_slo_s, 1.0);
+  EXPECT_GT(out[*a].finish.tbt_slo_s, 0);
+  EXPECT_LT(out[*a].finish.tbt_slo_s, out[*b].finish.tbt_slo_s);    // tight < loose
+  EXPECT_NEAR(out[*a].finish.tbt_slo_s, 4 * decode, 0.5 * decode);  // CACHEOPT.md: 4x solo decode
+  EXPECT_DOUBLE_EQ(out[*c].finish.ttft_slo_s, 0.25);
+  EXPECT_DOUBLE_EQ(out[*c].finish.tbt_slo_s, 0.04);
+}
+
+}  // namespace
+}  // namespace cacheopt

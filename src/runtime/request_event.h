@@ -1,0 +1,38 @@
+// What the real engine reports per request after a step: the tokens it
+// produced (with their text) and, once, how it ended.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cacheopt {
+
+enum class FinishReason : int8_t {
+  kStop,      // a stop token (or the benchmark's eos_after)
+  kLength,    // max_tokens or the model's context
+  kAbort,     // the client cancelled it
+  kRejected,  // it can never fit the device KV tier
+};
+// "stop", "length", "abort", "rejected" (OpenAI's finish_reason words where
+// they exist).
+std::string_view ToString(FinishReason r);
+
+struct RequestEvent {
+  int64_t id = 0;
+  std::vector<int32_t> tokens;  // new this step, in order
+  // Their text: Tokenizer::DecodePiece each, after its predecessor; a token
+  // that ends the sequence by stopping, and BOS / EOS, print nothing.
+  std::string text;
+  bool finished = false;
+  // Set when finished.
+  FinishReason reason = FinishReason::kStop;
+  int32_t prompt_tokens = 0;
+  int32_t completion_tokens = 0;
+  double arrival_s = 0, first_token_s = -1, finish_s = 0;  // engine clock
+  int32_t preemptions = 0;
+  double ttft_slo_s = 0, tbt_slo_s = 0;  // the targets it was given
+};
+
+}  // namespace cacheopt

@@ -1,0 +1,62 @@
+// An OpenAI-style API error: the HTTP status, and the body fields of
+// {"error": {"message", "type", "param", "code"}}. Protocol parsing returns
+// these instead of Status so the HTTP layer needs no mapping table, and every
+// message names the field at fault.
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace cacheopt {
+
+struct ApiError {
+  int http_status = 400;
+  std::string type = "invalid_request_error";
+  std::string param;  // the offending field ("messages[1].role"); "" renders as null
+  std::string code;   // OpenAI's machine-readable code ("model_not_found"); "" -> null
+  std::string message;
+};
+
+// 400: a bad field value or a malformed body.
+ApiError InvalidRequest(std::string param, std::string message);
+// 404, as OpenAI answers an unknown model.
+ApiError ModelNotFound(std::string_view model);
+// 413: the body is over `limit` bytes.
+ApiError PayloadTooLarge(size_t bytes, size_t limit);
+
+// A value or the ApiError explaining why there is none (Result<T>'s shape).
+template <typename T>
+class ApiResult {
+ public:
+  ApiResult(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
+  ApiResult(ApiError error) : error_(std::move(error)) {}  // NOLINT
+  bool ok() const { return value_.has_value(); }
+  const ApiError& error() const {
+    assert(!ok());
+    return error_;
+  }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::optional<T> value_;
+  ApiError error_;
+};
+
+}  // namespace cacheopt

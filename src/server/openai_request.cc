@@ -1,0 +1,537 @@
+#include "server/openai_request.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "server/json_field.h"
+
+namespace cacheopt {
+namespace {
+
+using json = nlohmann::json;
+using MaybeError = MaybeApiError;
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr size_t kMaxStops = 4;  // OpenAI's limit
+
+// Everything one body's fields write; cross-field checks run at the end.
+struct ParseState {
+  CompletionRequest req;
+  bool has_prompt = false;
+  bool has_messages = false;
+  bool has_stream_options = false;
+  std::optional<int32_t> max_completion_tokens;
+};
+
+using Handler = MaybeError (*)(const json& v, ParseState* s);
+
+// ---- prompt and messages ----
+
+MaybeError ParseTokenIds(const json& arr, std::string_view field, std::vector<int32_t>* out) {
+  out->clear();
+  out->reserve(arr.size());
+  for (size_t i = 0; i < arr.size(); ++i) {
+    std::string f = std::string(field) + "[" + std::to_string(i) + "]";
+    int32_t id = 0;
+    if (auto e = GetInt32(arr[i], f, 0, "a non-negative token id", &id)) return e;
+    out->push_back(id);
+  }
+  return std::nullopt;
+}
+
+MaybeError ParsePrompt(const json& v, ParseState* s) {
+  constexpr std::string_view kShape =
+      "a string, an array of token ids, or a one-element array of either";
+  s->has_prompt = true;
+  if (v.is_string()) {
+    s->req.prompt = v.get<std::string>();
+    return std::nullopt;
+  }
+  if (!v.is_array()) return TypeError("prompt", kShape, v);
+  if (v.empty()) return InvalidRequest("prompt", "'prompt' must not be empty");
+  const json& first = v.front();
+  if (first.is_number_integer()) {  // [1, 2, 3]: one token-id prompt
+    s->req.prompt_is_tokens = true;
+    return ParseTokenIds(v, "prompt", &s->req.prompt_token_ids);
+  }
+  if (!first.is_string() && !first.is_array()) return TypeError("prompt", kShape, v);
+  // A list of prompts: a batch, which n = 1 semantics do not cover.
+  if (v.size() > 1) {
+    return Unsupported("prompt", "a batch of " + std::to_string(v.size()) +
+                                     " prompts; send one prompt per request");
+  }
+  if (first.is_string()) {
+    s->req.prompt = first.get<std::string>();
+    return std::nullopt;
+  }
+  if (first.empty()) return InvalidRequest("prompt", "'prompt' must not be empty");
+  s->req.prompt_is_tokens = true;
+  return ParseTokenIds(first, "prompt[0]", &s->req.prompt_token_ids);
+}
+
+MaybeError ParseContent(const json& v, const std::string& field, std::string* out) {
+  if (v.is_null()) {  // an assistant turn may carry no content
+    out->clear();
+    return std::nullopt;
+  }
+  if (v.is_string()) {
+    *out = v.get<std::string>();
+    return std::nullopt;
+  }
+  if (!v.is_array()) return TypeError(field, "a string or an array of text parts", v);
+  out->clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string f = field + "[" + std::to_string(i) + "]";
+    const json& part = v[i];
+    if (!part.is_object()) return TypeError(f, "an object", part);
+    auto type = part.find("type");
+    if (type == part.end())
+      return InvalidRequest(f + ".type", Quoted(f + ".type") + " is required");
+    std::string t;
+    if (auto e = GetString(*type, f + ".type", &t)) return e;
+    if (t != "text") return Unsupported(f + ".type", "'" + t + "'; only 'text' parts are accepted");
+    auto text = part.find("text");
+    if (text == part.end())
+      return InvalidRequest(f + ".text", Quoted(f + ".text") + " is required");
+    std::string piece;
+    if (auto e = GetString(*text, f + ".text", &piece)) return e;
+    if (i > 0) out->push_back('\n');
+    out->append(piece);
+  }
+  return std::nullopt;
+}
+
+MaybeError ParseMessages(const json& v, ParseState* s) {
+  s->has_messages = true;
+  if (!v.is_array()) return TypeError("messages", "an array", v);
+  if (v.empty()) return InvalidRequest("messages", "'messages' must not be empty");
+  s->req.messages.clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string f = "messages[" + std::to_string(i) + "]";
+    const json& m = v[i];
+    if (!m.is_object()) return TypeError(f, "an object", m);
+    ChatMessage msg;
+    auto role = m.find("role");
+    if (role == m.end()) return InvalidRequest(f + ".role", Quoted(f + ".role") + " is required");
+    if (auto e = GetString(*role, f + ".role", &msg.role)) return e;
+    if (auto content = m.find("content"); content != m.end()) {
+      if (auto e = ParseContent(*content, f + ".content", &msg.content)) return e;
+    }
+    s->req.messages.push_back(std::move(msg));
+  }
+  return std::nullopt;
+}
+
+// ---- length and sampling ----
+
+MaybeError ParseMaxTokens(const json& v, ParseState* s) {
+  int32_t x = 0;
+  if (auto e = GetInt32(v, "max_tokens", 1, "a positive integer", &x)) return e;
+  s->req.max_tokens = x;
+  return std::nullopt;
+}
+
+MaybeError ParseMaxCompletionTokens(const json& v, ParseState* s) {
+  int32_t x = 0;
+  if (auto e = GetInt32(v, "max_completion_tokens", 1, "a positive integer", &x)) return e;
+  s->max_completion_tokens = x;
+  return std::nullopt;
+}
+
+MaybeError ParseTemperature(const json& v, ParseState* s) {
+  double x = 0;
+  if (auto e = GetNumber(v, "temperature", &x)) return e;
+  if (x < 0 || x > 2) return TypeError("temperature", "between 0 and 2", v);
+  s->req.temperature = x;
+  return std::nullopt;
+}
+
+MaybeError ParseTopP(const json& v, ParseState* s) {
+  double x = 0;
+  if (auto e = GetNumber(v, "top_p", &x)) return e;
+  if (!(x > 0 && x <= 1)) return TypeError("top_p", "in (0, 1]", v);
+  s->req.top_p = x;
+  return std::nullopt;
+}
+
+MaybeError ParseTopK(const json& v, ParseState* s) {
+  int32_t x = 0;
+  if (auto e = GetInt32(v, "top_k", -1, "-1, 0 (off) or a positive integer", &x)) return e;
+  s->req.top_k = std::max(x, 0);
+  return std::nullopt;
+}
+
+MaybeError ParseSeed(const json& v, ParseState* s) {
+  if (!v.is_number_integer()) return TypeError("seed", "an integer", v);
+  // Negative seeds are accepted (vLLM does); the bits are the seed.
+  s->req.seed =
+      v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(v.get<int64_t>());
+  return std::nullopt;
+}
+
+MaybeError ParseStop(const json& v, ParseState* s) {
+  auto& stop = s->req.stop;
+  stop.clear();
+  if (v.is_string()) {
+    if (v.get_ref<const std::string&>().empty()) {
+      return InvalidRequest("stop", "'stop' must not be an empty string");
+    }
+    stop.push_back(v.get<std::string>());
+    return std::nullopt;
+  }
+  if (!v.is_array()) return TypeError("stop", "a string or an array of strings", v);
+  if (v.size() > kMaxStops) {
+    return InvalidRequest("stop", "'stop' holds " + std::to_string(v.size()) +
+                                      " strings; at most " + std::to_string(kMaxStops) +
+                                      " are allowed");
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string f = "stop[" + std::to_string(i) + "]";
+    std::string x;
+    if (auto e = GetString(v[i], f, &x)) return e;
+    if (x.empty()) return InvalidRequest(f, Quoted(f) + " must not be an empty string");
+    stop.push_back(std::move(x));
+  }
+  return std::nullopt;
+}
+
+MaybeError ParseStopTokenIds(const json& v, ParseState* s) {
+  if (!v.is_array()) return TypeError("stop_token_ids", "an array of token ids", v);
+  return ParseTokenIds(v, "stop_token_ids", &s->req.stop_token_ids);
+}
+
+MaybeError ParseIgnoreEos(const json& v, ParseState* s) {
+  return GetBool(v, "ignore_eos", &s->req.ignore_eos);
+}
+
+MaybeError ParseMinTokens(const json& v, ParseState* s) {
+  return GetInt32(v, "min_tokens", 0, "a non-negative integer", &s->req.min_tokens);
+}
+
+MaybeError ParseEosAfter(const json& v, ParseState* s) {
+  int32_t x = 0;
+  if (auto e = GetInt32(v, "eos_after", -1, "a positive integer (or -1: off)", &x)) return e;
+  if (x == 0) return TypeError("eos_after", "a positive integer (or -1: off)", v);
+  s->req.eos_after = x;
+  return std::nullopt;
+}
+
+// ---- streaming ----
+
+MaybeError ParseStream(const json& v, ParseState* s) {
+  return GetBool(v, "stream", &s->req.stream);
+}
+
+MaybeError ParseStreamOptions(const json& v, ParseState* s) {
+  if (!v.is_object()) return TypeError("stream_options", "an object", v);
+  s->has_stream_options = true;
+  if (auto it = v.find("include_usage"); it != v.end() && !it->is_null()) {
+    return GetBool(*it, "stream_options.include_usage", &s->req.include_usage);
+  }
+  return std::nullopt;  // other keys (continuous_usage_stats) are ignored
+}
+
+// ---- SLO extension and the rest ----
+
+MaybeError ParseSloClassField(const json& v, ParseState* s) {
+  constexpr std::string_view kWhat = "one of \"tight\", \"medium\", \"loose\"";
+  if (!v.is_string()) return TypeError("slo_class", kWhat, v);
+  auto c = ParseSloClass(v.get_ref<const std::string&>());
+  if (!c) return TypeError("slo_class", kWhat, v);
+  s->req.slo_class = *c;
+  return std::nullopt;
+}
+
+MaybeError GetPositiveMs(const json& v, std::string_view field, double* out) {
+  if (auto e = GetNumber(v, field, out)) return e;
+  if (!(*out > 0) || !std::isfinite(*out))
+    return TypeError(field, "a positive number of milliseconds", v);
+  return std::nullopt;
+}
+
+MaybeError ParseTtftSlo(const json& v, ParseState* s) {
+  return GetPositiveMs(v, "ttft_slo_ms", &s->req.ttft_slo_ms);
+}
+MaybeError ParseTbtSlo(const json& v, ParseState* s) {
+  return GetPositiveMs(v, "tbt_slo_ms", &s->req.tbt_slo_ms);
+}
+
+MaybeError ParseUser(const json& v, ParseState* s) { return GetString(v, "user", &s->req.user); }
+
+// ---- known fields accepted only at their no-op value ----
+
+MaybeError ParseN(const json& v, ParseState*) {
+  int64_t n = 0;
+  if (auto e = GetInt(v, "n", 1, kInt32Max, "a positive integer", &n)) return e;
+  if (n != 1) return Unsupported("n", "only n = 1 (one choice per request) is served");
+  return std::nullopt;
+}
+
+MaybeError ParseBestOf(const json& v, ParseState*) {
+  int64_t n = 0;
+  if (auto e = GetInt(v, "best_of", 1, kInt32Max, "a positive integer", &n)) return e;
+  if (n != 1) return Unsupported("best_of", "only best_of = 1 is served");
+  return std::nullopt;
+}
+
+MaybeError ParseEcho(const json& v, ParseState*) {
+  bool b = false;
+  if (auto e = GetBool(v, "echo", &b)) return e;
+  if (b) return Unsupported("echo", "the prompt is not echoed");
+  return std::nullopt;
+}
+
+MaybeError ParseLogprobs(const json& v, ParseState*) {
+  // Completions send an integer, chat a boolean; false is the only no-op.
+  if (!v.is_boolean() && !v.is_number_integer())
+    return TypeError("logprobs", "a boolean or an integer", v);
+  if (v.is_boolean() && !v.get<bool>()) return std::nullopt;
+  return Unsupported("logprobs", "log-probabilities are not returned");
+}
+
+MaybeError ParseTopLogprobs(const json& v, ParseState*) {
+  int64_t n = 0;
+  if (auto e = GetInt(v, "top_logprobs", 0, kInt32Max, "a non-negative integer", &n)) return e;
+  if (n != 0) return Unsupported("top_logprobs", "log-probabilities are not returned");
+  return std::nullopt;
+}
+
+MaybeError ParseSuffix(const json& v, ParseState*) {
+  std::string x;
+  if (auto e = GetString(v, "suffix", &x)) return e;
+  if (!x.empty()) return Unsupported("suffix", "insertion (fill-in-the-middle) is not served");
+  return std::nullopt;
+}
+
+MaybeError ParseLogitBias(const json& v, ParseState*) {
+  if (!v.is_object()) return TypeError("logit_bias", "an object", v);
+  if (!v.empty()) return Unsupported("logit_bias", "token biases are not applied");
+  return std::nullopt;
+}
+
+MaybeError NumberMustBe(const json& v, std::string_view field, int noop) {
+  double x = 0;
+  if (auto e = GetNumber(v, field, &x)) return e;
+  if (x != noop) {
+    return Unsupported(field, "only " + std::to_string(noop) + " (off) is served, got " + v.dump());
+  }
+  return std::nullopt;
+}
+
+MaybeError ParsePresencePenalty(const json& v, ParseState*) {
+  return NumberMustBe(v, "presence_penalty", 0);
+}
+MaybeError ParseFrequencyPenalty(const json& v, ParseState*) {
+  return NumberMustBe(v, "frequency_penalty", 0);
+}
+MaybeError ParseRepetitionPenalty(const json& v, ParseState*) {
+  return NumberMustBe(v, "repetition_penalty", 1);
+}
+MaybeError ParseMinP(const json& v, ParseState*) { return NumberMustBe(v, "min_p", 0); }
+
+MaybeError ParseUseBeamSearch(const json& v, ParseState*) {
+  bool b = false;
+  if (auto e = GetBool(v, "use_beam_search", &b)) return e;
+  if (b) return Unsupported("use_beam_search", "only sampling is served");
+  return std::nullopt;
+}
+
+MaybeError EmptyArrayOnly(const json& v, std::string_view field) {
+  if (!v.is_array()) return TypeError(field, "an array", v);
+  if (!v.empty()) return Unsupported(field, "tool and function calling are not served");
+  return std::nullopt;
+}
+MaybeError ParseTools(const json& v, ParseState*) { return EmptyArrayOnly(v, "tools"); }
+MaybeError ParseFunctions(const json& v, ParseState*) { return EmptyArrayOnly(v, "functions"); }
+
+MaybeError NoneOnly(const json& v, std::string_view field) {
+  if (v.is_string() && v.get_ref<const std::string&>() == "none") return std::nullopt;
+  return Unsupported(field, "tool and function calling are not served (only \"none\")");
+}
+MaybeError ParseToolChoice(const json& v, ParseState*) { return NoneOnly(v, "tool_choice"); }
+MaybeError ParseFunctionCall(const json& v, ParseState*) { return NoneOnly(v, "function_call"); }
+
+MaybeError ParseResponseFormat(const json& v, ParseState*) {
+  if (!v.is_object()) return TypeError("response_format", "an object", v);
+  auto t = v.find("type");
+  if (t != v.end() && t->is_string() && t->get_ref<const std::string&>() == "text")
+    return std::nullopt;
+  return Unsupported("response_format", "only {\"type\": \"text\"} is served");
+}
+
+MaybeError Ignore(const json&, ParseState*) { return std::nullopt; }
+
+// ---- the field table ----
+
+constexpr uint8_t kCmp = 1, kCht = 2, kAny = kCmp | kCht;
+uint8_t Bit(ApiKind k) { return k == ApiKind::kCompletion ? kCmp : kCht; }
+
+struct Field {
+  std::string_view name;
+  uint8_t kinds;
+  Handler parse;
+};
+
+// `model` is handled before the table (its error is a 404).
+constexpr Field kFields[] = {
+    {"prompt", kCmp, ParsePrompt},
+    {"messages", kCht, ParseMessages},
+    {"max_tokens", kAny, ParseMaxTokens},
+    {"max_completion_tokens", kCht, ParseMaxCompletionTokens},
+    {"temperature", kAny, ParseTemperature},
+    {"top_p", kAny, ParseTopP},
+    {"top_k", kAny, ParseTopK},
+    {"seed", kAny, ParseSeed},
+    {"stop", kAny, ParseStop},
+    {"stop_token_ids", kAny, ParseStopTokenIds},
+    {"ignore_eos", kAny, ParseIgnoreEos},
+    {"min_tokens", kAny, ParseMinTokens},
+    {"eos_after", kAny, ParseEosAfter},
+    {"stream", kAny, ParseStream},
+    {"stream_options", kAny, ParseStreamOptions},
+    {"slo_class", kAny, ParseSloClassField},
+    {"ttft_slo_ms", kAny, ParseTtftSlo},
+    {"tbt_slo_ms", kAny, ParseTbtSlo},
+    {"user", kAny, ParseUser},
+    {"n", kAny, ParseN},
+    {"best_of", kCmp, ParseBestOf},
+    {"echo", kCmp, ParseEcho},
+    {"suffix", kCmp, ParseSuffix},
+    {"logprobs", kAny, ParseLogprobs},
+    {"top_logprobs", kCht, ParseTopLogprobs},
+    {"logit_bias", kAny, ParseLogitBias},
+    {"presence_penalty", kAny, ParsePresencePenalty},
+    {"frequency_penalty", kAny, ParseFrequencyPenalty},
+    {"repetition_penalty", kAny, ParseRepetitionPenalty},
+    {"min_p", kAny, ParseMinP},
+    {"use_beam_search", kAny, ParseUseBeamSearch},
+    {"tools", kCht, ParseTools},
+    {"tool_choice", kCht, ParseToolChoice},
+    {"functions", kCht, ParseFunctions},
+    {"function_call", kCht, ParseFunctionCall},
+    {"response_format", kCht, ParseResponseFormat},
+    {"parallel_tool_calls", kCht, Ignore},  // meaningless without tools
+};
+
+const Field* FindField(std::string_view name, ApiKind kind) {
+  for (const Field& f : kFields) {
+    if (f.name == name && (f.kinds & Bit(kind))) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<SloClass> ParseSloClass(std::string_view s) {
+  if (s == "tight") return SloClass::kTight;
+  if (s == "medium") return SloClass::kMedium;
+  if (s == "loose") return SloClass::kLoose;
+  return std::nullopt;
+}
+
+std::optional<ApiError> CheckBodySize(size_t body_bytes, size_t limit) {
+  if (body_bytes > limit) return PayloadTooLarge(body_bytes, limit);
+  return std::nullopt;
+}
+
+ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKind kind,
+                                                    std::span<const std::string> served_models) {
+  assert(!served_models.empty());
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::parse_error& e) {
+    // what() starts "[json.exception.parse_error.101] "; the rest is the useful part.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    return InvalidRequest("", "The request body is not valid JSON: " + what);
+  }
+  if (!j.is_object())
+    return InvalidRequest("", "The request body must be a JSON object, got " + DescribeJson(j));
+
+  ParseState s;
+  s.req.kind = kind;
+  s.req.model = served_models.front();
+  if (auto m = j.find("model"); m != j.end() && !m->is_null()) {
+    if (auto e = GetString(*m, "model", &s.req.model)) return *e;
+    if (std::find(served_models.begin(), served_models.end(), s.req.model) == served_models.end()) {
+      return ModelNotFound(s.req.model);
+    }
+  }
+  for (const auto& [key, value] : j.items()) {  // keys in sorted order: errors are deterministic
+    if (key == "model") continue;
+    const Field* f = FindField(key, kind);
+    if (f == nullptr) {
+      s.req.ignored_fields.push_back(key);
+      continue;
+    }
+    if (value.is_null()) continue;  // null = absent
+    if (auto e = f->parse(value, &s)) return *e;
+  }
+
+  CompletionRequest& r = s.req;
+  if (kind == ApiKind::kCompletion && !s.has_prompt)
+    return InvalidRequest("prompt", "'prompt' is required");
+  if (kind == ApiKind::kChat && !s.has_messages)
+    return InvalidRequest("messages", "'messages' is required");
+  if (s.max_completion_tokens) r.max_tokens = s.max_completion_tokens;  // the newer name wins
+  if (s.has_stream_options && !r.stream) {
+    return InvalidRequest("stream_options",
+                          "'stream_options' is only allowed when 'stream' is true");
+  }
+  if (r.max_tokens && r.min_tokens > *r.max_tokens) {
+    return InvalidRequest("min_tokens", "'min_tokens' (" + std::to_string(r.min_tokens) +
+                                            ") must not exceed 'max_tokens' (" +
+                                            std::to_string(*r.max_tokens) + ")");
+  }
+  return std::move(s.req);
+}
+
+ApiResult<int32_t> ResolveMaxTokens(const CompletionRequest& req, int32_t prompt_tokens,
+                                    int32_t context_length) {
+  const std::string where = req.kind == ApiKind::kChat ? "messages" : "prompt";
+  const std::string sizes =
+      "The model's context length is " + std::to_string(context_length) + " tokens";
+  if (prompt_tokens >= context_length) {
+    return InvalidRequest(where,
+                          sizes + ", but the " + where + " is " + std::to_string(prompt_tokens) +
+                              " tokens, leaving no room to generate; shorten '" + where + "'");
+  }
+  int32_t max_tokens = context_length - prompt_tokens;
+  if (req.max_tokens) {
+    int64_t total = int64_t{prompt_tokens} + *req.max_tokens;
+    if (total > context_length) {
+      return InvalidRequest("max_tokens",
+                            sizes + ", but " + std::to_string(total) + " tokens were requested (" +
+                                std::to_string(prompt_tokens) + " in the " + where + " and " +
+                                std::to_string(*req.max_tokens) +
+                                " in 'max_tokens'); reduce 'max_tokens' or the " + where);
+    }
+    max_tokens = *req.max_tokens;
+  }
+  if (req.min_tokens > max_tokens) {
+    return InvalidRequest("min_tokens", "'min_tokens' (" + std::to_string(req.min_tokens) +
+                                            ") exceeds the " + std::to_string(max_tokens) +
+                                            " tokens left to generate");
+  }
+  return max_tokens;
+}
+
+std::optional<ApiError> CheckTokenIds(const CompletionRequest& req, int32_t vocab_size) {
+  auto check = [&](const std::vector<int32_t>& ids, const char* field) -> MaybeError {
+    for (int32_t id : ids) {
+      if (id < 0 || id >= vocab_size) {
+        return InvalidRequest(field, Quoted(field) + " holds token id " + std::to_string(id) +
+                                         ", outside the vocabulary of " +
+                                         std::to_string(vocab_size) + " tokens");
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto e = check(req.prompt_token_ids, "prompt")) return e;
+  return check(req.stop_token_ids, "stop_token_ids");
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,114 @@
+// The OpenAI-compatible request bodies of POST /v1/completions and POST
+// /v1/chat/completions, parsed and validated into one CompletionRequest.
+//
+// Field policy (decided here, documented for users in the API docs):
+// - Unknown fields are ignored, as vLLM does (OpenAI itself answers 400);
+//   their names are kept in `ignored_fields` so the server can log them.
+//   JSON null means "absent" for every optional field, as OpenAI accepts.
+// - Known fields we cannot honour are rejected with 400 when set to anything
+//   but their no-op value: n != 1, best_of > 1, echo, logprobs, top_logprobs,
+//   suffix, logit_bias, penalties != 0 (repetition_penalty != 1), min_p != 0,
+//   use_beam_search, tools / tool_choice / functions, response_format other
+//   than {"type": "text"}. Silently ignoring them would return something
+//   other than what the client asked for.
+// - `model` may be omitted (then: the first served model, as vLLM allows);
+//   a name outside the served list is 404 model_not_found.
+// - Extensions: vLLM's top_k (-1 or 0 = off), ignore_eos, min_tokens and
+//   stop_token_ids; ours: slo_class ("tight" | "medium" | "loose", default
+//   medium), ttft_slo_ms / tbt_slo_ms (explicit targets, > 0), and the
+//   benchmarking field eos_after (>= 1: the sequence ends after exactly that
+//   many tokens; only the sampler reads it, never the scheduler).
+//
+// Checks that need the tokenizer or the model (prompt length against the
+// context, token ids against the vocabulary) are separate functions below,
+// run once the prompt is tokenized.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/request/request.h"
+#include "server/api_error.h"
+
+namespace cacheopt {
+
+enum class ApiKind : int8_t { kCompletion, kChat };
+
+// Request bodies over this many bytes get 413 before any parsing. 4 MiB holds
+// a 100k-token prompt sent as a token-id array.
+inline constexpr size_t kDefaultMaxBodyBytes = size_t{4} << 20;
+
+struct ChatMessage {
+  std::string role;     // as sent; chat_template.h validates it
+  std::string content;  // an array of text parts is joined with "\n" (as vLLM)
+};
+
+struct CompletionRequest {
+  ApiKind kind = ApiKind::kCompletion;
+  std::string model;
+
+  // /v1/completions: a text prompt, or a token-id prompt (then `prompt` is
+  // empty and `prompt_is_tokens` is true).
+  std::string prompt;
+  std::vector<int32_t> prompt_token_ids;
+  bool prompt_is_tokens = false;
+  // /v1/chat/completions.
+  std::vector<ChatMessage> messages;
+
+  // Generated-token cap (chat: max_completion_tokens, else max_tokens).
+  // Absent: the context minus the prompt (ResolveMaxTokens).
+  std::optional<int32_t> max_tokens;
+
+  // Sampling. Defaults are OpenAI's (temperature 1), not the sampler's.
+  double temperature = 1.0;       // [0, 2]; 0 is greedy
+  double top_p = 1.0;             // (0, 1]
+  int32_t top_k = 0;              // 0: off (-1 on input also means off)
+  std::optional<uint64_t> seed;   // absent: the server picks one
+  std::vector<std::string> stop;  // up to 4 non-empty strings
+  std::vector<int32_t> stop_token_ids;
+  bool ignore_eos = false;
+  int32_t min_tokens = 0;
+  int32_t eos_after = -1;  // -1: off
+
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+
+  // SLO: the class, and explicit targets in ms (0: not given; the class's
+  // default applies).
+  SloClass slo_class = SloClass::kMedium;
+  double ttft_slo_ms = 0;
+  double tbt_slo_ms = 0;
+
+  std::string user;
+  std::vector<std::string> ignored_fields;  // unknown keys, sorted
+};
+
+// 413 when `body_bytes` > `limit`.
+std::optional<ApiError> CheckBodySize(size_t body_bytes, size_t limit = kDefaultMaxBodyBytes);
+
+// Parses and validates a request body. `served_models` is non-empty; its
+// first entry is the default model.
+ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKind kind,
+                                                    std::span<const std::string> served_models);
+
+// The generated-token cap to use once the prompt is `prompt_tokens` long:
+// the requested max_tokens, else context - prompt. 400 (param "prompt" or
+// "messages") when the prompt alone fills the context; 400 (param
+// "max_tokens") when prompt + max_tokens is over it, naming both numbers;
+// 400 (param "min_tokens") when min_tokens is over the resolved cap.
+ApiResult<int32_t> ResolveMaxTokens(const CompletionRequest& req, int32_t prompt_tokens,
+                                    int32_t context_length);
+
+// 400 (param "prompt") when a token-id prompt holds an id outside
+// [0, vocab_size); likewise for stop_token_ids.
+std::optional<ApiError> CheckTokenIds(const CompletionRequest& req, int32_t vocab_size);
+
+// "tight" | "medium" | "loose".
+std::optional<SloClass> ParseSloClass(std::string_view s);
+
+}  // namespace cacheopt

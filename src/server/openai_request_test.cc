@@ -1,0 +1,377 @@
+#include "server/openai_request.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace cacheopt {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kModels = {"llama-2-7b", "stories15M"};
+
+ApiResult<CompletionRequest> Completion(const std::string& body) {
+  return ParseCompletionRequest(body, ApiKind::kCompletion, kModels);
+}
+ApiResult<CompletionRequest> Chat(const std::string& body) {
+  return ParseCompletionRequest(body, ApiKind::kChat, kModels);
+}
+// A completion body with one extra field.
+std::string With(const std::string& field_json) {
+  return R"({"model": "llama-2-7b", "prompt": "hi", )" + field_json + "}";
+}
+
+TEST(OpenAiRequestTest, MinimalCompletionTakesDefaults) {
+  auto r = Completion(R"({"prompt": "Once upon"})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->kind, ApiKind::kCompletion);
+  EXPECT_EQ(r->model, "llama-2-7b");  // the first served model
+  EXPECT_EQ(r->prompt, "Once upon");
+  EXPECT_FALSE(r->prompt_is_tokens);
+  EXPECT_FALSE(r->max_tokens.has_value());
+  EXPECT_EQ(r->temperature, 1.0);
+  EXPECT_EQ(r->top_p, 1.0);
+  EXPECT_EQ(r->top_k, 0);
+  EXPECT_FALSE(r->seed.has_value());
+  EXPECT_FALSE(r->stream);
+  EXPECT_EQ(r->slo_class, SloClass::kMedium);
+  EXPECT_EQ(r->ttft_slo_ms, 0);
+  EXPECT_EQ(r->eos_after, -1);
+  EXPECT_TRUE(r->ignored_fields.empty());
+}
+
+TEST(OpenAiRequestTest, EveryFieldParses) {
+  auto r = Completion(R"({
+    "model": "stories15M", "prompt": "x", "max_tokens": 7, "temperature": 0.5, "top_p": 0.9,
+    "top_k": 40, "seed": 123, "stop": ["\n", "END"], "stop_token_ids": [2, 5],
+    "stream": true, "stream_options": {"include_usage": true}, "ignore_eos": true,
+    "min_tokens": 3, "slo_class": "tight", "ttft_slo_ms": 500, "tbt_slo_ms": 50.5,
+    "eos_after": 5, "user": "u1", "n": 1, "best_of": 1, "echo": false, "logprobs": null,
+    "presence_penalty": 0, "frequency_penalty": 0.0, "repetition_penalty": 1, "suffix": "",
+    "logit_bias": {}, "min_p": 0, "use_beam_search": false})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->model, "stories15M");
+  EXPECT_EQ(r->max_tokens, 7);
+  EXPECT_EQ(r->temperature, 0.5);
+  EXPECT_EQ(r->top_p, 0.9);
+  EXPECT_EQ(r->top_k, 40);
+  EXPECT_EQ(r->seed, 123u);
+  EXPECT_THAT(r->stop, ElementsAre("\n", "END"));
+  EXPECT_THAT(r->stop_token_ids, ElementsAre(2, 5));
+  EXPECT_TRUE(r->stream);
+  EXPECT_TRUE(r->include_usage);
+  EXPECT_TRUE(r->ignore_eos);
+  EXPECT_EQ(r->min_tokens, 3);
+  EXPECT_EQ(r->slo_class, SloClass::kTight);
+  EXPECT_EQ(r->ttft_slo_ms, 500);
+  EXPECT_EQ(r->tbt_slo_ms, 50.5);
+  EXPECT_EQ(r->eos_after, 5);
+  EXPECT_EQ(r->user, "u1");
+}
+
+TEST(OpenAiRequestTest, SmallThingsMapAsDocumented) {
+  EXPECT_EQ(Completion(With(R"("top_k": -1)"))->top_k, 0);
+  EXPECT_EQ(Completion(With(R"("seed": -1)"))->seed, ~uint64_t{0});
+  EXPECT_EQ(Completion(With(R"("seed": 18446744073709551615)"))->seed, ~uint64_t{0});
+  EXPECT_THAT(Completion(With(R"("stop": "###")"))->stop, ElementsAre("###"));
+  EXPECT_EQ(Completion(With(R"("slo_class": "loose")"))->slo_class, SloClass::kLoose);
+  EXPECT_EQ(Completion(With(R"("eos_after": -1)"))->eos_after, -1);
+  EXPECT_EQ(Completion(With(R"("temperature": 0)"))->temperature, 0);
+  EXPECT_EQ(Completion(With(R"("temperature": 2)"))->temperature, 2);
+  EXPECT_EQ(Completion(With(R"("top_p": 1)"))->top_p, 1);
+  // null is "absent" everywhere.
+  auto r =
+      Completion(With(R"("max_tokens": null, "temperature": null, "stop": null, "model": null)"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->max_tokens.has_value());
+  EXPECT_EQ(r->temperature, 1.0);
+}
+
+TEST(OpenAiRequestTest, PromptForms) {
+  auto ids = Completion(R"({"prompt": [1, 15043, 3186]})");
+  ASSERT_TRUE(ids.ok()) << ids.error().message;
+  EXPECT_TRUE(ids->prompt_is_tokens);
+  EXPECT_THAT(ids->prompt_token_ids, ElementsAre(1, 15043, 3186));
+
+  auto one = Completion(R"({"prompt": ["just one"]})");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->prompt, "just one");
+
+  auto nested = Completion(R"({"prompt": [[4, 5]]})");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_THAT(nested->prompt_token_ids, ElementsAre(4, 5));
+
+  EXPECT_TRUE(Completion(R"({"prompt": ""})").ok());  // BOS alone is a prompt
+}
+
+TEST(OpenAiRequestTest, UnknownFieldsAreIgnoredAndListed) {
+  auto r = Completion(With(R"("zeta": 1, "alpha": {"x": 2}, "messages": [])"));
+  ASSERT_TRUE(r.ok());
+  // Chat-only fields are unknown to /v1/completions, and vice versa.
+  EXPECT_THAT(r->ignored_fields, ElementsAre("alpha", "messages", "zeta"));
+  auto c =
+      Chat(R"({"messages": [{"role": "user", "content": "hi"}], "prompt": "x", "echo": true})");
+  ASSERT_TRUE(c.ok());
+  EXPECT_THAT(c->ignored_fields, ElementsAre("echo", "prompt"));
+}
+
+TEST(OpenAiRequestTest, ChatMessagesAndMaxCompletionTokens) {
+  auto r = Chat(R"({"model": "llama-2-7b", "messages": [
+      {"role": "system", "content": "Be brief."},
+      {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+      {"role": "assistant", "content": null, "name": "bot"},
+      {"role": "user", "content": "c"}],
+      "max_tokens": 10, "max_completion_tokens": 20, "logprobs": false, "top_logprobs": 0,
+      "tools": [], "tool_choice": "none", "response_format": {"type": "text"},
+      "parallel_tool_calls": true})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->kind, ApiKind::kChat);
+  ASSERT_EQ(r->messages.size(), 4u);
+  EXPECT_EQ(r->messages[0].role, "system");
+  EXPECT_EQ(r->messages[1].content, "a\nb");
+  EXPECT_EQ(r->messages[2].content, "");
+  EXPECT_EQ(r->max_tokens, 20);  // max_completion_tokens wins
+  EXPECT_TRUE(r->ignored_fields.empty());
+}
+
+// ---- errors: each names its field ----
+
+struct BadCase {
+  const char* name;
+  ApiKind kind;
+  std::string body;
+  std::string param;
+  std::string message_part;
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
+class BadRequestTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadRequestTest, Is400NamingTheField) {
+  const BadCase& c = GetParam();
+  auto r = ParseCompletionRequest(c.body, c.kind, kModels);
+  ASSERT_FALSE(r.ok()) << c.body;
+  EXPECT_EQ(r.error().http_status, 400);
+  EXPECT_EQ(r.error().type, "invalid_request_error");
+  EXPECT_EQ(r.error().param, c.param);
+  EXPECT_THAT(r.error().message, HasSubstr(c.message_part));
+}
+
+const auto C = ApiKind::kCompletion;
+const auto H = ApiKind::kChat;
+const std::string kMsgs = R"("messages": [{"role": "user", "content": "hi"}])";
+std::string ChatWith(const std::string& f) { return "{" + kMsgs + ", " + f + "}"; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, BadRequestTest,
+    ::testing::Values(
+        BadCase{"malformed", C, R"({"prompt": )", "", "not valid JSON"},
+        BadCase{"not_object", C, R"([1, 2])", "", "must be a JSON object, got an array"},
+        BadCase{"model_type", C, R"({"model": 5, "prompt": "x"})", "model",
+                "'model' must be a string, got 5"},
+        BadCase{"no_prompt", C, R"({"max_tokens": 5})", "prompt", "'prompt' is required"},
+        BadCase{"prompt_type", C, R"({"prompt": 5})", "prompt",
+                "'prompt' must be a string, an array"},
+        BadCase{"prompt_empty", C, R"({"prompt": []})", "prompt", "must not be empty"},
+        BadCase{"prompt_batch", C, R"({"prompt": ["a", "b"]})", "prompt", "a batch of 2 prompts"},
+        BadCase{"prompt_token", C, R"({"prompt": [1, -2]})", "prompt[1]",
+                "a non-negative token id, got -2"},
+        BadCase{"prompt_token_type", C, R"({"prompt": [1, "x"]})", "prompt[1]",
+                "'prompt[1]' must be an integer"},
+        BadCase{"prompt_mixed", C, R"({"prompt": [true]})", "prompt", "must be a string, an array"},
+        BadCase{"max_tokens_neg", C, With(R"("max_tokens": -3)"), "max_tokens",
+                "'max_tokens' must be a positive integer, got -3"},
+        BadCase{"max_tokens_zero", C, With(R"("max_tokens": 0)"), "max_tokens",
+                "positive integer, got 0"},
+        BadCase{"max_tokens_float", C, With(R"("max_tokens": 2.5)"), "max_tokens",
+                "must be an integer, got 2.5"},
+        BadCase{"max_tokens_str", C, With(R"("max_tokens": "5")"), "max_tokens",
+                "must be an integer, got the string \"5\""},
+        BadCase{"max_tokens_huge", C, With(R"("max_tokens": 99999999999)"), "max_tokens",
+                "positive integer"},
+        BadCase{"max_completion_tokens", H, ChatWith(R"("max_completion_tokens": 0)"),
+                "max_completion_tokens", "positive integer, got 0"},
+        BadCase{"temperature_type", C, With(R"("temperature": "hot")"), "temperature",
+                "'temperature' must be a number"},
+        BadCase{"temperature_range", C, With(R"("temperature": 2.5)"), "temperature",
+                "between 0 and 2, got 2.5"},
+        BadCase{"temperature_neg", C, With(R"("temperature": -0.1)"), "temperature",
+                "between 0 and 2"},
+        BadCase{"top_p_zero", C, With(R"("top_p": 0)"), "top_p",
+                "'top_p' must be in (0, 1], got 0"},
+        BadCase{"top_p_big", C, With(R"("top_p": 1.5)"), "top_p", "in (0, 1]"},
+        BadCase{"top_p_type", C, With(R"("top_p": [])"), "top_p", "must be a number, got an array"},
+        BadCase{"top_k_range", C, With(R"("top_k": -2)"), "top_k", "got -2"},
+        BadCase{"top_k_type", C, With(R"("top_k": 1.5)"), "top_k", "must be an integer"},
+        BadCase{"seed_type", C, With(R"("seed": "1")"), "seed", "'seed' must be an integer"},
+        BadCase{"seed_float", C, With(R"("seed": 1.5)"), "seed", "'seed' must be an integer"},
+        BadCase{"stop_type", C, With(R"("stop": 5)"), "stop", "a string or an array of strings"},
+        BadCase{"stop_elem", C, With(R"("stop": ["a", 5])"), "stop[1]",
+                "'stop[1]' must be a string"},
+        BadCase{"stop_many", C, With(R"("stop": ["a", "b", "c", "d", "e"])"), "stop", "at most 4"},
+        BadCase{"stop_empty", C, With(R"("stop": "")"), "stop", "must not be an empty string"},
+        BadCase{"stop_empty_elem", C, With(R"("stop": ["a", ""])"), "stop[1]",
+                "must not be an empty string"},
+        BadCase{"stop_ids_type", C, With(R"("stop_token_ids": 2)"), "stop_token_ids",
+                "an array of token ids"},
+        BadCase{"stop_ids_elem", C, With(R"("stop_token_ids": [2, -1])"), "stop_token_ids[1]",
+                "non-negative"},
+        BadCase{"stream_type", C, With(R"("stream": "yes")"), "stream",
+                "'stream' must be a boolean"},
+        BadCase{"stream_options_type", C, With(R"("stream": true, "stream_options": 1)"),
+                "stream_options", "must be an object"},
+        BadCase{"include_usage_type", C,
+                With(R"("stream": true, "stream_options": {"include_usage": 1})"),
+                "stream_options.include_usage", "must be a boolean"},
+        BadCase{"stream_options_no_stream", C, With(R"("stream_options": {"include_usage": true})"),
+                "stream_options", "only allowed when 'stream' is true"},
+        BadCase{"ignore_eos_type", C, With(R"("ignore_eos": 1)"), "ignore_eos",
+                "must be a boolean, got 1"},
+        BadCase{"min_tokens_neg", C, With(R"("min_tokens": -1)"), "min_tokens",
+                "non-negative integer, got -1"},
+        BadCase{"min_tokens_over_max", C, With(R"("min_tokens": 9, "max_tokens": 5)"), "min_tokens",
+                "'min_tokens' (9) must not exceed 'max_tokens' (5)"},
+        BadCase{"slo_class_value", C, With(R"("slo_class": "urgent")"), "slo_class",
+                "one of \"tight\", \"medium\", \"loose\", got the string \"urgent\""},
+        BadCase{"slo_class_type", C, With(R"("slo_class": 1)"), "slo_class", "one of"},
+        BadCase{"ttft_slo_neg", C, With(R"("ttft_slo_ms": -5)"), "ttft_slo_ms",
+                "positive number of milliseconds"},
+        BadCase{"tbt_slo_zero", C, With(R"("tbt_slo_ms": 0)"), "tbt_slo_ms", "positive number"},
+        BadCase{"tbt_slo_type", C, With(R"("tbt_slo_ms": "50")"), "tbt_slo_ms", "must be a number"},
+        BadCase{"eos_after_zero", C, With(R"("eos_after": 0)"), "eos_after",
+                "positive integer (or -1: off), got 0"},
+        BadCase{"eos_after_type", C, With(R"("eos_after": "3")"), "eos_after",
+                "must be an integer"},
+        BadCase{"user_type", C, With(R"("user": 7)"), "user", "'user' must be a string"},
+        BadCase{"n", C, With(R"("n": 2)"), "n", "'n' is not supported: only n = 1"},
+        BadCase{"n_type", C, With(R"("n": "1")"), "n", "must be an integer"},
+        BadCase{"best_of", C, With(R"("best_of": 3)"), "best_of", "only best_of = 1"},
+        BadCase{"echo", C, With(R"("echo": true)"), "echo", "'echo' is not supported"},
+        BadCase{"logprobs_int", C, With(R"("logprobs": 1)"), "logprobs", "not supported"},
+        BadCase{"logprobs_chat", H, ChatWith(R"("logprobs": true)"), "logprobs", "not supported"},
+        BadCase{"top_logprobs", H, ChatWith(R"("top_logprobs": 2)"), "top_logprobs",
+                "not supported"},
+        BadCase{"suffix", C, With(R"("suffix": "end")"), "suffix", "not supported"},
+        BadCase{"logit_bias", C, With(R"("logit_bias": {"50256": -100})"), "logit_bias",
+                "not supported"},
+        BadCase{"presence_penalty", C, With(R"("presence_penalty": 0.5)"), "presence_penalty",
+                "only 0 (off) is served, got 0.5"},
+        BadCase{"frequency_penalty", C, With(R"("frequency_penalty": 1)"), "frequency_penalty",
+                "not supported"},
+        BadCase{"repetition_penalty", C, With(R"("repetition_penalty": 1.2)"), "repetition_penalty",
+                "only 1"},
+        BadCase{"min_p", C, With(R"("min_p": 0.1)"), "min_p", "not supported"},
+        BadCase{"beam", C, With(R"("use_beam_search": true)"), "use_beam_search", "not supported"},
+        BadCase{"tools", H, ChatWith(R"("tools": [{"type": "function"}])"), "tools",
+                "not supported"},
+        BadCase{"tool_choice", H, ChatWith(R"("tool_choice": "auto")"), "tool_choice",
+                "not supported"},
+        BadCase{"response_format", H, ChatWith(R"("response_format": {"type": "json_object"})"),
+                "response_format", "not supported"},
+        BadCase{"no_messages", H, R"({"model": "llama-2-7b"})", "messages",
+                "'messages' is required"},
+        BadCase{"messages_type", H, R"({"messages": "hi"})", "messages", "must be an array"},
+        BadCase{"messages_empty", H, R"({"messages": []})", "messages", "must not be empty"},
+        BadCase{"message_type", H, R"({"messages": ["hi"]})", "messages[0]", "must be an object"},
+        BadCase{"message_role_missing", H, R"({"messages": [{"content": "hi"}]})",
+                "messages[0].role", "is required"},
+        BadCase{"message_role_type", H, R"({"messages": [{"role": 1, "content": "hi"}]})",
+                "messages[0].role", "must be a string"},
+        BadCase{"message_content_type", H, R"({"messages": [{"role": "user", "content": 3}]})",
+                "messages[0].content", "a string or an array of text parts"},
+        BadCase{
+            "message_part_image", H,
+            R"({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]})",
+            "messages[0].content[0].type", "only 'text' parts"},
+        BadCase{"message_part_text_type", H,
+                R"({"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]})",
+                "messages[0].content[0].text", "must be a string"}),
+    [](const auto& tp) { return std::string(tp.param.name); });
+
+TEST(OpenAiRequestTest, UnknownModelIs404) {
+  auto r = Completion(R"({"model": "gpt-4", "prompt": "x", "temperature": "bad"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().http_status, 404);
+  EXPECT_EQ(r.error().code, "model_not_found");
+  EXPECT_EQ(r.error().param, "model");
+  EXPECT_THAT(r.error().message, HasSubstr("'gpt-4' does not exist"));
+}
+
+TEST(OpenAiRequestTest, BodySizeLimitIs413) {
+  EXPECT_FALSE(CheckBodySize(100, 100).has_value());
+  auto e = CheckBodySize(101, 100);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->http_status, 413);
+  EXPECT_THAT(e->message, HasSubstr("101 bytes"));
+  EXPECT_THAT(e->message, HasSubstr("limit of 100 bytes"));
+  EXPECT_TRUE(CheckBodySize(kDefaultMaxBodyBytes + 1).has_value());
+}
+
+TEST(OpenAiRequestTest, DeeplyNestedJsonIsAnErrorNotACrash) {
+  std::string body(100000, '[');
+  auto r = Completion(body);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().http_status, 400);
+}
+
+TEST(OpenAiRequestTest, ResolveMaxTokensAgainstTheContext) {
+  CompletionRequest req;
+  auto def = ResolveMaxTokens(req, 100, 2048);
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def.value(), 1948);  // default: the rest of the context
+
+  req.max_tokens = 1948;
+  EXPECT_EQ(ResolveMaxTokens(req, 100, 2048).value(), 1948);
+
+  req.max_tokens = 2000;
+  auto over = ResolveMaxTokens(req, 100, 2048);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().http_status, 400);
+  EXPECT_EQ(over.error().param, "max_tokens");
+  EXPECT_THAT(over.error().message, HasSubstr("context length is 2048 tokens"));
+  EXPECT_THAT(over.error().message,
+              HasSubstr("2100 tokens were requested (100 in the prompt and 2000"));
+
+  req.max_tokens.reset();
+  auto full = ResolveMaxTokens(req, 2048, 2048);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().param, "prompt");
+  EXPECT_THAT(full.error().message, HasSubstr("the prompt is 2048 tokens"));
+
+  req.kind = ApiKind::kChat;
+  EXPECT_EQ(ResolveMaxTokens(req, 4000, 2048).error().param, "messages");
+
+  req.min_tokens = 50;
+  auto min = ResolveMaxTokens(req, 2000, 2048);
+  ASSERT_FALSE(min.ok());
+  EXPECT_EQ(min.error().param, "min_tokens");
+  EXPECT_THAT(min.error().message, HasSubstr("48 tokens left"));
+}
+
+TEST(OpenAiRequestTest, TokenIdsCheckedAgainstTheVocabulary) {
+  auto r = Completion(R"({"prompt": [1, 31999], "stop_token_ids": [2]})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(CheckTokenIds(r.value(), 32000).has_value());
+  auto e = CheckTokenIds(r.value(), 32);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->param, "prompt");
+  EXPECT_THAT(e->message, HasSubstr("token id 31999, outside the vocabulary of 32 tokens"));
+  r->prompt_token_ids = {1};
+  r->stop_token_ids = {40};
+  EXPECT_EQ(CheckTokenIds(r.value(), 32)->param, "stop_token_ids");
+}
+
+TEST(OpenAiRequestTest, ParseSloClassNames) {
+  EXPECT_EQ(ParseSloClass("tight"), SloClass::kTight);
+  EXPECT_EQ(ParseSloClass("medium"), SloClass::kMedium);
+  EXPECT_EQ(ParseSloClass("loose"), SloClass::kLoose);
+  EXPECT_FALSE(ParseSloClass("Tight").has_value());
+}
+
+}  // namespace
+}  // namespace cacheopt

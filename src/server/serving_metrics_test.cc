@@ -1,0 +1,175 @@
+#include "server/serving_metrics.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/prometheus_text_test_util.h"
+
+namespace cacheopt {
+namespace {
+
+using testing_prom::Exposition;
+using testing_prom::ParseExposition;
+
+ServingMetricsConfig Config() {
+  ServingMetricsConfig c;
+  c.model_name = "llama-2-7b";
+  c.block_size = 16;
+  c.num_gpu_blocks = 2048;
+  c.num_cpu_blocks = 512;
+  c.policy = "cacheopt";
+  return c;
+}
+
+double Value(const Exposition& e, const std::string& name,
+             const std::map<std::string, std::string>& labels = {}) {
+  const testing_prom::Sample* s = e.Find(name, labels);
+  EXPECT_NE(s, nullptr) << name;
+  return s ? s->value : -1;
+}
+
+TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
+  ServingMetrics m(Config());
+  Exposition e = ParseExposition(m.Render());
+  const std::map<std::string, std::string> expected = {
+      {"vllm:num_requests_running", "gauge"},
+      {"vllm:num_requests_waiting", "gauge"},
+      {"vllm:kv_cache_usage_perc", "gauge"},
+      {"vllm:num_preemptions_total", "counter"},
+      {"vllm:prompt_tokens_total", "counter"},
+      {"vllm:generation_tokens_total", "counter"},
+      {"vllm:time_to_first_token_seconds", "histogram"},
+      {"vllm:inter_token_latency_seconds", "histogram"},
+      {"vllm:e2e_request_latency_seconds", "histogram"},
+      {"vllm:request_success_total", "counter"},
+      {"vllm:cache_config_info", "gauge"},
+      {"cacheopt_num_requests_swapped", "gauge"},
+      {"cacheopt_kv_host_usage_perc", "gauge"},
+      {"cacheopt_lent_blocks", "gauge"},
+      {"cacheopt_reserve_blocks_in_use", "gauge"},
+      {"cacheopt_preemptions_total", "counter"},
+      {"cacheopt_swap_out_blocks_total", "counter"},
+      {"cacheopt_swap_in_blocks_total", "counter"},
+      {"cacheopt_recomputed_tokens_total", "counter"},
+      {"cacheopt_slo_requests_total", "counter"},
+      {"cacheopt_slo_attained_total", "counter"},
+      {"cacheopt_requests_rejected_total", "counter"},
+  };
+  EXPECT_EQ(e.types, expected);
+  for (const auto& s : e.samples) {
+    EXPECT_EQ(s.labels.count("model_name"), 1u) << s.name;
+    EXPECT_EQ(s.labels.at("model_name"), "llama-2-7b");
+  }
+  // The inference gateway reads one series per gauge.
+  for (const char* g :
+       {"vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc"}) {
+    int n = 0;
+    for (const auto& s : e.samples) n += s.name == g;
+    EXPECT_EQ(n, 1) << g;
+  }
+}
+
+TEST(ServingMetricsTest, CacheConfigInfoCarriesBlockSizeAndBlockCounts) {
+  ServingMetrics m(Config());
+  Exposition e = ParseExposition(m.Render());
+  EXPECT_EQ(Value(e, "vllm:cache_config_info",
+                  {{"block_size", "16"},
+                   {"num_gpu_blocks", "2048"},
+                   {"num_cpu_blocks", "512"},
+                   {"policy", "cacheopt"}}),
+            1);
+}
+
+TEST(ServingMetricsTest, OnStepSetsGaugesAndMirrorsTotals) {
+  ServingMetrics m(Config());
+  EngineSnapshot s;
+  s.running = 7;
+  s.waiting = 3;
+  s.swapped = 1;
+  s.kv_usage = 1.3;  // clamped to a fraction
+  s.host_kv_usage = 0.25;
+  s.lent_blocks = 12;
+  s.reserve_blocks_in_use = 4;
+  s.prompt_tokens_total = 1000;
+  s.generation_tokens_total = 500;
+  s.preemptions_swap_total = 2;
+  s.preemptions_recompute_total = 5;
+  s.swap_out_blocks_total = 40;
+  s.swap_in_blocks_total = 32;
+  s.recomputed_tokens_total = 900;
+  m.OnStep(s);
+  Exposition e = ParseExposition(m.Render());
+  EXPECT_EQ(Value(e, "vllm:num_requests_running"), 7);
+  EXPECT_EQ(Value(e, "vllm:num_requests_waiting"), 3);
+  EXPECT_EQ(Value(e, "vllm:kv_cache_usage_perc"), 1.0);
+  EXPECT_EQ(Value(e, "cacheopt_num_requests_swapped"), 1);
+  EXPECT_EQ(Value(e, "cacheopt_kv_host_usage_perc"), 0.25);
+  EXPECT_EQ(Value(e, "cacheopt_lent_blocks"), 12);
+  EXPECT_EQ(Value(e, "cacheopt_reserve_blocks_in_use"), 4);
+  EXPECT_EQ(Value(e, "vllm:prompt_tokens_total"), 1000);
+  EXPECT_EQ(Value(e, "vllm:generation_tokens_total"), 500);
+  EXPECT_EQ(Value(e, "vllm:num_preemptions_total"), 7);
+  EXPECT_EQ(Value(e, "cacheopt_preemptions_total", {{"kind", "swap"}}), 2);
+  EXPECT_EQ(Value(e, "cacheopt_preemptions_total", {{"kind", "recompute"}}), 5);
+  EXPECT_EQ(Value(e, "cacheopt_swap_out_blocks_total"), 40);
+  EXPECT_EQ(Value(e, "cacheopt_swap_in_blocks_total"), 32);
+  EXPECT_EQ(Value(e, "cacheopt_recomputed_tokens_total"), 900);
+}
+
+TEST(ServingMetricsTest, LatencyHistogramsUseVllmBuckets) {
+  ServingMetrics m(Config());
+  m.OnFirstToken(0.3);
+  m.OnTokenGap(0.02);
+  m.OnTokenGap(0.2);
+  Exposition e = ParseExposition(m.Render());
+  int ttft_buckets = 0, itl_buckets = 0, e2e_buckets = 0;
+  for (const auto& s : e.samples) {
+    ttft_buckets += s.name == "vllm:time_to_first_token_seconds_bucket";
+    itl_buckets += s.name == "vllm:inter_token_latency_seconds_bucket";
+    e2e_buckets += s.name == "vllm:e2e_request_latency_seconds_bucket";
+  }
+  EXPECT_EQ(ttft_buckets, 23);  // 22 bounds + +Inf
+  EXPECT_EQ(itl_buckets, 20);
+  EXPECT_EQ(e2e_buckets, 22);
+  EXPECT_EQ(Value(e, "vllm:time_to_first_token_seconds_bucket", {{"le", "0.25"}}), 0);
+  EXPECT_EQ(Value(e, "vllm:time_to_first_token_seconds_bucket", {{"le", "0.5"}}), 1);
+  EXPECT_EQ(Value(e, "vllm:time_to_first_token_seconds_bucket", {{"le", "2560.0"}}), 1);
+  EXPECT_EQ(Value(e, "vllm:inter_token_latency_seconds_bucket", {{"le", "0.025"}}), 1);
+  EXPECT_EQ(Value(e, "vllm:inter_token_latency_seconds_count"), 2);
+  EXPECT_DOUBLE_EQ(Value(e, "vllm:inter_token_latency_seconds_sum"), 0.22);
+}
+
+TEST(ServingMetricsTest, FinishCountsReasonsAndSloAttainment) {
+  ServingMetrics m(Config());
+  m.OnFinish({"stop", 1.2, SloClass::kTight, true, false});
+  m.OnFinish({"length", 3.0, SloClass::kTight, true, true});
+  m.OnFinish({"stop", 0.4, SloClass::kLoose, false, true});
+  m.OnFinish({"abort", 9.0, SloClass::kTight, false, false});  // not an SLO sample
+  Exposition e = ParseExposition(m.Render());
+  EXPECT_EQ(Value(e, "vllm:request_success_total", {{"finished_reason", "stop"}}), 2);
+  EXPECT_EQ(Value(e, "vllm:request_success_total", {{"finished_reason", "length"}}), 1);
+  EXPECT_EQ(Value(e, "vllm:request_success_total", {{"finished_reason", "abort"}}), 1);
+  EXPECT_EQ(Value(e, "vllm:e2e_request_latency_seconds_count"), 4);
+  EXPECT_EQ(Value(e, "cacheopt_slo_requests_total", {{"slo_class", "tight"}}), 2);
+  EXPECT_EQ(Value(e, "cacheopt_slo_requests_total", {{"slo_class", "medium"}}), 0);
+  EXPECT_EQ(Value(e, "cacheopt_slo_requests_total", {{"slo_class", "loose"}}), 1);
+  EXPECT_EQ(Value(e, "cacheopt_slo_attained_total", {{"slo", "ttft"}, {"slo_class", "tight"}}), 2);
+  EXPECT_EQ(Value(e, "cacheopt_slo_attained_total", {{"slo", "tbt"}, {"slo_class", "tight"}}), 1);
+  EXPECT_EQ(Value(e, "cacheopt_slo_attained_total", {{"slo", "ttft"}, {"slo_class", "loose"}}), 0);
+  EXPECT_EQ(Value(e, "cacheopt_slo_attained_total", {{"slo", "tbt"}, {"slo_class", "loose"}}), 1);
+}
+
+TEST(ServingMetricsTest, RejectionsByReason) {
+  ServingMetrics m(Config());
+  m.OnRejected(RejectReason::kBodyTooLarge);
+  m.OnRejected(RejectReason::kContextLength);
+  m.OnRejected(RejectReason::kContextLength);
+  Exposition e = ParseExposition(m.Render());
+  EXPECT_EQ(Value(e, "cacheopt_requests_rejected_total", {{"reason", "body_too_large"}}), 1);
+  EXPECT_EQ(Value(e, "cacheopt_requests_rejected_total", {{"reason", "context_length"}}), 2);
+  EXPECT_EQ(Value(e, "cacheopt_requests_rejected_total", {{"reason", "kv_capacity"}}), 0);
+  EXPECT_EQ(ToString(RejectReason::kModelNotFound), "model_not_found");
+}
+
+}  // namespace
+}  // namespace cacheopt

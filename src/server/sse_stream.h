@@ -1,0 +1,43 @@
+// Server-sent-events framing of one streamed completion: "data: <json>\n\n"
+// per chunk, then "data: [DONE]\n\n", as OpenAI and vLLM stream. The class
+// remembers what the protocol needs across chunks (the chat role goes in the
+// first chunk only; include_usage adds "usage": null to every chunk and a
+// usage chunk at the end).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/api_error.h"
+#include "server/openai_response.h"
+
+namespace cacheopt {
+
+// "data: " + payload + "\n\n". The payload is one line of JSON.
+std::string SseEvent(std::string_view payload);
+inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
+
+class SseStream {
+ public:
+  SseStream(ResponseMeta meta, bool include_usage);
+
+  // The opening event: chat's {"role": "assistant", "content": ""} delta;
+  // "" for completions. Later calls return "".
+  std::string Start();
+  // An event with new text (after Start's, if not yet sent); "" for "".
+  std::string Delta(std::string_view text);
+  // The finish chunk, the usage chunk (include_usage), then [DONE].
+  std::string Finish(std::string_view finish_reason, const Usage& usage);
+  // A failure after the stream began: the error JSON as an event, then
+  // [DONE] (the HTTP status is already sent).
+  std::string Error(const ApiError& error);
+
+  const ResponseMeta& meta() const { return meta_; }
+
+ private:
+  ResponseMeta meta_;
+  bool include_usage_;
+  bool started_ = false;
+};
+
+}  // namespace cacheopt
