@@ -1,10 +1,11 @@
-// The engine on a real checkpoint: llama2.c's stories260K, read here with a
-// few lines (no dependency on src/model's loaders), against the published
-// greedy output and reference logits in ../shared/models/stories260K/README.md.
+// The engine on a real checkpoint: llama2.c's stories260K, through the
+// model loaders, against the published greedy output and reference logits in
+// ../shared/models/stories260K/README.md (both file formats).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -13,63 +14,31 @@
 #include "core/testing/fakes.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/forward.h"
+#include "model/model_loader.h"
 
 namespace cacheopt {
 namespace {
 
 const std::string kBin = std::string(CACHEOPT_SHARED_DIR) + "/models/stories260K/stories260K.bin";
 
-// llama2.c legacy checkpoint: 7 int32 header, then fp32 tensors; a positive
-// vocab size means the classifier is the token embedding.
-bool LoadLlama2c(const std::string& path, Model* m) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  int32_t h[7];
-  bool ok = std::fread(h, sizeof(int32_t), 7, f) == 7;
-  ModelConfig& c = m->config;
-  c.dim = h[0], c.hidden_dim = h[1], c.n_layers = h[2], c.n_heads = h[3], c.n_kv_heads = h[4];
-  c.vocab_size = std::abs(h[5]), c.context = c.file_context = h[6];
-  c.stop_ids = {1};
-  auto read = [&](std::vector<float>* v, size_t n) {
-    v->resize(n);
-    ok = ok && std::fread(v->data(), sizeof(float), n, f) == n;
-  };
-  const size_t dim = c.dim, kv = c.kv_dim(), hid = c.hidden_dim, L = c.n_layers;
-  ModelWeights& w = m->weights;
-  w.layers.resize(L);
-  read(&w.token_embedding, c.vocab_size * dim);
-  // Each tensor is stored for all layers at once.
-  std::vector<float> all;
-  auto split = [&](size_t per, std::vector<float> LayerWeights::*field) {
-    read(&all, per * L);
-    for (size_t l = 0; l < L; ++l) (w.layers[l].*field).assign(all.begin() + l * per, all.begin() + (l + 1) * per);
-  };
-  split(dim, &LayerWeights::rms_att);
-  split(dim * dim, &LayerWeights::wq);
-  split(kv * dim, &LayerWeights::wk);
-  split(kv * dim, &LayerWeights::wv);
-  split(dim * dim, &LayerWeights::wo);
-  split(dim, &LayerWeights::rms_ffn);
-  split(hid * dim, &LayerWeights::w1);
-  split(dim * hid, &LayerWeights::w2);
-  split(hid * dim, &LayerWeights::w3);
-  read(&w.rms_final, dim);
-  w.wcls = w.token_embedding;
-  std::fclose(f);
-  return ok && h[5] > 0;
-}
+const std::string kGguf = std::string(CACHEOPT_SHARED_DIR) + "/models/stories260K/stories260K.gguf";
 
-class Stories260KTest : public ::testing::Test {
+class Stories260KTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (!LoadLlama2c(kBin, &model_)) GTEST_SKIP() << "no " << kBin;
+    if (!std::filesystem::exists(GetParam())) GTEST_SKIP() << "no " << GetParam();
+    auto m = LoadModel(GetParam(), "", /*context_override=*/512);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    model_ = std::move(*m);
   }
   Model model_;
 };
 
+INSTANTIATE_TEST_SUITE_P(BothFormats, Stories260KTest, ::testing::Values(kBin, kGguf));
+
 // README: logits for "Once upon a time" from a float64 reference (top ids
 // and values, about 1e-3 of tolerance for fp32), and the sums of all logits.
-TEST_F(Stories260KTest, MatchesReferenceLogits) {
+TEST_P(Stories260KTest, MatchesReferenceLogits) {
   ThreadPool pool(2);
   KvArena arena(model_.config, 16, 4, 0);
   Forward fwd(model_, GemmMode::kInvariant, &pool);
@@ -99,7 +68,7 @@ TEST_F(Stories260KTest, MatchesReferenceLogits) {
 // README: `run stories260K.bin -t 0 -n 200` from BOS alone, through the real
 // scheduler and executor (three copies at once in a small pool, so they are
 // preempted and swapped), must give the published ids.
-TEST_F(Stories260KTest, GreedyStoryThroughTheScheduler) {
+TEST_P(Stories260KTest, GreedyStoryThroughTheScheduler) {
   const std::vector<int32_t> want = {
       403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408,
       419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261, 370, 432, 352, 266, 268, 388, 426,
