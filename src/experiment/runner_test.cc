@@ -115,13 +115,19 @@ TEST(ExperimentRunner, TinyEndToEndWritesThreeFiles) {
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("href=\"http")));  // no external resources
   EXPECT_THAT(html, Not(HasSubstr(" src=")));
+
+  // The standalone headline figure carries its own style and one group per setup.
+  std::string svg = ReadFile(dir + "/summary.svg");
+  EXPECT_EQ(svg.rfind("<svg xmlns=", 0), 0u);
+  EXPECT_THAT(svg, HasSubstr("<style>"));
+  EXPECT_THAT(svg, HasSubstr("Stall-aware capacity relative to"));
 }
 
 TEST(ExperimentRunner, DeterministicAcrossRunsAndThreadCounts) {
   ExperimentConfig c = Parse(Tiny());
   std::string a = RunInto(c, "det_a", 2);
   std::string b = RunInto(c, "det_b", 1);
-  for (const char* f : {"/results.csv", "/results.json", "/report.html"}) {
+  for (const char* f : {"/results.csv", "/results.json", "/report.html", "/summary.svg"}) {
     std::string x = ReadFile(a + f), y = ReadFile(b + f);
     EXPECT_FALSE(x.empty());
     EXPECT_EQ(x, y) << f;
