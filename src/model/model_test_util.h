@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "cacheopt/status.h"
 #include "model/model.h"
 
@@ -27,9 +29,16 @@ inline std::string StoriesDir() {
   const std::string dir = ::cacheopt::testing::StoriesDir();           \
   if (dir.empty()) GTEST_SKIP() << "../shared/models/stories260K absent"
 
-// A fresh directory for one test under gtest's temporary directory.
+// A fresh directory for one test under gtest's temporary directory. ctest
+// runs each test in its own process, in parallel: the test's name and the
+// process id keep them (and concurrent builds) apart.
 inline std::string ScratchDir(const std::string& name) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) / ("cacheopt_model_" + name);
+  const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string unique = name + "_" + std::to_string(::getpid());
+  if (t != nullptr) unique += std::string("_") + t->test_suite_name() + "_" + t->name();
+  for (char& c : unique)
+    if (c == '/') c = '_';  // parameterised test names
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("cacheopt_model_" + unique);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
