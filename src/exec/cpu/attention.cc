@@ -1,10 +1,14 @@
 #include "exec/cpu/attention.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
 #include <vector>
+
+#include "exec/cpu/gemm_kernel.h"
 
 namespace cacheopt {
 namespace {
@@ -95,8 +99,9 @@ void WriteKv(const ModelConfig& c, const AttentionSeq& s, int32_t layer, const f
   }
 }
 
-void AttendHead(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int32_t head, const float* q,
-                int64_t ldq, const KvArena& kv, float* out, int64_t ldo) {
+// The portable path (and the one for head sizes not a multiple of 8).
+void AttendHeadPortable(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int32_t head, const float* q,
+                        int64_t ldq, const KvArena& kv, float* out, int64_t ldo) {
   const int32_t hs = c.head_size();
   const int32_t bs = kv.block_size();
   const int32_t g = head / (c.n_heads / c.n_kv_heads);  // GQA: heads share a kv head
@@ -132,6 +137,119 @@ void AttendHead(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int3
       const float* v = kv.Values(KvTier::kDevice, s.blocks[t / bs], layer, g) + (t % bs) * hs;
       Axpy(att[t], v, o, hs);
     }
+  }
+}
+
+namespace {
+
+// o[0, 8*NC) = sum over t in [0, n) of att[t] * v[t][0, 8*NC), accumulated in
+// t order from 0 (Axpy's per-element operations), in registers.
+template <int NC>
+__attribute__((target("avx2"), always_inline)) inline void WeightedValues(const float* att, const float* const* vrow,
+                                                                         int32_t d0, int32_t n, float* o) {
+  __m256 acc[NC];
+#pragma GCC unroll 8
+  for (int c = 0; c < NC; ++c) acc[c] = _mm256_setzero_ps();
+  for (int32_t t = 0; t < n; ++t) {
+    const __m256 a = _mm256_set1_ps(att[t]);
+    const float* v = vrow[t] + d0;
+#pragma GCC unroll 8
+    for (int c = 0; c < NC; ++c) acc[c] = _mm256_add_ps(acc[c], _mm256_mul_ps(a, _mm256_loadu_ps(v + 8 * c)));
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < NC; ++c) _mm256_storeu_ps(o + 8 * c, acc[c]);
+}
+
+// AttendHeadPortable's arithmetic exactly, element by element, 8 lanes wide:
+// AVX without FMA, so no multiply-add is ever fused (as in the portable
+// build), and every sum keeps its order:
+//  - eight keys' scores at a time: per key the same 8-lane products and
+//    accumulation as Dot, and the same reduction tree (hadd pairs lanes
+//    (0+1), (2+3), then their sums, then low half + high half), + 0 for
+//    Dot's empty tail, / sqrt(hs);
+//  - softmax as before (max, exp and the running sum in position order);
+//  - the weighted values in position order from 0, kept in registers.
+// Row pointers to every cached position come from the block table once per
+// (sequence, head).
+__attribute__((target("avx2"))) void AttendHeadAvx2(const ModelConfig& c, const AttentionSeq& s, int32_t layer,
+                                                     int32_t head, const float* q, int64_t ldq, const KvArena& kv,
+                                                     float* out, int64_t ldo) {
+  const int32_t hs = c.head_size();
+  const int32_t bs = kv.block_size();
+  const int32_t g = head / (c.n_heads / c.n_kv_heads);
+  const float scale = std::sqrt(static_cast<float>(hs));
+  const int32_t n_pos = s.start_pos + s.num_tokens;
+  thread_local std::vector<float> att;
+  thread_local std::vector<const float*> krow, vrow;
+  att.resize(static_cast<size_t>(n_pos));
+  krow.resize(static_cast<size_t>(n_pos));
+  vrow.resize(static_cast<size_t>(n_pos));
+  for (int32_t t0 = 0; t0 < n_pos; t0 += bs) {
+    const float* kb = kv.Keys(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
+    const float* vb = kv.Values(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
+    const int32_t n = std::min(bs, n_pos - t0);
+    for (int32_t j = 0; j < n; ++j) {
+      krow[t0 + j] = kb + j * hs;
+      vrow[t0 + j] = vb + j * hs;
+    }
+  }
+  const __m256 vscale = _mm256_set1_ps(scale);
+  for (int32_t i = 0; i < s.num_tokens; ++i) {
+    const int32_t n = s.start_pos + i + 1;  // positions 0..pos
+    const float* qh = q + (s.row0 + i) * ldq + head * hs;
+    int32_t t = 0;
+    for (; t + 8 <= n; t += 8) {
+      __m256 a[8];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) a[j] = _mm256_setzero_ps();
+      for (int32_t d = 0; d < hs; d += 8) {
+        const __m256 qv = _mm256_loadu_ps(qh + d);
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; ++j) a[j] = _mm256_add_ps(a[j], _mm256_mul_ps(qv, _mm256_loadu_ps(krow[t + j] + d)));
+      }
+      const __m256 q0 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+      const __m256 q1 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+      __m256 sc = _mm256_add_ps(_mm256_permute2f128_ps(q0, q1, 0x20), _mm256_permute2f128_ps(q0, q1, 0x31));
+      sc = _mm256_add_ps(sc, _mm256_setzero_ps());
+      _mm256_storeu_ps(&att[t], _mm256_div_ps(sc, vscale));
+    }
+    for (; t < n; ++t) att[t] = Dot(qh, krow[t], hs) / scale;
+    // Softmax in position order.
+    float max = att[0];
+    for (t = 1; t < n; ++t) max = att[t] > max ? att[t] : max;
+    float sum = 0.0f;
+    for (t = 0; t < n; ++t) {
+      att[t] = std::exp(att[t] - max);
+      sum += att[t];
+    }
+    const __m256 vsum = _mm256_set1_ps(sum);
+    for (t = 0; t + 8 <= n; t += 8) _mm256_storeu_ps(&att[t], _mm256_div_ps(_mm256_loadu_ps(&att[t]), vsum));
+    for (; t < n; ++t) att[t] /= sum;
+    // Weighted values, accumulated in position order.
+    float* o = out + (s.row0 + i) * ldo + head * hs;
+    for (int32_t d0 = 0; d0 < hs; d0 += 64) {
+      switch (std::min(8, (hs - d0) / 8)) {
+        case 1: WeightedValues<1>(att.data(), vrow.data(), d0, n, o + d0); break;
+        case 2: WeightedValues<2>(att.data(), vrow.data(), d0, n, o + d0); break;
+        case 3: WeightedValues<3>(att.data(), vrow.data(), d0, n, o + d0); break;
+        case 4: WeightedValues<4>(att.data(), vrow.data(), d0, n, o + d0); break;
+        case 5: WeightedValues<5>(att.data(), vrow.data(), d0, n, o + d0); break;
+        case 6: WeightedValues<6>(att.data(), vrow.data(), d0, n, o + d0); break;
+        case 7: WeightedValues<7>(att.data(), vrow.data(), d0, n, o + d0); break;
+        default: WeightedValues<8>(att.data(), vrow.data(), d0, n, o + d0); break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void AttendHead(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int32_t head, const float* q,
+                int64_t ldq, const KvArena& kv, float* out, int64_t ldo) {
+  if (KernelUsesAvx2() && c.head_size() % 8 == 0) {
+    AttendHeadAvx2(c, s, layer, head, q, ldq, kv, out, ldo);
+  } else {
+    AttendHeadPortable(c, s, layer, head, q, ldq, kv, out, ldo);
   }
 }
 

@@ -28,7 +28,13 @@ void WriteKv(const ModelConfig& c, const AttentionSeq& s, int32_t layer, const f
 
 // out[row][head*hs..+hs) for every row of `s`: query head `head` (columns of
 // `q`, already rotated) against cached positions 0..pos of its kv head.
+// On AVX2 machines, with head sizes a multiple of 8, a vectorized path that
+// performs the portable one's operations element for element (no fused
+// multiply-add, every sum in the same order): the same bits.
 void AttendHead(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int32_t head, const float* q,
                 int64_t ldq, const KvArena& kv, float* out, int64_t ldo);
+// The portable path alone (tests compare the two).
+void AttendHeadPortable(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int32_t head, const float* q,
+                        int64_t ldq, const KvArena& kv, float* out, int64_t ldo);
 
 }  // namespace cacheopt

@@ -101,7 +101,9 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
     batch_.push_back(f);
     batch_seqs_.push_back(q);
   }
+  const auto prepared = profile_ != nullptr ? std::chrono::steady_clock::now() : copied;
   forward_.Run(batch_, &arena_, &logits_);
+  const auto forwarded = profile_ != nullptr ? std::chrono::steady_clock::now() : copied;
 
   out->results.clear();
   const int32_t vocab = model_.config.vocab_size;
@@ -125,6 +127,14 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
   }
   const auto end = std::chrono::steady_clock::now();
   out->duration_s = std::chrono::duration<double>(end - start).count();
+  if (profile_ != nullptr) {
+    auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
+    profile_->copy_s += secs(copied - start);
+    profile_->prepare_s += secs(prepared - copied);
+    profile_->forward_s += secs(forwarded - prepared);
+    profile_->sample_s += secs(end - forwarded);
+    ++profile_->steps;
+  }
   if (opts_.cost_model != nullptr)
     Observe(step, std::chrono::duration<double>(end - copied).count(),
             std::chrono::duration<double>(copied - start).count());

@@ -34,6 +34,19 @@ struct CpuExecutorOptions {
   int32_t refit_every = 32;
 };
 
+// Where Execute spends its time, accumulated while attached
+// (CpuExecutor::set_profile); off by default (a null-pointer check).
+struct CpuExecutorProfile {
+  ForwardProfile forward;  // inside the forward pass, by phase
+  double copy_s = 0;       // swap copies between the KV tiers
+  double prepare_s = 0;    // building the batch from the scheduler's step
+  double forward_s = 0;    // Forward::Run as a whole
+  double sample_s = 0;     // sampling and appending the tokens
+  int64_t steps = 0;
+
+  double total_s() const { return copy_s + prepare_s + forward_s + sample_s; }
+};
+
 class CpuExecutor : public Executor {
  public:
   // `model` must outlive the executor.
@@ -56,6 +69,11 @@ class CpuExecutor : public Executor {
   // The forward pass (packed weights, thread pool), for calibrate.h.
   Forward& forward() { return forward_; }
   int32_t threads() const { return pool_.size(); }
+  // Accumulates step timings into `p` (null: off); `p` must outlive its use.
+  void set_profile(CpuExecutorProfile* p) {
+    profile_ = p;
+    forward_.set_profile(p != nullptr ? &p->forward : nullptr);
+  }
 
  private:
   struct Sequence {
@@ -80,6 +98,7 @@ class CpuExecutor : public Executor {
   std::vector<float> logits_;
   std::vector<SeqWork> work_;
   int64_t observed_steps_ = 0;
+  CpuExecutorProfile* profile_ = nullptr;
 };
 
 }  // namespace cacheopt

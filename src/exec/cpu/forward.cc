@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <cassert>
+#include <chrono>
 #include <cstring>
 
 #include "exec/cpu/attention.h"
@@ -13,6 +14,25 @@ namespace {
 
 // Attention work below this many score terms runs on the calling thread.
 constexpr int64_t kParallelScores = int64_t{1} << 14;
+
+// Charges the time since the previous lap to one field of the profile; does
+// nothing (no clock read) when profiling is off.
+class Lap {
+ public:
+  explicit Lap(ForwardProfile* p) : p_(p) {
+    if (p_ != nullptr) t_ = std::chrono::steady_clock::now();
+  }
+  void operator()(double ForwardProfile::*field) {
+    if (p_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    p_->*field += std::chrono::duration<double>(now - t_).count();
+    t_ = now;
+  }
+
+ private:
+  ForwardProfile* p_;
+  std::chrono::steady_clock::time_point t_;
+};
 
 }  // namespace
 
@@ -39,6 +59,11 @@ void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<flo
   int32_t rows = 0;
   for (const ForwardSeq& s : seqs) rows += static_cast<int32_t>(s.tokens.size());
   const size_t T = static_cast<size_t>(rows);
+  Lap lap(profile_);
+  if (profile_ != nullptr) {
+    ++profile_->steps;
+    profile_->rows += rows;
+  }
   x_.resize(T * dim);
   xb_.resize(T * dim);
   qkv_.resize(T * qkv_w);
@@ -64,19 +89,29 @@ void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<flo
     const LayerWeights& w = model_.weights.layers[l];
     const Layer& L = layers_[l];
     for (int32_t i = 0; i < rows; ++i) RmsNorm(&x_[i * dim], w.rms_att.data(), dim, c.rms_eps, &xb_[i * dim]);
+    lap(&ForwardProfile::row_ops_s);
     L.qkv.Apply(xb_.data(), dim, rows, qkv_.data(), qkv_w, pool_);
+    lap(&ForwardProfile::qkv_s);
     for (int32_t i = 0; i < rows; ++i)
       Rope(&qkv_[i * qkv_w], &qkv_[i * qkv_w + dim], dim, kv_dim, c.head_size(), pos_[i], c.rope_theta);
+    lap(&ForwardProfile::row_ops_s);
     Attention(seqs, l, kv);
+    lap(&ForwardProfile::attention_s);
     L.wo.Apply(att_.data(), dim, rows, tmp_.data(), dim, pool_);
+    lap(&ForwardProfile::wo_s);
     for (size_t i = 0; i < T * dim; ++i) x_[i] += tmp_[i];
 
     for (int32_t i = 0; i < rows; ++i) RmsNorm(&x_[i * dim], w.rms_ffn.data(), dim, c.rms_eps, &xb_[i * dim]);
+    lap(&ForwardProfile::row_ops_s);
     L.w13.Apply(xb_.data(), dim, rows, h13_.data(), 2 * hidden, pool_);
+    lap(&ForwardProfile::ffn_s);
     for (int32_t i = 0; i < rows; ++i)
       SwiGlu(&h13_[i * 2 * hidden], &h13_[i * 2 * hidden + hidden], hidden, &hb_[i * hidden]);
+    lap(&ForwardProfile::row_ops_s);
     L.w2.Apply(hb_.data(), hidden, rows, tmp_.data(), dim, pool_);
+    lap(&ForwardProfile::ffn_s);
     for (size_t i = 0; i < T * dim; ++i) x_[i] += tmp_[i];
+    lap(&ForwardProfile::row_ops_s);
   }
 
   // The classifier runs only over the rows whose logits are wanted.
@@ -94,6 +129,7 @@ void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<flo
     all_logits->resize(T * c.vocab_size);
     Classify(every, all_logits->data());
   }
+  lap(&ForwardProfile::cls_s);
 }
 
 void Forward::Classify(const std::vector<int32_t>& rows, float* out) {

@@ -19,6 +19,23 @@
 
 namespace cacheopt {
 
+// Where a forward pass spends its time, accumulated over the steps run while
+// it is attached (Forward::set_profile). Off by default: then the only cost
+// is a null-pointer check per phase.
+struct ForwardProfile {
+  double qkv_s = 0;        // q|k|v projection
+  double wo_s = 0;         // attention output projection
+  double ffn_s = 0;        // w1|w3 and w2
+  double cls_s = 0;        // final norm + classifier
+  double attention_s = 0;  // K/V writes into the paged cache + attention
+  double row_ops_s = 0;    // embeddings, RMSNorm, RoPE, SwiGLU, residual adds
+  int64_t steps = 0;
+  int64_t rows = 0;        // token rows over all steps
+
+  double gemm_s() const { return qkv_s + wo_s + ffn_s + cls_s; }
+  double total_s() const { return gemm_s() + attention_s + row_ops_s; }
+};
+
 struct ForwardSeq {
   std::span<const int32_t> tokens;  // this step's tokens, at positions start_pos..
   int32_t start_pos = 0;            // tokens already in the cache
@@ -39,6 +56,8 @@ class Forward {
 
   const Model& model() const { return model_; }
   GemmMode mode() const { return mode_; }
+  // Accumulates phase times into `p` (null: off). `p` must outlive its use.
+  void set_profile(ForwardProfile* p) { profile_ = p; }
 
  private:
   struct Layer {
@@ -53,6 +72,7 @@ class Forward {
   const Model& model_;
   GemmMode mode_;
   ThreadPool* pool_;
+  ForwardProfile* profile_ = nullptr;
   std::vector<Layer> layers_;
   Linear cls_;
 

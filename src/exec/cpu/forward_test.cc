@@ -222,6 +222,28 @@ TEST_F(ForwardTest, LongPrefillMatchesDecodeBitwise) {
     ASSERT_TRUE(SameBits(chunks.Step({{&t, p, 1, &blocks}}), Row(all, p, vocab))) << p;
 }
 
+// The profile sees every phase and changes no bit of the result.
+TEST_F(ForwardTest, ProfileAccumulatesAndChangesNothing) {
+  const int32_t vocab = c_.vocab_size;
+  std::vector<int32_t> a = Tokens(31, 3, vocab), b = Tokens(9, 4, vocab);
+  std::vector<int32_t> ab = Blocks(0, 10), bb = Blocks(20, 10);
+  Engine plain(m_, GemmMode::kInvariant), profiled(m_, GemmMode::kInvariant);
+  ForwardProfile p;
+  profiled.fwd.set_profile(&p);
+  for (Engine* e : {&plain, &profiled}) {
+    e->Step({{&a, 0, 29, &ab}, {&b, 0, 8, &bb}});
+  }
+  EXPECT_TRUE(SameBits(plain.Step({{&a, 29, 1, &ab}, {&b, 8, 1, &bb}}),
+                       profiled.Step({{&a, 29, 1, &ab}, {&b, 8, 1, &bb}})));
+  EXPECT_EQ(p.steps, 2);
+  EXPECT_EQ(p.rows, 29 + 8 + 2);
+  for (double s : {p.qkv_s, p.wo_s, p.ffn_s, p.cls_s, p.attention_s, p.row_ops_s}) EXPECT_GT(s, 0.0);
+  EXPECT_DOUBLE_EQ(p.total_s(), p.gemm_s() + p.attention_s + p.row_ops_s);
+  profiled.fwd.set_profile(nullptr);
+  profiled.Step({{&a, 30, 1, &ab}});
+  EXPECT_EQ(p.steps, 2);
+}
+
 }  // namespace
 }  // namespace cacheopt
 

@@ -84,6 +84,56 @@ __attribute__((target("avx2,fma"))) void KernelAvx2(const float* x, int64_t ldx,
   }
 }
 
+// The AVX-512 form of TileAvx2: one zmm accumulator per row holds all 16
+// columns, and each element still gets one fused multiply-add per k in
+// ascending order from 0 (or from the stored partial sum), so its bits equal
+// the AVX2 path's. Short panels load and store through a column mask.
+template <int RT>
+__attribute__((target("avx512f"))) void TileAvx512(const float* x, int64_t ldx, const float* panel, int32_t k,
+                                                    float* y, int64_t ldy, int32_t cols, bool resume) {
+  const __mmask16 mask = static_cast<__mmask16>((1u << cols) - 1u);
+  __m512 acc[RT];
+#pragma GCC unroll 16
+  for (int r = 0; r < RT; ++r) acc[r] = resume ? _mm512_maskz_loadu_ps(mask, y + r * ldy) : _mm512_setzero_ps();
+  for (int32_t kk = 0; kk < k; ++kk) {
+    const __m512 w = _mm512_loadu_ps(panel + kk * kPanelWidth);
+#pragma GCC unroll 16
+    for (int r = 0; r < RT; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * ldx + kk]), w, acc[r]);
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < RT; ++r) _mm512_mask_storeu_ps(y + r * ldy, mask, acc[r]);
+}
+
+constexpr int kTileRowsAvx512 = 12;
+
+__attribute__((target("avx512f"))) void KernelAvx512(const float* x, int64_t ldx, int32_t rows, const float* panel,
+                                                      int32_t k, float* y, int64_t ldy, int32_t cols) {
+  for (int32_t k0 = 0; k0 < k; k0 += kDepthBlock) {
+    const int32_t kc = std::min(kDepthBlock, k - k0);
+    const float* pk = panel + static_cast<int64_t>(k0) * kPanelWidth;
+    const bool resume = k0 > 0;
+    int32_t r = 0;
+    for (; r + kTileRowsAvx512 <= rows; r += kTileRowsAvx512)
+      TileAvx512<kTileRowsAvx512>(x + r * ldx + k0, ldx, pk, kc, y + r * ldy, ldy, cols, resume);
+    const float* xr = x + r * ldx + k0;
+    float* yr = y + r * ldy;
+    switch (rows - r) {
+      case 1: TileAvx512<1>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 2: TileAvx512<2>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 3: TileAvx512<3>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 4: TileAvx512<4>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 5: TileAvx512<5>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 6: TileAvx512<6>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 7: TileAvx512<7>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 8: TileAvx512<8>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 9: TileAvx512<9>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 10: TileAvx512<10>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      case 11: TileAvx512<11>(xr, ldx, pk, kc, yr, ldy, cols, resume); break;
+      default: break;
+    }
+  }
+}
+
 // Portable path: one full 6x16 tile body only (short tiles are zero-padded
 // copies), so the compiler's choices are the same for every element.
 void FullTileGeneric(const float* x, int64_t ldx, const float* panel, int32_t k, float acc[kTileRows][kPanelWidth]) {
@@ -119,18 +169,36 @@ void KernelGeneric(const float* x, int64_t ldx, int32_t rows, const float* panel
 
 }  // namespace
 
-bool KernelUsesAvx2() {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2;
+KernelIsa BestKernelIsa() {
+  static const KernelIsa isa = [] {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return KernelIsa::kPortable;
+    return __builtin_cpu_supports("avx512f") ? KernelIsa::kAvx512 : KernelIsa::kAvx2;
+  }();
+  return isa;
+}
+
+bool KernelUsesAvx2() { return BestKernelIsa() != KernelIsa::kPortable; }
+
+const char* KernelIsaName(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::kAvx512: return "AVX-512";
+    case KernelIsa::kAvx2: return "AVX2+FMA";
+    default: return "portable";
+  }
+}
+
+void PanelKernelWith(KernelIsa isa, const float* x, int64_t ldx, int32_t rows, const float* panel, int32_t k,
+                     float* y, int64_t ldy, int32_t cols) {
+  switch (isa) {
+    case KernelIsa::kAvx512: KernelAvx512(x, ldx, rows, panel, k, y, ldy, cols); break;
+    case KernelIsa::kAvx2: KernelAvx2(x, ldx, rows, panel, k, y, ldy, cols); break;
+    default: KernelGeneric(x, ldx, rows, panel, k, y, ldy, cols); break;
+  }
 }
 
 void PanelKernel(const float* x, int64_t ldx, int32_t rows, const float* panel, int32_t k, float* y, int64_t ldy,
                  int32_t cols) {
-  if (KernelUsesAvx2()) {
-    KernelAvx2(x, ldx, rows, panel, k, y, ldy, cols);
-  } else {
-    KernelGeneric(x, ldx, rows, panel, k, y, ldy, cols);
-  }
+  PanelKernelWith(BestKernelIsa(), x, ldx, rows, panel, k, y, ldy, cols);
 }
 
 }  // namespace cacheopt

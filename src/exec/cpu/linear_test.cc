@@ -92,7 +92,27 @@ TEST(LinearTest, InvariantKernelGivesTheSameBitsForAnyBatch) {
     EXPECT_TRUE(RowInvariant(lin, &pool, &where)) << s.n << "x" << s.k << ":" << where;
     EXPECT_TRUE(RowInvariant(lin, nullptr, &where)) << s.n << "x" << s.k << " (one thread):" << where;
   }
-  std::printf("[ invariant kernel path: %s ]\n", KernelUsesAvx2() ? "AVX2+FMA" : "portable");
+  std::printf("[ invariant kernel path: %s ]\n", KernelIsaName(BestKernelIsa()));
+}
+
+// The AVX-512 and AVX2 paths give the same bits, so a row's outputs do not
+// depend on which of the two the machine has: every row count up to two
+// AVX-512 tiles and more, partial panels, depths across the k blocks.
+TEST(LinearTest, Avx512PathMatchesAvx2Bitwise) {
+  if (BestKernelIsa() != KernelIsa::kAvx512) GTEST_SKIP() << "no AVX-512 here";
+  for (int32_t k : {1, 64, 255, 256, 257, 700}) {
+    std::vector<float> panel = Random(static_cast<size_t>(k) * kPanelWidth, 5 + k);
+    for (int32_t rows = 1; rows <= 30; ++rows) {
+      std::vector<float> x = Random(static_cast<size_t>(rows) * k, 9 + rows);
+      for (int32_t cols : {16, 13, 1}) {
+        std::vector<float> a(static_cast<size_t>(rows) * 20, 3.0f), b = a;
+        PanelKernelWith(KernelIsa::kAvx2, x.data(), k, rows, panel.data(), k, a.data(), 20, cols);
+        PanelKernelWith(KernelIsa::kAvx512, x.data(), k, rows, panel.data(), k, b.data(), 20, cols);
+        ASSERT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0)
+            << "k " << k << " rows " << rows << " cols " << cols;
+      }
+    }
+  }
 }
 
 // Not an assertion: records what OpenBLAS does, the reason the invariant
