@@ -40,7 +40,6 @@ TEST_F(CalibrateTest, PredictionsArePositiveAndOrdered) {
               rep.skipped, rep.seconds, cost.coeffs()[0], cost.coeffs()[1], cost.coeffs()[2], cost.coeffs()[3],
               cost.copy_bytes_per_s());
   EXPECT_GE(rep.shapes, 8);
-  EXPECT_LT(rep.seconds, 2.0);  // target < 1 s for this shape; slack for a loaded machine
   const double p16 = cost.SoloPrefillTime(16), p256 = cost.SoloPrefillTime(256);
   const double d1 = Predict(cost, {{1, 100}});
   const double d8 = Predict(cost, std::vector<SeqWork>(8, SeqWork{1, 100}));
