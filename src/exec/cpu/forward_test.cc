@@ -1,4 +1,5 @@
 #include "exec/cpu/forward.h"
+#include "exec/cpu/reference_llama.h"
 
 #include <gtest/gtest.h>
 
@@ -83,7 +84,7 @@ TEST_F(ForwardTest, MatchesRunCReference) {
   std::vector<int32_t> toks = Tokens(12, 5, vocab);
   std::vector<int32_t> blocks = Blocks(3, 16);
   Engine e(m_, GemmMode::kInvariant);
-  cputest::ReferenceLlama ref(m_);
+  ReferenceLlama ref(m_, m_.config.context);
   double worst = 0;
   auto check = [&](const std::vector<float>& got, const std::vector<float>& want, int32_t pos) {
     float scale = 0;
@@ -97,13 +98,13 @@ TEST_F(ForwardTest, MatchesRunCReference) {
     EXPECT_EQ(ArgMax(got), ArgMax(want)) << "pos " << pos;
   };
   std::vector<float> all = e.Step({{&toks, 0, 12, &blocks}});
-  for (int32_t p = 0; p < 12; ++p) check(Row(all, p, vocab), ref.Step(toks[p], p), p);
+  for (int32_t p = 0; p < 12; ++p) check(Row(all, p, vocab), ref.Forward(toks[p], p), p);
   // Greedy decode: each step feeds the argmax of the previous one.
   std::vector<float> last = Row(all, 11, vocab);
   for (int32_t p = 12; p < 40; ++p) {
     toks.push_back(ArgMax(last));
     last = e.Step({{&toks, p, 1, &blocks}});
-    check(last, ref.Step(toks[p], p), p);
+    check(last, ref.Forward(toks[p], p), p);
   }
   std::printf("[ worst relative logit error vs run.c reference: %.2e ]\n", worst);
 }
