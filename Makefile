@@ -1,6 +1,7 @@
-# Two entry points do all set-up on a fresh Debian 12 machine:
-#   make run   - the main job (simulate every policy on the default workload)
-#   make test  - build and run every test
+# Entry points that do all set-up on a fresh Debian 12 machine:
+#   make run      - start the OpenAI-compatible server (prints a curl example)
+#   make compare  - the simulation main job (every policy on the default workload)
+#   make test     - build and run every test
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
@@ -16,6 +17,10 @@ build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
+	$(BUILD)/cacheopt serve $(SERVE_ARGS)
+
+.PHONY: compare
+compare: build
 	$(BUILD)/cacheopt compare
 
 test: build

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "generate_flags.h"
+#include "serve_flags.h"
 #include "sim_flags.h"
 
 namespace cacheopt {

@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
   auto* generate = app.add_subcommand("generate", "Generate text from a prompt with the real engine on this CPU");
   AddGenerateFlags(generate, &gen_flags);
 
+  ServeFlags serve_flags;
+  auto* serve = app.add_subcommand("serve", "Serve the OpenAI API (completions, chat, streaming) and Prometheus "
+                                            "metrics with the real engine on this CPU");
+  AddServeFlags(serve, &serve_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,5 +69,6 @@ int main(int argc, char** argv) {
   if (*experiment) return RunExperimentCommand(exp_flags);
   if (*make_model) return RunMakeModel(mm_flags);
   if (*generate) return RunGenerate(gen_flags);
+  if (*serve) return RunServe(serve_flags);
   return 2;
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "core/estimate/text_estimator.h"
 #include "core/sched/policy_registry.h"
 #include "exec/cpu/kv_arena.h"
 
@@ -90,7 +91,7 @@ double RealEngine::Now() const {
 }
 
 Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens,
-                                   SloSpec slo) {
+                                   SloSpec slo, double arrival_s) {
   if (prompt.empty()) return Status::InvalidArgument("empty prompt (a prompt holds at least BOS)");
   if (max_tokens < 1) return Status::InvalidArgument("max_tokens must be >= 1, got " + std::to_string(max_tokens));
   const int64_t context = model_->config.context;
@@ -103,14 +104,17 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
   const int64_t id = next_id_;
   Live live{params.stop_ids, false};
   const int32_t prompt_len = static_cast<int32_t>(prompt.size());
+  auto features = std::make_shared<const std::vector<uint32_t>>(PromptFeatures(prompt));
   Status s = executor_->AddSequence(id, std::move(prompt), std::move(params));
   if (!s.ok()) return s;
   ++next_id_;
 
   RequestSpec spec;
   spec.id = id;
-  spec.arrival_s = Now();
+  const double now = Now();
+  spec.arrival_s = arrival_s >= 0 ? std::min(arrival_s, now) : now;
   spec.prompt_tokens = prompt_len;
+  spec.prompt_features = std::move(features);
   spec.max_tokens = max_tokens;
   spec.slo_class = slo.slo_class;
   if (slo.tbt_ms > 0) spec.slo_class = NearestSloClass(slo.tbt_ms / 1e3, cost_->SoloDecodeTime(prompt_len), opts_.slo);
@@ -246,6 +250,14 @@ RealEngineStats RealEngine::stats() const {
   s.steps = steps_;
   s.prompt_tokens = prompt_tokens_;
   s.generated_tokens = generated_tokens_;
+  const SchedulerCounters& c = scheduler_->counters();
+  s.recomputed_tokens = c.recomputed_tokens;
+  s.swap_out_blocks = c.swapped_out_blocks;
+  s.swap_in_blocks = c.swapped_in_blocks;
+  s.lent_blocks = scheduler_->LentBlocks();
+  s.reserve_blocks_in_use = scheduler_->ReserveBlocksInUse();
+  s.device_blocks = b.device_total();
+  s.host_blocks = b.host_total();
   return s;
 }
 

@@ -68,6 +68,11 @@ struct RealEngineStats {
   int64_t steps = 0;          // steps that ran
   int64_t prompt_tokens = 0;  // of accepted requests
   int64_t generated_tokens = 0;
+  int64_t recomputed_tokens = 0;
+  int64_t swap_out_blocks = 0, swap_in_blocks = 0;
+  int64_t lent_blocks = 0;             // Scheduler::LentBlocks
+  int64_t reserve_blocks_in_use = 0;   // Scheduler::ReserveBlocksInUse
+  int32_t device_blocks = 0, host_blocks = 0;  // tier sizes
 };
 
 class RealEngine {
@@ -76,10 +81,14 @@ class RealEngine {
   RealEngine(const RealEngine&) = delete;
   RealEngine& operator=(const RealEngine&) = delete;
 
-  // Queues a request (arrival: now) and returns its id. Errors: an empty
-  // prompt, max_tokens < 1, prompt + max_tokens beyond the context, a token
-  // outside the vocabulary, bad sampling parameters.
-  Result<int64_t> Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens, SloSpec slo = {});
+  // Queues a request and returns its id. Errors: an empty prompt,
+  // max_tokens < 1, prompt + max_tokens beyond the context, a token outside
+  // the vocabulary, bad sampling parameters. `arrival_s` (engine clock) is
+  // when the request arrived, if earlier than now (a server's queue); < 0:
+  // now. The prompt's hashed n-grams go to the scheduler for the `text`
+  // estimator (RequestSpec::prompt_features).
+  Result<int64_t> Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens, SloSpec slo = {},
+                         double arrival_s = -1);
   // Cancels a live request: its KV is freed on both tiers and an "abort"
   // event is queued. NotFound when it is not live.
   Status Abort(int64_t id);

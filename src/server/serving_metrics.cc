@@ -38,6 +38,8 @@ std::string_view ToString(RejectReason r) {
     case RejectReason::kBodyTooLarge: return "body_too_large";
     case RejectReason::kContextLength: return "context_length";
     case RejectReason::kKvCapacity: return "kv_capacity";
+    case RejectReason::kQueueFull: return "queue_full";
+    case RejectReason::kUnauthorized: return "unauthorized";
   }
   return "unknown";
 }

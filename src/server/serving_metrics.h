@@ -57,10 +57,12 @@ enum class RejectReason : int8_t {
   kBodyTooLarge,    // 413
   kContextLength,   // prompt + max_tokens over the context (400)
   kKvCapacity,      // can never fit the device KV tier
+  kQueueFull,       // 429: the hand-off queue is full
+  kUnauthorized,    // 401: no or a wrong API key
 };
-inline constexpr int kNumRejectReasons = 5;
+inline constexpr int kNumRejectReasons = 7;
 // "invalid_request", "model_not_found", "body_too_large", "context_length",
-// "kv_capacity": the label values.
+// "kv_capacity", "queue_full", "unauthorized": the label values.
 std::string_view ToString(RejectReason r);
 
 struct FinishRecord {

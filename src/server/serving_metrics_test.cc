@@ -169,6 +169,8 @@ TEST(ServingMetricsTest, RejectionsByReason) {
   EXPECT_EQ(Value(e, "cacheopt_requests_rejected_total", {{"reason", "context_length"}}), 2);
   EXPECT_EQ(Value(e, "cacheopt_requests_rejected_total", {{"reason", "kv_capacity"}}), 0);
   EXPECT_EQ(ToString(RejectReason::kModelNotFound), "model_not_found");
+  EXPECT_EQ(ToString(RejectReason::kQueueFull), "queue_full");
+  EXPECT_EQ(ToString(RejectReason::kUnauthorized), "unauthorized");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "core/estimate/history_estimator.h"
 #include "core/estimate/oracle_estimator.h"
+#include "core/estimate/text_estimator.h"
 #include "core/util/names.h"
 
 namespace cacheopt {
@@ -26,6 +27,7 @@ Factory Make() {
 const std::vector<EstimatorEntry>& Registry() {
   static const std::vector<EstimatorEntry> kEstimators = {
       {"history", false, Make<HistoryEstimator>()},
+      {"text", false, Make<TextEstimator>()},
       {"oracle", true, Make<OracleEstimator>()},
       {"noisy-oracle", true, Make<NoisyOracleEstimator>()},
   };
@@ -40,6 +42,8 @@ Status CheckOptions(const EstimatorOptions& o) {
   }
   if (!(o.prior_tokens > 0)) return Status::InvalidArgument("estimator prior_tokens must be > 0");
   if (!(o.noise_spread >= 0)) return Status::InvalidArgument("estimator noise_spread must be >= 0");
+  if (!(o.text_learning_rate > 0 && o.text_learning_rate < 2))
+    return Status::InvalidArgument("estimator text_learning_rate must be in (0, 2)");
   return Status::Ok();
 }
 

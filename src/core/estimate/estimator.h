@@ -47,7 +47,7 @@ class OutputLengthEstimator {
 using TruthSource = std::function<int32_t(int64_t id)>;
 
 struct EstimatorOptions {
-  std::string name = "history";  // history | oracle | noisy-oracle
+  std::string name = "history";  // history | text | oracle | noisy-oracle
   int32_t residual_window = 2000;  // finished requests kept for residuals
   int32_t min_bucket_samples = 20;  // below: fall back to the global distribution
   double prior_tokens = 256;       // Lhat before min_bucket_samples have finished at all
@@ -56,6 +56,7 @@ struct EstimatorOptions {
   TruthSource truth;               // required by oracle and noisy-oracle
   int32_t history_window = 2000;   // history: lengths kept per cell, bucket and overall
   bool split_by_class = true;      // history: cells per SLO class tag within a bucket
+  double text_learning_rate = 0.2;  // text: NLMS step, in (0, 2)
 };
 
 std::vector<std::string> EstimatorNames();

@@ -6,7 +6,7 @@ namespace cacheopt {
 namespace {
 
 TEST(EstimatorRegistryTest, Names) {
-  EXPECT_EQ(EstimatorNames(), (std::vector<std::string>{"history", "oracle", "noisy-oracle"}));
+  EXPECT_EQ(EstimatorNames(), (std::vector<std::string>{"history", "text", "oracle", "noisy-oracle"}));
 }
 
 TEST(EstimatorRegistryTest, BuildsEachByName) {
@@ -26,7 +26,7 @@ TEST(EstimatorRegistryTest, UnknownNameListsTheValidOnes) {
   auto est = MakeEstimator(o);
   ASSERT_FALSE(est.ok());
   EXPECT_EQ(est.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(est.status().message(), "unknown estimator 'crystal-ball'; valid: history, oracle, noisy-oracle");
+  EXPECT_EQ(est.status().message(), "unknown estimator 'crystal-ball'; valid: history, text, oracle, noisy-oracle");
 }
 
 TEST(EstimatorRegistryTest, OraclesNeedTheSimulatorsTruth) {
@@ -53,6 +53,8 @@ TEST(EstimatorRegistryTest, RejectsBadOptions) {
   EXPECT_TRUE(bad([](EstimatorOptions& o) { o.history_window = 10; }));
   EXPECT_TRUE(bad([](EstimatorOptions& o) { o.prior_tokens = 0; }));
   EXPECT_TRUE(bad([](EstimatorOptions& o) { o.noise_spread = -1; }));
+  EXPECT_TRUE(bad([](EstimatorOptions& o) { o.text_learning_rate = 0; }));
+  EXPECT_TRUE(bad([](EstimatorOptions& o) { o.text_learning_rate = 2; }));
   EXPECT_FALSE(bad([](EstimatorOptions& o) {}));
 }
 

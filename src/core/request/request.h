@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "core/metrics/gap_stats.h"
 
@@ -33,6 +35,10 @@ struct RequestSpec {
   SloClass slo_class = SloClass::kMedium;
   double ttft_slo_s = 0;   // time-to-first-token target
   double tbt_slo_s = 0;    // time-between-tokens target
+  // What the `text` estimator reads of the prompt: its hashed n-gram
+  // features (PromptFeatures, core/estimate/text_estimator.h). The real
+  // engine fills it; null elsewhere (the estimator then uses the length).
+  std::shared_ptr<const std::vector<uint32_t>> prompt_features;
 };
 
 struct Request {

@@ -62,6 +62,12 @@ class Scheduler {
   const BlockManager& blocks() const { return blocks_; }
   const SchedulerCounters& counters() const { return counters_; }
   const SchedulerConfig& config() const { return config_; }
+  // Monitoring gauges of reservation-based policies (0 for the others):
+  // blocks promised to requests beyond what plain reservation admission
+  // allows, i.e. lent out of other requests' unused reservations (C2); and
+  // blocks of the global reserve in physical use now (C3).
+  virtual int64_t LentBlocks() const { return 0; }
+  virtual int64_t ReserveBlocksInUse() const { return 0; }
 
   // Moves out every request that has ended (finished, rejected, aborted).
   std::vector<std::unique_ptr<Request>> TakeDone();

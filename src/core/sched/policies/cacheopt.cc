@@ -76,6 +76,25 @@ int64_t CacheOptScheduler::Committed() const {
 
 int64_t CacheOptScheduler::Admissible() const { return blocks_.device_total() - reserve_blocks_; }
 
+int64_t CacheOptScheduler::LentBlocks() const {
+  // Pairwise loans, plus reservations promised beyond the admissible pool
+  // (peak lending, urgent admission). A request's growth past its own
+  // reservation is an overrun (C3), not a loan: reservations only here.
+  int64_t loans = 0, promised = 0;
+  for (const Request* r : running_) loans += r->lent_blocks;
+  const auto add = [&](const Request* r) {
+    if (r->lender == nullptr) promised += r->reserved_blocks;  // a guest lives in its host's
+  };
+  for (const Request* r : running_) add(r);
+  for (const Request* r : swapped_) add(r);
+  return loans + std::max<int64_t>(0, promised - Admissible());
+}
+
+int64_t CacheOptScheduler::ReserveBlocksInUse() const {
+  const int64_t used = blocks_.device_total() - blocks_.device_free();
+  return std::clamp<int64_t>(used - Admissible(), 0, reserve_blocks_);
+}
+
 Request* CacheOptScheduler::FindHost(int32_t reservation, double padded) const {
   int32_t host_growth = blocks_.BlocksFor(static_cast<int64_t>(std::ceil(padded)));
   for (Request* h : running_) {

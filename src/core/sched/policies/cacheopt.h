@@ -30,6 +30,11 @@ class CacheOptScheduler : public Scheduler {
   std::string_view name() const override { return "cacheopt"; }
   const CacheOptOptions& options() const { return opts_; }
   int32_t reserve_blocks() const { return reserve_blocks_; }
+  // Pairwise loans outstanding plus reservations promised beyond the
+  // admissible pool (peak lending, urgent admission).
+  int64_t LentBlocks() const override;
+  // Device blocks in use beyond the admissible pool, at most the reserve.
+  int64_t ReserveBlocksInUse() const override;
 
   // Exposed for tests: the admission rule for `r` now (no side effects).
   bool WouldAdmit(const Request* r, double now) const;

@@ -4,6 +4,8 @@
 // 4-token blocks a request with a 4-token prompt reserves blocks(260) = 65.
 #include "core/sched/policies/cacheopt.h"
 
+#include <algorithm>
+
 #include "core/testing/harness.h"
 
 namespace cacheopt {
@@ -68,6 +70,26 @@ TEST(CacheOptTest, PairwiseLendingAdmitsExactlyWhenItsRuleHolds) {
   auto no = Lend("55");  // 59 < 5 + 55
   auto t = no.h->Step();
   EXPECT_EQ(t.Tokens(2), 0);
+  // The monitoring gauge counts the outstanding loan.
+  EXPECT_EQ(yes.h->sched().LentBlocks(), 5);
+  EXPECT_EQ(no.h->sched().LentBlocks(), 0);
+}
+
+TEST(CacheOptTest, ReserveInUseIsPhysicalUseBeyondTheAdmissiblePool) {
+  // 100 blocks, 20 reserved: one request reserving 65 grows to 84 blocks
+  // (334 tokens), 4 of them from the reserve.
+  Harness h("cacheopt", Config(100, {{"reserve_blocks", "20"}, {"lending", "off"}}));
+  h.Add(0, 4, 330);
+  int32_t most = 0;
+  for (int i = 0; i < 400 && h.sched().HasUnfinished(); ++i) {
+    h.Step();
+    const BlockManager& b = h.sched().blocks();
+    const int32_t used = b.device_total() - b.device_free();
+    EXPECT_EQ(h.sched().ReserveBlocksInUse(), std::clamp(used - 80, 0, 20)) << i;
+    most = std::max<int32_t>(most, static_cast<int32_t>(h.sched().ReserveBlocksInUse()));
+    EXPECT_EQ(h.sched().LentBlocks(), 0);
+  }
+  EXPECT_GT(most, 0);
 }
 
 TEST(CacheOptTest, LoanReturnsWhenTheGuestFinishes) {
@@ -118,6 +140,10 @@ TEST(CacheOptTest, PeakLendingProjectsUsage) {
     h.Step();
     h.Add(2, 4, 10, 16);
     EXPECT_EQ(h.Step().Tokens(2) > 0, admitted) << blocks;
+    // Promised beyond the pool: 65 + 65 + 5 reserved of 132.
+    if (admitted) {
+      EXPECT_EQ(h.sched().LentBlocks(), 3);
+    }
   }
 }
 

@@ -1,0 +1,141 @@
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "serve_flags.h"
+#include "server/server.h"
+#include "sim/shared_dir.h"
+
+namespace cacheopt {
+namespace {
+
+// As commands.h's BadInput (not included here: see generate_flags.h).
+int BadInput(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 2;
+}
+
+// --model, else ../shared's stories260K, else a random `tiny` (said on stderr).
+void ChooseModel(const ServeFlags& f, ModelSource* m) {
+  m->path = f.model;
+  m->tokenizer_path = f.tokenizer;
+  m->context = f.context;
+  if (!f.model.empty()) {
+    std::cerr << "serve: model " << m->path << "\n";
+    return;
+  }
+  const std::string shared = FindSharedDir();
+  const std::filesystem::path stories = std::filesystem::path(shared) / "models" / "stories260K" / "stories260K.bin";
+  std::error_code ec;
+  if (!shared.empty() && std::filesystem::is_regular_file(stories, ec)) {
+    m->path = stories.string();
+    std::cerr << "serve: model " << m->path << " (default: ../shared's stories260K)\n";
+  } else {
+    m->generate_config = "tiny";
+    std::cerr << "serve: model: random-weight tiny (no ../shared/models/stories260K; pass --model PATH for real "
+                 "text)\n";
+  }
+}
+
+}  // namespace
+
+void AddServeFlags(CLI::App* app, ServeFlags* f) {
+  app->add_option("--model", f->model,
+                  "GGUF or llama2.c checkpoint (default: ../shared's stories260K, else a random-weight tiny model)");
+  app->add_option("--tokenizer", f->tokenizer, "llama2.c tokenizer (default: found beside the checkpoint)");
+  app->add_option("--context", f->context, "Usable context (0: the model's trained context, else the file's)")
+      ->capture_default_str();
+  app->add_option("--served-model-name", f->served_model_name,
+                  "The model name clients send (default: the model file's name, e.g. stories260K)");
+  app->add_option("--chat-template", f->chat_template,
+                  "llama-2 or plain (default: plain for TinyStories models, else llama-2)");
+  app->add_option("--policy", f->policy, "Scheduling policy")->capture_default_str();
+  app->add_option("--set", f->set, "Policy knob KEY=VALUE (repeatable; cacheopt and s3 default to estimator=text)");
+  app->add_option("--preemption-mode", f->preemption_mode, "recompute or swap (policies that offer both)")
+      ->capture_default_str();
+  app->add_option("--host", f->host, "Address to listen on")->capture_default_str();
+  app->add_option("--port", f->port, "Port (0: any free one)")->capture_default_str();
+  auto* dev_blocks = app->add_option("--kv-device-blocks", f->kv_device_blocks, "Device KV blocks (default: 1 GiB worth)");
+  auto* dev_mem = app->add_option("--kv-device-memory", f->kv_device_memory, "Device KV tier size, e.g. 256MiB");
+  dev_blocks->excludes(dev_mem);
+  auto* host_blocks = app->add_option("--kv-host-blocks", f->kv_host_blocks, "Host (swap) KV blocks (default: as many as the device)");
+  auto* host_mem = app->add_option("--kv-host-memory", f->kv_host_memory, "Host (swap) KV tier size, e.g. 4GiB");
+  host_blocks->excludes(host_mem);
+  app->add_option("--max-concurrency", f->max_concurrency, "Requests in the engine at once")->capture_default_str();
+  app->add_option("--max-queue", f->max_queue, "Requests that may wait for the engine; beyond: 429")
+      ->capture_default_str();
+  app->add_option("--api-key", f->api_key, "Require 'Authorization: Bearer KEY' on /v1/* (also $CACHEOPT_API_KEY)")
+      ->envname("CACHEOPT_API_KEY");
+  app->add_option("--max-body", f->max_body, "Largest request body; larger: 413")->capture_default_str();
+  app->add_option("--grace-period", f->grace_period, "Seconds a SIGTERM/SIGINT drain waits for in-flight requests")
+      ->capture_default_str();
+  app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
+}
+
+int RunServe(const ServeFlags& f) {
+  ServerOptions o;
+  ChooseModel(f, &o.engine.model);
+  o.engine.policy = f.policy;
+  o.engine.threads = f.threads;
+  o.engine.device_blocks = f.kv_device_blocks;
+  o.engine.host_blocks = f.kv_host_blocks;
+  if (!f.kv_device_memory.empty()) {
+    auto b = ParseByteSize(f.kv_device_memory, "--kv-device-memory");
+    if (!b.ok()) return BadInput(b.status());
+    if (*b <= 0) return BadInput(Status::InvalidArgument("--kv-device-memory must be > 0"));
+    o.engine.device_bytes = *b;
+  }
+  if (!f.kv_host_memory.empty()) {
+    auto b = ParseByteSize(f.kv_host_memory, "--kv-host-memory");
+    if (!b.ok()) return BadInput(b.status());
+    o.engine.host_bytes = *b;
+    if (*b == 0) o.engine.host_blocks = 0;  // no host tier
+  }
+  if (f.preemption_mode == "swap") {
+    o.engine.preemption_mode = PreemptMode::kSwap;
+  } else if (f.preemption_mode != "recompute") {
+    return BadInput(
+        Status::InvalidArgument("unknown --preemption-mode '" + f.preemption_mode + "'; valid: recompute, swap"));
+  }
+  for (const std::string& kv : f.set) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return BadInput(Status::InvalidArgument("--set expects KEY=VALUE, got '" + kv + "'"));
+    o.engine.knobs[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (f.max_concurrency < 1) return BadInput(Status::InvalidArgument("--max-concurrency must be >= 1"));
+  if (f.max_queue < 0) return BadInput(Status::InvalidArgument("--max-queue must be >= 0"));
+  if (!(f.grace_period >= 0)) return BadInput(Status::InvalidArgument("--grace-period must be >= 0"));
+  auto body = ParseByteSize(f.max_body, "--max-body");
+  if (!body.ok()) return BadInput(body.status());
+  if (*body < 1024) return BadInput(Status::InvalidArgument("--max-body must be at least 1KiB"));
+  o.max_body_bytes = static_cast<size_t>(*body);
+  o.served_model_name = f.served_model_name;
+  o.chat_template = f.chat_template;
+  o.host = f.host;
+  o.port = f.port;
+  o.max_concurrency = f.max_concurrency;
+  o.max_queue = f.max_queue;
+  o.api_key = f.api_key;
+  o.grace_period_s = f.grace_period;
+  o.handle_signals = true;
+  Server* server_ptr = nullptr;
+  o.on_ready = [&server_ptr] {
+    std::printf("Try it:\n%s\n", server_ptr->CurlExample().c_str());
+    std::fflush(stdout);
+  };
+
+  Server server(std::move(o));
+  server_ptr = &server;
+  Status s = server.Bind();
+  if (!s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  s = server.Run();
+  if (!s.ok()) return BadInput(s);
+  return 0;
+}
+
+}  // namespace cacheopt

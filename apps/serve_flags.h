@@ -1,0 +1,39 @@
+// `serve`'s flags. Apart from commands.h, as generate_flags.h is, so its
+// source includes only the server's headers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cacheopt {
+
+// `serve`: the OpenAI-compatible HTTP server over the real engine
+// (docs/server.md).
+struct ServeFlags {
+  std::string model;      // "" = ../shared's stories260K, else a random `tiny`
+  std::string tokenizer;  // llama2.c only
+  int32_t context = 0;    // 0 = the known trained context, else the file's
+  std::string served_model_name;
+  std::string chat_template;  // "" = by the model's name
+  std::string policy = "cacheopt";
+  std::vector<std::string> set;  // KEY=VALUE policy knobs
+  std::string preemption_mode = "recompute";
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  int32_t kv_device_blocks = 0;
+  std::string kv_device_memory;  // SIZE; "" = the engine's default (1 GiB)
+  int32_t kv_host_blocks = -1;
+  std::string kv_host_memory;  // SIZE; "" = as many blocks as the device
+  int32_t max_queue = 128;
+  int32_t max_concurrency = 64;
+  std::string api_key;
+  std::string max_body = "4MiB";
+  double grace_period = 30;
+  int32_t threads = 0;
+};
+void AddServeFlags(CLI::App* app, ServeFlags* f);
+int RunServe(const ServeFlags& f);
+
+}  // namespace cacheopt

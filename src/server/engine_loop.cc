@@ -1,0 +1,224 @@
+#include "server/engine_loop.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/metrics/percentile.h"
+
+namespace cacheopt {
+namespace {
+
+// How long an idle loop sleeps before looking again (a command wakes it at
+// once; this only bounds how stale nothing can get).
+constexpr std::chrono::microseconds kIdleWait{200000};
+// When requests are live but the policy ran nothing this step (all blocked
+// on memory that only a finishing request frees, which cannot happen
+// without a step: rare), do not spin.
+constexpr std::chrono::microseconds kStalledWait{1000};
+
+std::string_view FinishWord(FinishReason r) {
+  switch (r) {
+    case FinishReason::kStop:
+      return "stop";
+    case FinishReason::kLength:
+      return "length";
+    default:
+      return "abort";
+  }
+}
+
+ApiError Unavailable(std::string message) {
+  ApiError e;
+  e.http_status = 503;
+  e.type = "server_error";
+  e.code = "service_unavailable";
+  e.message = std::move(message);
+  return e;
+}
+
+}  // namespace
+
+EngineLoop::EngineLoop(RealEngine* engine, RequestQueue* queue, ServingMetrics* metrics, EngineLoopOptions opts)
+    : engine_(engine), queue_(queue), metrics_(metrics), opts_(opts) {
+  opts_.max_concurrency = std::max(opts_.max_concurrency, 1);
+}
+
+EngineLoop::~EngineLoop() { Stop(); }
+
+void EngineLoop::Start() {
+  Publish();
+  thread_ = std::thread([this] { Run(); });
+}
+
+void EngineLoop::AbortAll() {
+  abort_all_.store(true, std::memory_order_release);
+  queue_->Wake();
+}
+
+void EngineLoop::Stop() {
+  if (!thread_.joinable()) return;
+  stop_.store(true, std::memory_order_release);
+  AbortAll();
+  thread_.join();
+  // Anything pushed after the last look: no HTTP thread may wait forever.
+  std::vector<SubmitCommand> queued;
+  std::vector<std::shared_ptr<RequestSink>> aborts;
+  queue_->Take(queue_->capacity() + 1, &queued, &aborts);
+  for (SubmitCommand& c : queued) c.sink->Fail(Unavailable("The server is shutting down"));
+}
+
+void EngineLoop::Run() {
+  for (;;) {
+    TakeCommands();
+    if (abort_all_.exchange(false, std::memory_order_acq_rel)) AbortEverything();
+    bool ran = false;
+    if (engine_->HasUnfinished()) ran = engine_->Step();
+    const double now = engine_->Now();
+    const std::vector<RequestEvent> events = engine_->TakeEvents();
+    // Gauges before the events reach the clients, so that a client that
+    // saw its request end reads gauges that saw it too.
+    Publish();
+    stop_aborts_ = 0;
+    for (const RequestEvent& ev : events) Route(ev, now);
+    if (stop_aborts_ > 0) Publish();  // KV freed by stop strings
+    if (!engine_->error().ok()) healthy_.store(false, std::memory_order_relaxed);
+    iterations_.fetch_add(1, std::memory_order_relaxed);
+    if (stop_.load(std::memory_order_acquire) && live_.empty() && !engine_->HasUnfinished()) break;
+    const bool room = static_cast<int64_t>(live_.size()) < opts_.max_concurrency;
+    if (!engine_->HasUnfinished()) {
+      queue_->WaitForWork(kIdleWait, room);
+    } else if (!ran && events.empty()) {
+      queue_->WaitForWork(kStalledWait, room);
+    }
+  }
+}
+
+void EngineLoop::TakeCommands() {
+  submits_.clear();
+  aborts_.clear();
+  const int64_t room = std::max<int64_t>(0, opts_.max_concurrency - static_cast<int64_t>(live_.size()));
+  const bool stopping = stop_.load(std::memory_order_acquire);
+  queue_->Take(stopping ? 0 : static_cast<size_t>(room), &submits_, &aborts_);
+  for (const auto& sink : aborts_) {
+    auto it = live_.find(sink->engine_id);
+    if (sink->engine_id < 0 || it == live_.end() || it->second.ended) continue;
+    (void)engine_->Abort(sink->engine_id);  // its abort event finishes it below
+  }
+  for (SubmitCommand& c : submits_) Submit(c);
+}
+
+void EngineLoop::Submit(SubmitCommand& c) {
+  // The request's arrival on the engine clock: time spent in the queue
+  // counts toward its TTFT, for the scheduler as for the client.
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.arrival).count();
+  const double arrival = std::max(0.0, engine_->Now() - std::max(0.0, waited));
+  const int32_t prompt_tokens = static_cast<int32_t>(c.prompt.size());
+  auto id = engine_->Submit(std::move(c.prompt), std::move(c.params), c.max_tokens, c.slo, arrival);
+  if (!id.ok()) {
+    c.sink->Fail(InvalidRequest("", id.status().message()));
+    metrics_->OnRejected(RejectReason::kInvalidRequest);
+    return;
+  }
+  c.sink->engine_id = *id;
+  Live l;
+  l.sink = std::move(c.sink);
+  l.stop = StopMatcher(std::move(c.stop));
+  l.slo_class = c.slo.slo_class;
+  l.arrival_s = arrival;
+  l.prompt_tokens = prompt_tokens;
+  live_.emplace(*id, std::move(l));
+  live_count_.store(static_cast<int64_t>(live_.size()), std::memory_order_relaxed);
+}
+
+void EngineLoop::Route(const RequestEvent& ev, double now) {
+  auto it = live_.find(ev.id);
+  if (it == live_.end()) return;
+  Live& l = it->second;
+  if (!ev.tokens.empty() && !l.ended) {
+    for (size_t i = 0; i < ev.tokens.size(); ++i) {
+      if (l.first_token_s < 0) {
+        l.first_token_s = now;
+        metrics_->OnFirstToken(now - l.arrival_s);
+      } else {
+        const double gap = i == 0 ? now - l.last_token_s : 0.0;
+        l.gaps.push_back(gap);
+        metrics_->OnTokenGap(gap);
+      }
+      l.last_token_s = now;
+    }
+    l.completion_tokens += static_cast<int32_t>(ev.tokens.size());
+    StopMatcher::Output out = l.stop.Push(ev.text);
+    l.sink->Push(out.text);
+    if (out.stopped) {
+      // A stop string: the client's answer ends here (finish_reason "stop").
+      l.ended = true;
+      if (!ev.finished) {
+        // The engine stops generating; its abort event closes the books now.
+        (void)engine_->Abort(ev.id);
+        ++stop_aborts_;
+        const std::vector<RequestEvent> more = engine_->TakeEvents();
+        for (const RequestEvent& e : more) Route(e, now);  // erases `l`
+        return;
+      }
+    }
+  }
+  if (!ev.finished) return;
+
+  // Metrics first, then the client's answer: whoever reads /metrics after
+  // seeing the answer sees the request counted.
+  const Usage usage{l.prompt_tokens, l.completion_tokens};
+  if (ev.reason == FinishReason::kRejected && !l.ended) {
+    metrics_->OnRejected(RejectReason::kKvCapacity);
+    ApiError e = InvalidRequest("max_tokens",
+                                "The request needs more KV cache than the server's device tier holds; "
+                                "reduce 'max_tokens' or the prompt");
+    e.code = "kv_capacity";
+    l.sink->Fail(std::move(e));
+  } else {
+    const std::string_view reason = l.ended ? "stop" : FinishWord(ev.reason);
+    FinishRecord r;
+    r.finish_reason = reason;
+    r.e2e_s = now - l.arrival_s;
+    r.slo_class = l.slo_class;
+    r.ttft_ok = l.first_token_s >= 0 && l.first_token_s - l.arrival_s <= ev.ttft_slo_s;
+    r.tbt_ok = l.gaps.empty() || Percentile(l.gaps, 95) <= ev.tbt_slo_s;
+    metrics_->OnFinish(r);
+    if (!l.ended) l.sink->Push(l.stop.Flush());
+    l.sink->Finish(reason, usage);
+  }
+  live_.erase(it);
+  live_count_.store(static_cast<int64_t>(live_.size()), std::memory_order_relaxed);
+}
+
+void EngineLoop::AbortEverything() {
+  for (auto& [id, l] : live_) {
+    if (!l.ended) (void)engine_->Abort(id);
+  }
+  // Requests that never reached the engine.
+  std::vector<SubmitCommand> queued;
+  std::vector<std::shared_ptr<RequestSink>> aborts;
+  queue_->Take(queue_->capacity() + 1, &queued, &aborts);
+  for (SubmitCommand& c : queued) c.sink->Fail(Unavailable("The server is shutting down"));
+}
+
+void EngineLoop::Publish() {
+  const RealEngineStats s = engine_->stats();
+  EngineSnapshot snap;
+  snap.running = static_cast<int64_t>(s.running);
+  snap.waiting = static_cast<int64_t>(s.waiting + queue_->size());
+  snap.swapped = static_cast<int64_t>(s.swapped);
+  snap.kv_usage = s.kv_usage;
+  snap.host_kv_usage = s.host_kv_usage;
+  snap.lent_blocks = s.lent_blocks;
+  snap.reserve_blocks_in_use = s.reserve_blocks_in_use;
+  snap.prompt_tokens_total = s.prompt_tokens;
+  snap.generation_tokens_total = s.generated_tokens;
+  snap.preemptions_swap_total = s.preemptions_swap;
+  snap.preemptions_recompute_total = s.preemptions_recompute;
+  snap.swap_out_blocks_total = s.swap_out_blocks;
+  snap.swap_in_blocks_total = s.swap_in_blocks;
+  snap.recomputed_tokens_total = s.recomputed_tokens;
+  metrics_->OnStep(snap);
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,99 @@
+#include "server/request_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+namespace cacheopt {
+namespace {
+
+SubmitCommand Command(int32_t first_token = 1) {
+  SubmitCommand c;
+  c.prompt = {first_token};
+  c.max_tokens = 4;
+  c.sink = std::make_shared<RequestSink>();
+  c.arrival = std::chrono::steady_clock::now();
+  return c;
+}
+
+TEST(RequestQueueTest, RefusesBeyondCapacityAndWhenClosed) {
+  RequestQueue q(2);
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kOk);
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kOk);
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kFull);
+  EXPECT_EQ(q.size(), 2u);
+  std::vector<SubmitCommand> s;
+  std::vector<std::shared_ptr<RequestSink>> a;
+  q.Take(1, &s, &a);
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kOk);  // room again
+  q.Close();
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kClosed);
+}
+
+TEST(RequestQueueTest, TakesOldestFirstUpToTheLimit) {
+  RequestQueue q(8);
+  for (int32_t i = 1; i <= 5; ++i) ASSERT_EQ(q.Push(Command(i)), RequestQueue::PushResult::kOk);
+  std::vector<SubmitCommand> s;
+  std::vector<std::shared_ptr<RequestSink>> a;
+  q.Take(3, &s, &a);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].prompt[0], 1);
+  EXPECT_EQ(s[2].prompt[0], 3);
+  q.Take(0, &s, &a);
+  EXPECT_EQ(s.size(), 3u);
+  EXPECT_EQ(q.size(), 2u);
+}
+
+TEST(RequestQueueTest, AbortCancelsOnceAndFreesAQueuedSlot) {
+  RequestQueue q(1);
+  SubmitCommand c = Command();
+  auto sink = c.sink;
+  ASSERT_EQ(q.Push(std::move(c)), RequestQueue::PushResult::kOk);
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kFull);
+  q.Abort(sink);
+  q.Abort(sink);  // a second abort of the same request is a no-op
+  EXPECT_TRUE(sink->cancelled());
+  std::vector<SubmitCommand> s;
+  std::vector<std::shared_ptr<RequestSink>> a;
+  q.Take(0, &s, &a);  // no submits taken, yet the cancelled one leaves
+  EXPECT_TRUE(s.empty());
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], sink);
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kOk);
+}
+
+TEST(RequestQueueTest, WaitForWorkWakesOnPushAbortOrWake) {
+  RequestQueue q(4);
+  using namespace std::chrono;
+  const auto timed = [&](auto act) {
+    const auto t0 = steady_clock::now();
+    std::thread t([&] {
+      std::this_thread::sleep_for(milliseconds(20));
+      act();
+    });
+    q.WaitForWork(seconds(10), true);
+    t.join();
+    return duration<double>(steady_clock::now() - t0).count();
+  };
+  EXPECT_LT(timed([&] { q.Push(Command()); }), 5.0);
+  std::vector<SubmitCommand> s;
+  std::vector<std::shared_ptr<RequestSink>> a;
+  q.Take(10, &s, &a);
+  auto sink = std::make_shared<RequestSink>();
+  EXPECT_LT(timed([&] { q.Abort(sink); }), 5.0);
+  q.Take(10, &s, &a);
+  EXPECT_LT(timed([&] { q.Wake(); }), 5.0);
+  // A submit the engine cannot take yet does not wake it; the timeout does.
+  q.Take(10, &s, &a);
+  ASSERT_EQ(q.Push(Command()), RequestQueue::PushResult::kOk);
+  const auto t0 = steady_clock::now();
+  q.WaitForWork(milliseconds(30), false);
+  EXPECT_GE(duration<double>(steady_clock::now() - t0).count(), 0.025);
+}
+
+}  // namespace
+}  // namespace cacheopt
