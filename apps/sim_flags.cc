@@ -33,7 +33,13 @@ void AddSimFlags(CLI::App* app, SimFlags* f, bool with_rate, bool with_policy) {
                   "Fraction of GPU memory for weights, activations and KV")
       ->capture_default_str();
   app->add_option("--kv-device-blocks", f->kv_device_blocks, "Device KV blocks (overrides the computed pool)");
-  app->add_option("--host-kv-gib", f->host_kv_gib, "Host (swap) tier size in GiB")->capture_default_str();
+  auto* host_gib =
+      app->add_option("--host-kv-gib", f->host_kv_gib, "Host (swap) tier size in GiB")->capture_default_str();
+  app->add_option("--kv-host-blocks", f->kv_host_blocks, "Host (swap) KV blocks (overrides --host-kv-gib)")
+      ->excludes(host_gib);
+  app->add_option("--cost-model", f->cost_model,
+                  "A CPU cost profile from `cacheopt profile`: simulate this machine's real engine (the "
+                  "context and KV size come from it; --model/--gpu/--tp are then unused)");
   app->add_option("--preemption-mode", f->preemption_mode,
                   "recompute|swap, for policies that offer both (vllm)")
       ->capture_default_str();
@@ -72,6 +78,8 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   so.block_size = f.block_size;
   so.kv_device_blocks = f.kv_device_blocks;
   so.host_kv_gib = f.host_kv_gib;
+  so.kv_host_blocks = f.kv_host_blocks;
+  so.cpu_cost_profile = f.cost_model;
   so.shared_dir = shared;
   auto setup = MakeSetup(so);
   if (!setup.ok()) return setup.status();

@@ -32,6 +32,8 @@ struct SimFlags {
   double gpu_memory_utilization = 0.9;
   int64_t kv_device_blocks = -1;
   double host_kv_gib = 4;
+  int64_t kv_host_blocks = -1;   // >= 0 overrides host_kv_gib
+  std::string cost_model;        // a CPU cost profile (cacheopt profile); "" = the GPU model
   std::string preemption_mode = "recompute";
   int32_t token_budget = 0;
   std::string arrival;    // "" = replay for timestamped traces, else poisson

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "core/sched/policy_registry.h"
-#include "exec/cpu/cpu_cost_model.h"
+#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/reference_llama.h"

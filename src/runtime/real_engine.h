@@ -21,7 +21,7 @@
 #include "core/metrics/slo.h"
 #include "core/sched/scheduler.h"
 #include "exec/cpu/calibrate.h"
-#include "exec/cpu/cpu_cost_model.h"
+#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/cpu_executor.h"
 #include "model/tokenizer.h"
 #include "runtime/model_source.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "core/cost/gpu_cost_model.h"
+#include "core/cost/cost_model.h"
 #include "core/sched/scheduler_config.h"
 
 namespace cacheopt {
@@ -22,10 +22,17 @@ struct SetupOptions {
   int64_t kv_device_blocks = -1;        // >0 overrides the computed pool
   double host_kv_gib = 4;               // vLLM's swap_space default (GiB per GPU)
   std::string shared_dir;               // "" = no profiles: analytic cost model
+  // A CPU cost profile from `cacheopt profile` (profile/cpu_cost_profile.h):
+  // simulate this machine's real engine instead of a GPU. `model`, `gpu`,
+  // `tp` and `gpu_memory_utilization` are then unused: the context and KV
+  // size come from the profile, and the device tier is the server's default
+  // (1 GiB) unless `kv_device_blocks` is set.
+  std::string cpu_cost_profile;
+  int64_t kv_host_blocks = -1;          // >= 0 overrides host_kv_gib
 };
 
 struct Setup {
-  std::unique_ptr<GpuCostModel> cost;
+  std::unique_ptr<CostModel> cost;  // a GpuCostModel, or a CpuCostModel from a profile
   SchedulerConfig sched;             // pools, block size, context, device
   int64_t kv_capacity_tokens = 0;    // what the GPU memory would hold
   std::vector<std::string> notes;    // e.g. "profiles not found: analytic model"

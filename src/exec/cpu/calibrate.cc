@@ -52,6 +52,16 @@ std::vector<std::vector<SeqWork>> Shapes(const ModelConfig& c, const CalibrateOp
     const int32_t p = std::min(o.prefill_sizes[o.prefill_sizes.size() / 2], ctx);
     if (p > 0 && k >= 0) add({{p, 0}, {1, k}, {1, k}, {1, k}});
   }
+  for (std::vector<SeqWork> s : o.extra_shapes) {
+    bool valid = !s.empty();
+    for (SeqWork& w : s) {
+      // Keep the chunk inside the context: clamp its start, then its length.
+      w.context_before = std::clamp(w.context_before, 0, ctx - 1);
+      w.num_tokens = std::clamp(w.num_tokens, 0, ctx - w.context_before);
+      valid = valid && w.num_tokens > 0;
+    }
+    if (valid) add(std::move(s));
+  }
   return shapes;
 }
 
@@ -132,6 +142,7 @@ Status Calibrate(Forward& forward, int32_t block_size, CpuCostModel* cost, const
     }
     const double t = Median(times);
     cost->ObserveStep(s, t);
+    rep.steps.push_back({s, t});
     per_proxy = t / std::max(proxy, 1.0);
     ++rep.shapes;
   }
@@ -151,6 +162,8 @@ Status Calibrate(Forward& forward, int32_t block_size, CpuCostModel* cost, const
   in_s.erase(in_s.begin());
   cost->ObserveCopy(k, block_size, Median(out_s));
   cost->ObserveCopy(k, block_size, Median(in_s));
+  rep.copies.push_back({k, true, Median(out_s)});
+  rep.copies.push_back({k, false, Median(in_s)});
   cost->Fit();
   rep.seconds = Since(start);
   if (report != nullptr) *report = rep;

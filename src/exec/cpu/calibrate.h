@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "exec/cpu/cpu_cost_model.h"
+#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/forward.h"
 
 namespace cacheopt {
@@ -23,12 +23,30 @@ struct CalibrateOptions {
   double max_seconds = 3.0;                        // wall budget: later (costlier) shapes are skipped
   int64_t max_scratch_bytes = int64_t{256} << 20;  // shapes needing more KV are skipped
   int32_t copy_blocks = 8;                         // blocks per timed copy batch
+  // More batches to time as they are (after clamping to the context), e.g.
+  // mixed steps for `cacheopt profile`.
+  std::vector<std::vector<SeqWork>> extra_shapes;
+};
+
+// One timed shape: the median of its runs.
+struct CalibrationStep {
+  std::vector<SeqWork> seqs;
+  double seconds = 0;
+};
+
+// One timed batch of block copies between the scratch tiers.
+struct CalibrationCopy {
+  int32_t blocks = 0;
+  bool to_host = true;
+  double seconds = 0;
 };
 
 struct CalibrationReport {
   int32_t shapes = 0;   // shapes observed
   int32_t skipped = 0;  // shapes left out by the time or memory budget
   double seconds = 0;   // wall time of the whole calibration
+  std::vector<CalibrationStep> steps;  // what was observed, in the order timed
+  std::vector<CalibrationCopy> copies;
 };
 
 // Observes into `cost` and fits it. `forward` is the executor's (its packed

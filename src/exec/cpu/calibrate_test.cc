@@ -52,6 +52,39 @@ TEST_F(CalibrateTest, PredictionsArePositiveAndOrdered) {
   EXPECT_GT(cost.SwapTime(4, 0, 16), 0);
 }
 
+// `cacheopt profile` writes what was timed: every shape once (extra shapes
+// clamped into the context, duplicates dropped) and both copy directions.
+TEST_F(CalibrateTest, ReportsEveryTimedShapeAndCopy) {
+  ThreadPool pool(1);
+  Forward fwd(*model_, GemmMode::kInvariant, &pool);
+  CpuCostModel cost(KvBytesPerToken());
+  CalibrateOptions o;
+  o.prefill_sizes = {8};
+  o.decode_batches = {2};
+  o.decode_contexts = {16};
+  const int32_t ctx = model_->config.context;
+  o.extra_shapes = {{{4, 0}, {1, 20}}, {{8, 0}}, {{ctx + 50, 0}}, {}};
+  o.max_seconds = 60;
+  CalibrationReport rep;
+  ASSERT_TRUE(Calibrate(fwd, 16, &cost, o, &rep).ok());
+  // prefill 8, 2 decodes, the mixed default, the extra mixed one, and the
+  // over-long prefill clamped to the context; {8,0} is a duplicate, {} invalid.
+  EXPECT_EQ(rep.shapes, 5);
+  ASSERT_EQ(rep.steps.size(), 5u);
+  bool saw_mixed = false, saw_clamped = false;
+  for (const CalibrationStep& s : rep.steps) {
+    EXPECT_GT(s.seconds, 0);
+    saw_mixed = saw_mixed || (s.seqs.size() == 2 && s.seqs[0].num_tokens == 4 && s.seqs[1].context_before == 20);
+    saw_clamped = saw_clamped || (s.seqs.size() == 1 && s.seqs[0].num_tokens == ctx);
+  }
+  EXPECT_TRUE(saw_mixed);
+  EXPECT_TRUE(saw_clamped);
+  ASSERT_EQ(rep.copies.size(), 2u);
+  EXPECT_TRUE(rep.copies[0].to_host);
+  EXPECT_FALSE(rep.copies[1].to_host);
+  EXPECT_EQ(rep.copies[0].blocks, o.copy_blocks);
+}
+
 TEST_F(CalibrateTest, PredictsAMeasuredStepWithinAnOrderOfMagnitude) {
   ThreadPool pool(2);
   Forward fwd(*model_, GemmMode::kInvariant, &pool);

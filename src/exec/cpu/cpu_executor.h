@@ -11,7 +11,7 @@
 
 #include "cacheopt/status.h"
 #include "core/engine/executor.h"
-#include "exec/cpu/cpu_cost_model.h"
+#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/forward.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/sampler.h"

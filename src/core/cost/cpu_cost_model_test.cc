@@ -1,4 +1,4 @@
-#include "exec/cpu/cpu_cost_model.h"
+#include "core/cost/cpu_cost_model.h"
 
 #include <gtest/gtest.h>
 
