@@ -37,6 +37,7 @@ bench: build
 	$(BUILD)/simulate_bench
 	$(BUILD)/peak_projection_bench
 	$(BUILD)/cpu_engine_bench
+	$(BUILD)/metrics_scrape_bench
 
 # EVALUATION.md experiments 1-8 (experiments/*.json, docs/experiments.md): results.csv,
 # results.json and report.html. The default set; the quick one is a reduced set (minutes).
