@@ -37,6 +37,7 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
   double now = 0;
   size_t next = 0;
   int idle_steps = 0;  // consecutive steps that ran nothing
+  double block_seconds = 0;  // device blocks in use x step time
   while (next < reqs.size() || sched.HasUnfinished()) {
     // Arrivals up to now join the queue in arrival order (ties by id).
     while (next < reqs.size() && reqs[next].arrival_s <= now) {
@@ -61,12 +62,19 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
     if (opts.steps_log != nullptr && (ran || !engine.last_step().rejected.empty()))
       WriteStepLine(*opts.steps_log, engine.last_step(), end - now, sched.blocks().device_free(),
                     sched.blocks().host_free());
-    for (auto& r : sched.TakeDone()) done.push_back(std::move(r));
+    // Blocks in use through this step: those still held, plus those of the
+    // requests it finished (already freed).
+    int64_t step_blocks = sched.blocks().device_total() - sched.blocks().device_free();
+    for (auto& r : sched.TakeDone()) {
+      if (r->num_computed > 0) step_blocks += (r->num_computed + opts.sched.block_size - 1) / opts.sched.block_size;
+      done.push_back(std::move(r));
+    }
     // A step that only preempted or rejected still changed the state.
     bool changed = !engine.last_step().rejected.empty() || !engine.last_step().preempted.empty();
     idle_steps = ran ? 0 : idle_steps + 1;
     if (ran) {
       ++result.steps;
+      block_seconds += static_cast<double>(step_blocks) * (end - now);
       now = end;
     } else if (!changed || idle_steps > 1000) {
       // Nothing can run until something arrives; with nothing left to arrive
@@ -85,6 +93,7 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
       result.summary.swapped_blocks * opts.sched.block_size * cost.KvBytesPerToken();
   result.counters = sched.counters();
   result.simulated_s = now;
+  result.mean_device_blocks = now > 0 ? block_seconds / now : 0;
   result.peak_kv_use = static_cast<double>(sched.counters().peak_device_used) /
                        std::max(1, sched.blocks().device_total());
   return result;

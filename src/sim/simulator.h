@@ -31,6 +31,9 @@ struct SimulationResult {
   int64_t steps = 0;
   double simulated_s = 0;  // virtual time at the end
   double peak_kv_use = 0;  // fraction of device blocks, at the fullest step
+  // Device blocks in use, averaged over virtual time (idle time counts as 0):
+  // the offered load's mean working set when the pool never fills.
+  double mean_device_blocks = 0;
 };
 
 Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cost,
