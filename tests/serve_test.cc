@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "serve_test_util.h"
 #include "server/server.h"
 
 namespace cacheopt {
@@ -33,51 +34,9 @@ using json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// The tiny model with a long context, so a long generation lasts long
-// enough (seconds) to disconnect, fill the queue or drain while it runs.
-constexpr int32_t kContext = 4096;
-
-ServerOptions TinyOptions() {
-  ServerOptions o;
-  o.engine.model.generate_config = "tiny";
-  o.engine.model.generate_seed = 3;
-  o.engine.model.context = kContext;
-  o.engine.threads = 2;
-  o.engine.calibrate.reps = 1;
-  o.engine.check_invariants = true;
-  o.port = 0;
-  o.grace_period_s = 30;
-  o.log = [](const std::string&) {};
-  return o;
-}
-
-// A server running on its own thread for the test's life.
-class TestServer {
- public:
-  explicit TestServer(ServerOptions o = TinyOptions()) : server_(std::move(o)) {
-    Status s = server_.Bind();
-    EXPECT_TRUE(s.ok()) << s.message();
-    thread_ = std::thread([this] { run_status_ = server_.Run(); });
-    for (int i = 0; i < 6000 && !server_.ready(); ++i) std::this_thread::sleep_for(milliseconds(5));
-    EXPECT_TRUE(server_.ready());
-  }
-  ~TestServer() { Finish(true); }
-  // Drains and waits for Run to return; its status.
-  Status Finish(bool force = false) {
-    if (thread_.joinable()) {
-      server_.Drain(force);
-      thread_.join();
-    }
-    return run_status_;
-  }
-  int port() const { return server_.port(); }
-  Server& server() { return server_; }
-
- private:
-  Server server_;
-  std::thread thread_;
-  Status run_status_;
-};
+using serve_test::kContext;
+using serve_test::TestServer;
+using serve_test::TinyOptions;
 
 struct Reply {
   int status = -1;

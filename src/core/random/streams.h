@@ -19,4 +19,7 @@ inline constexpr uint64_t kSyntheticLengths = 102;
 // Estimators (src/core/estimate/).
 inline constexpr uint64_t kNoisyOracle = 201;  // noisy-oracle's per-request key
 
+// The benchmark client (src/bench_client/).
+inline constexpr uint64_t kBenchPromptTokens = 301;  // token ids of the prompts
+
 }  // namespace cacheopt::streams

@@ -35,7 +35,10 @@ SampledToken Sampler::Sample(std::span<const float> logits, const SamplingParams
   const int32_t vocab = static_cast<int32_t>(logits.size());
   work_.assign(logits.begin(), logits.end());
   // min_tokens: a stop token cannot be drawn before it may end the sequence.
-  if (generated < p.min_tokens)
+  // eos_after plays the model's end-of-sequence: the sequence ends there and
+  // nowhere before, so the model's own stop tokens are masked until then.
+  const int32_t no_stop_before = p.eos_after > 0 ? std::max(p.min_tokens, p.eos_after) : p.min_tokens;
+  if (generated < no_stop_before)
     for (int32_t id : p.stop_ids)
       if (id >= 0 && id < vocab) work_[id] = -std::numeric_limits<float>::infinity();
 
@@ -89,7 +92,7 @@ SampledToken Sampler::Sample(std::span<const float> logits, const SamplingParams
   bool stop = std::find(p.stop_ids.begin(), p.stop_ids.end(), token) != p.stop_ids.end();
   SampledToken out;
   out.token = token;
-  out.eos = count == p.eos_after || (!p.ignore_eos && stop && count >= p.min_tokens);
+  out.eos = count == p.eos_after || (!p.ignore_eos && stop && count >= no_stop_before);
   return out;
 }
 

@@ -18,7 +18,9 @@ struct SamplingParams {
   int32_t top_k = 0;      // 0: off
   uint64_t seed = 0;
   // Benchmarking: the sequence ends after exactly this many generated tokens
-  // (-1: off). The emitted token is still the sampled one.
+  // (-1: off), and not before: stop ids are masked until then, as min_tokens
+  // does (a trace's length plays the model's end). The emitted token is still
+  // the sampled one.
   int32_t eos_after = -1;
   bool ignore_eos = false;  // stop ids do not end the sequence
   int32_t min_tokens = 0;   // stop ids are masked until this many are generated

@@ -100,6 +100,25 @@ TEST(SamplerTest, EosAfterEndsAtExactlyThatCount) {
   EXPECT_TRUE(s.Sample(l, p, 2).eos);
 }
 
+// The model's own end cannot come before eos_after: stop ids are masked.
+TEST(SamplerTest, EosAfterMasksStopIdsBeforeIt) {
+  Sampler s;
+  SamplingParams p;
+  p.eos_after = 3;
+  std::vector<float> l(10, 0.0f);
+  l[7] = 5;  // the stop id is the greedy choice
+  l[2] = 1;
+  p.stop_ids = {7};
+  SampledToken first = s.Sample(l, p, 0);
+  EXPECT_EQ(first.token, 2);
+  EXPECT_FALSE(first.eos);
+  SampledToken third = s.Sample(l, p, 2);
+  EXPECT_EQ(third.token, 2);
+  EXPECT_TRUE(third.eos);
+  // Past eos_after (max_tokens is the caller's business) the stop id is free.
+  EXPECT_EQ(s.Sample(l, p, 3).token, 7);
+}
+
 TEST(SamplerTest, StopIdsEndUnlessIgnored) {
   Sampler s;
   std::vector<float> l(10, 0.0f);

@@ -1,0 +1,66 @@
+#include "bench_client/open_loop.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+namespace cacheopt::bench {
+
+OpenLoopResult RunOpenLoop(const std::vector<PlannedRequest>& plan, const SendFn& send, int32_t max_concurrency,
+                           BenchProgress* progress, double time_limit_s) {
+  OpenLoopResult out;
+  out.records.resize(plan.size());
+  std::mutex mu;
+  std::condition_variable slot_freed;
+  int64_t in_flight = 0;
+  std::vector<std::thread> threads;
+  threads.reserve(plan.size());
+
+  const SteadyClock::time_point origin = SteadyClock::now();
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto due = origin + std::chrono::duration_cast<SteadyClock::duration>(
+                                  std::chrono::duration<double>(plan[i].send_offset_s));
+    if (plan[i].send_offset_s >= time_limit_s) {
+      RequestRecord& r = out.records[i];
+      r.send_s = plan[i].send_offset_s;
+      r.error = "not sent: " + TimeLimitError(time_limit_s);
+      continue;
+    }
+    std::this_thread::sleep_until(due);
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      if (max_concurrency > 0) slot_freed.wait(lock, [&] { return in_flight < max_concurrency; });
+      ++in_flight;
+    }
+    auto body = [&, i] {
+      out.records[i] = send(plan[i], origin);
+      const bool ok = out.records[i].success;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        --in_flight;
+      }
+      slot_freed.notify_one();
+      if (progress != nullptr) progress->Done(ok);
+    };
+    if (progress != nullptr) progress->Sent();
+    try {
+      threads.emplace_back(body);
+    } catch (const std::system_error& e) {
+      RequestRecord& r = out.records[i];
+      r.send_s = SecondsSince(origin);
+      r.error = std::string("could not start a thread for the request: ") + e.what();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        --in_flight;
+      }
+      if (progress != nullptr) progress->Done(false);
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  out.duration_s = SecondsSince(origin);
+  if (progress != nullptr) progress->Close();
+  return out;
+}
+
+}  // namespace cacheopt::bench

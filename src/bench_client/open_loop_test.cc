@@ -1,0 +1,83 @@
+#include "bench_client/open_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace cacheopt::bench {
+namespace {
+
+std::vector<PlannedRequest> Plan(std::vector<double> offsets) {
+  std::vector<PlannedRequest> plan;
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    PlannedRequest p;
+    p.id = static_cast<int64_t>(i);
+    p.send_offset_s = offsets[i];
+    plan.push_back(p);
+  }
+  return plan;
+}
+
+// A fake request: notes how many run at once, then waits until `release`
+// says so (or a generous timeout, so a bug fails instead of hanging).
+struct Fake {
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0, most = 0, started = 0;
+  int release_after = 0;  // leave once this many have started
+
+  RequestRecord Send(const PlannedRequest& p, SteadyClock::time_point origin) {
+    RequestRecord r;
+    r.send_s = SecondsSince(origin);
+    std::unique_lock<std::mutex> lock(mu);
+    ++running;
+    ++started;
+    most = std::max(most, running);
+    cv.notify_all();
+    cv.wait_for(lock, std::chrono::seconds(20), [&] { return started >= release_after; });
+    --running;
+    r.success = p.id % 2 == 0;
+    r.output_tokens = static_cast<int32_t>(p.id);
+    return r;
+  }
+};
+
+TEST(OpenLoopTest, RequestsLeaveAtTheirOffsetsAndResultsKeepPlanOrder) {
+  Fake fake;
+  const auto plan = Plan({0.0, 0.03, 0.06});
+  BenchProgress progress(nullptr, false, 3);
+  auto out = RunOpenLoop(
+      plan, [&](const PlannedRequest& p, SteadyClock::time_point o) { return fake.Send(p, o); }, 0, &progress);
+  ASSERT_EQ(out.records.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_GE(out.records[i].send_s, plan[i].send_offset_s);
+    EXPECT_EQ(out.records[i].output_tokens, static_cast<int32_t>(i));
+  }
+  EXPECT_TRUE(out.records[0].success);
+  EXPECT_FALSE(out.records[1].success);
+  EXPECT_GE(out.duration_s, 0.06);
+}
+
+TEST(OpenLoopTest, UnlimitedSendsWithoutWaitingForEarlierRequests) {
+  Fake fake;
+  fake.release_after = 4;  // nobody ends before all four are in flight
+  auto out = RunOpenLoop(
+      Plan({0, 0, 0, 0}), [&](const PlannedRequest& p, SteadyClock::time_point o) { return fake.Send(p, o); }, 0,
+      nullptr);
+  EXPECT_EQ(fake.most, 4);
+}
+
+TEST(OpenLoopTest, MaxConcurrencyBoundsRequestsInFlight) {
+  Fake fake;
+  auto out = RunOpenLoop(
+      Plan({0, 0, 0, 0, 0, 0}), [&](const PlannedRequest& p, SteadyClock::time_point o) { return fake.Send(p, o); }, 2,
+      nullptr);
+  EXPECT_LE(fake.most, 2);
+  EXPECT_EQ(fake.started, 6);
+}
+
+}  // namespace
+}  // namespace cacheopt::bench

@@ -1,0 +1,34 @@
+// One benchmark request: POST a streaming completion and record, as the
+// bytes arrive, when its tokens came (stream_recorder.h). Blocking; the
+// runner gives each in-flight request its own thread.
+#pragma once
+
+#include <chrono>
+#include <limits>
+#include <string>
+
+#include "bench_client/http_target.h"
+#include "bench_client/request_record.h"
+
+namespace cacheopt::bench {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// "the time limit (N s after the start) passed".
+std::string TimeLimitError(double deadline_s);
+
+// Seconds from `origin` to now.
+double SecondsSince(SteadyClock::time_point origin);
+
+// POSTs `body` (JSON with "stream": true) to `path` (e.g. "/v1/completions").
+// Never throws: a refused connection, a non-200 answer or a malformed
+// stream is a failed record whose error names the URL and what went wrong.
+// send_s and every time are measured from `origin`.
+// `deadline_s` (seconds from `origin`; infinity: none): past it the request
+// is abandoned, its connection closed, and the record fails naming the
+// time limit.
+RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& path, const std::string& body,
+                                   SteadyClock::time_point origin,
+                                   double deadline_s = std::numeric_limits<double>::infinity());
+
+}  // namespace cacheopt::bench
