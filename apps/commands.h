@@ -3,7 +3,9 @@
 // 1 a failure while running.
 #pragma once
 
+#include "bench_flags.h"
 #include "generate_flags.h"
+#include "profile_flags.h"
 #include "serve_flags.h"
 #include "sim_flags.h"
 
@@ -35,6 +37,13 @@ struct MakeModelFlags {
   std::string tokenizer_out;  // llama2c only; "" = <dir of --out>/tok<vocab>.bin
 };
 int RunMakeModel(const MakeModelFlags& f);
+
+// `real-experiment CONFIG --out DIR` (docs/real-engine.md).
+struct RealExperimentFlags {
+  std::string config;
+  std::string out;
+};
+int RunRealExperimentCommand(const RealExperimentFlags& f);
 
 // Prints "error: <message>" to stderr and returns 2.
 int BadInput(const Status& s);

@@ -56,6 +56,22 @@ int main(int argc, char** argv) {
                                             "metrics with the real engine on this CPU");
   AddServeFlags(serve, &serve_flags);
 
+  BenchFlags bench_flags;
+  auto* bench = app.add_subcommand("bench", "Benchmark an OpenAI-compatible server with a trace, as vLLM's "
+                                            "`bench serve` does (docs/bench.md)");
+  AddBenchFlags(bench, &bench_flags);
+
+  ProfileFlags profile_flags;
+  auto* profile = app.add_subcommand("profile", "Time this machine's real engine and write a cost profile for "
+                                                "simulate --cost-model (docs/real-engine.md)");
+  AddProfileFlags(profile, &profile_flags);
+
+  RealExperimentFlags real_flags;
+  auto* real = app.add_subcommand("real-experiment", "Run every policy on the real server at several loads, with "
+                                                     "the simulator's prediction of each run (docs/real-engine.md)");
+  real->add_option("config", real_flags.config, "Config (experiments/real.json)")->required();
+  real->add_option("--out", real_flags.out, "Folder for the results (created if missing)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,5 +86,8 @@ int main(int argc, char** argv) {
   if (*make_model) return RunMakeModel(mm_flags);
   if (*generate) return RunGenerate(gen_flags);
   if (*serve) return RunServe(serve_flags);
+  if (*profile) return RunProfile(profile_flags);
+  if (*real) return RunRealExperimentCommand(real_flags);
+  if (*bench) return RunBenchCommand(bench_flags);
   return 2;
 }

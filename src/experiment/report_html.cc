@@ -7,9 +7,9 @@
 #include "experiment/svg.h"
 
 namespace cacheopt::experiment {
-namespace {
 
-const char* kStyle = R"(
+const char* ReportCss() {
+  static const char* kStyle = R"(
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1800px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:34px}
 h3{font-size:15px;margin:22px 0 6px}h4{font-size:13px;margin:14px 0 4px}
@@ -32,6 +32,12 @@ svg.plot .v{font-size:10px;fill:#333}
 .flag{color:#a00}
 pre{background:#f7f7f7;padding:8px;font-size:11px;overflow:auto;max-height:480px}
 )";
+  return kStyle;
+}
+
+namespace {
+
+
 
 std::string Esc(const std::string& s) { return XmlEscape(s); }
 
@@ -164,7 +170,7 @@ std::string Failures(const ExperimentResults& r) {
 std::string RenderReport(const ExperimentResults& r) {
   const ExperimentConfig& c = *r.config;
   std::string o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cacheopt experiment " +
-                  Esc(c.name) + "</title><style>" + kStyle + "</style></head><body>\n";
+                  Esc(c.name) + "</title><style>" + ReportCss() + "</style></head><body>\n";
   o += "<h1>cacheopt experiment: " + Esc(c.name) + "</h1>\n";
   if (!c.description.empty()) o += "<p>" + Esc(c.description) + "</p>\n";
   o += Provenance(r) + "\n";

@@ -11,5 +11,7 @@
 namespace cacheopt::experiment {
 
 std::string RenderReport(const ExperimentResults& r);
+// The page's stylesheet (shared with the real-engine report).
+const char* ReportCss();
 
 }  // namespace cacheopt::experiment

@@ -1,0 +1,53 @@
+// The real-engine experiment's config (experiments/real.json; schema in
+// docs/real-engine.md): which model, workload, policies and loads, how the
+// device tier is sized, and where the server and the client run. Parsing is
+// strict: an unknown key or a value out of range is an error naming the key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cacheopt/status.h"
+
+namespace cacheopt::realexp {
+
+struct RealExperimentConfig {
+  std::string description;
+  // The model: a file, or a random-weight config made with `make-model`
+  // (EVALUATION.md: the generated ~15M-parameter model with a 2048 context).
+  std::string model_path;
+  std::string model_generate = "15m";
+  uint64_t model_seed = 1;
+  // The workload: a trace (short name, "synthetic" or a path), lengths divided
+  // by `length_scale` and clipped to the context (EVALUATION.md).
+  std::string trace = "azure_conv";
+  double length_scale = 8;
+  int64_t requests = 150;
+  uint64_t seed = 1;
+  std::string arrival = "poisson";  // or "gamma"
+  double arrival_cv = 3;
+  std::vector<std::string> policies = {"cacheopt", "vllm", "vllm-v1", "sarathi", "s3"};
+  // Loads, as multiples of the reference policy's token-level capacity that
+  // the simulator predicts with this machine's profile.
+  std::vector<double> load_multiples = {0.6, 0.9, 1.2};
+  std::string reference_policy = "vllm";
+  // The device tier: this multiple of the offered load's mean working set at
+  // the reference capacity (simulated with an unbounded tier).
+  double working_set_multiple = 1.5;
+  // CPUs: the server's and the client's, kept apart; threads of the engine.
+  std::vector<int> server_cpus = {0};
+  std::vector<int> client_cpus = {1};
+  int32_t server_threads = 1;
+  int32_t max_concurrency = 256;  // the server's, high enough that the policy decides
+  int32_t max_queue = 1024;
+  double time_limit_s = 240;      // per run; requests still open then count as failed
+  double profile_max_seconds = 60;
+  // Policies whose simulated run is compared with the real one (fidelity).
+  std::vector<std::string> fidelity_policies = {"vllm", "sarathi", "cacheopt"};
+};
+
+Result<RealExperimentConfig> ParseRealExperimentConfig(const std::string& text, const std::string& source);
+Result<RealExperimentConfig> ReadRealExperimentConfig(const std::string& path);
+
+}  // namespace cacheopt::realexp
