@@ -167,8 +167,9 @@ int RunProfile(const ProfileFlags& f) {
   }
   std::sort(errors.begin(), errors.end());
   const auto& k = p.coeffs;
-  std::printf("\nfit: step = %.4g ms + %.4g us/token + %.4g ns/attention pair + %.4g us/sequence\n", k[0] * 1e3,
-              k[1] * 1e6, k[2] * 1e9, k[3] * 1e6);
+  std::printf("\nfit: step = %.4g ms + %.4g us/token + %.4g ns/attention pair + %.4g us/sequence + %.4g ns/KV token "
+              "read\n",
+              k[0] * 1e3, k[1] * 1e6, k[2] * 1e9, k[3] * 1e6, k[4] * 1e9);
   std::printf("copies between tiers: %.2f GB/s\n", p.copy_bytes_per_s / 1e9);
   if (!errors.empty())
     std::printf("|error| over %zu shapes: median %.1f%%, max %.1f%%\n", errors.size(), 100 * errors[errors.size() / 2],

@@ -77,7 +77,7 @@ class Reader {
 
 constexpr int64_t kMaxDim = int64_t{1} << 20;
 constexpr const char* kCoeffNames[CpuCostModel::kFeatures] = {"step_s", "per_token_s", "per_attention_pair_s",
-                                                              "per_sequence_s"};
+                                                              "per_sequence_s", "per_kv_token_read_s"};
 
 }  // namespace
 

@@ -41,7 +41,8 @@ struct CpuCostProfile {
   int32_t context = 0;
   int64_t kv_bytes_per_token = 0;
   int32_t block_size = 16;
-  // The fit: step = c[0] + c[1] tokens + c[2] attention pairs + c[3] sequences.
+  // The fit: step = c[0] + c[1] tokens + c[2] attention pairs + c[3] sequences
+  // + c[4] KV tokens read (core/cost/cpu_cost_model.h).
   CpuCostModel::Coeffs coeffs{};
   double copy_bytes_per_s = 0;
   std::vector<CpuProfileStep> steps;

@@ -27,7 +27,7 @@ CpuCostProfile Sample() {
   p.context = 512;
   p.kv_bytes_per_token = 1280;
   p.block_size = 16;
-  p.coeffs = {1e-4, 2e-6, 3e-9, 4e-6};
+  p.coeffs = {1e-4, 2e-6, 3e-9, 4e-6, 5e-9};
   p.copy_bytes_per_s = 5e9;
   p.steps = {{{{32, 0}}, 2e-4}, {{{1, 100}, {1, 100}}, 1.2e-4}};
   p.copies = {{8, true, 1e-5}, {8, false, 1.1e-5}};
@@ -61,7 +61,7 @@ TEST(CpuCostProfileTest, RoundTripsThroughTheFile) {
   // The model predicts what the coefficients say.
   auto m = MakeProfiledCostModel(p);
   EXPECT_EQ(m->KvBytesPerToken(), 1280);
-  const double decode = 1e-4 + 2e-6 + 3e-9 * 101 + 4e-6;
+  const double decode = 1e-4 + 2e-6 + 3e-9 * 101 + 4e-6 + 5e-9 * 101;
   EXPECT_NEAR(m->SoloDecodeTime(100), decode, 1e-12);
   EXPECT_NEAR(m->SwapTime(2, 0, 16), 2.0 * 16 * 1280 / 5e9, 1e-15);
 }

@@ -30,12 +30,20 @@ Result<std::map<std::string, double>> ParsePrometheusText(const std::string& tex
   return out;
 }
 
-double SumMetric(const std::map<std::string, double>& samples, const std::string& name) {
+double SumMetric(const std::map<std::string, double>& samples, const std::string& name, const std::string& label) {
   double sum = 0;
   for (auto it = samples.lower_bound(name); it != samples.end(); ++it) {
     const std::string& s = it->first;
     if (s.compare(0, name.size(), name) != 0) break;
-    if (s.size() == name.size() || s[name.size()] == '{') sum += it->second;
+    if (s.size() != name.size() && s[name.size()] != '{') continue;
+    if (!label.empty()) {
+      // A whole label: preceded by '{' or ',' and followed by ',' or '}'.
+      const size_t at = s.find(label, name.size());
+      if (at == std::string::npos || (s[at - 1] != '{' && s[at - 1] != ',') ||
+          (s[at + label.size()] != ',' && s[at + label.size()] != '}'))
+        continue;
+    }
+    sum += it->second;
   }
   return sum;
 }

@@ -15,6 +15,8 @@ namespace cacheopt::realexp {
 Result<std::map<std::string, double>> ParsePrometheusText(const std::string& text);
 
 // The sum over every series of metric `name` (all label sets); 0 when absent.
-double SumMetric(const std::map<std::string, double>& samples, const std::string& name);
+// With `label` (e.g. `kind="swap"`): only the series carrying that label.
+double SumMetric(const std::map<std::string, double>& samples, const std::string& name,
+                 const std::string& label = "");
 
 }  // namespace cacheopt::realexp

@@ -10,7 +10,7 @@ TEST(PrometheusSampleTest, ParsesSeriesAndSumsOverLabels) {
       "# HELP vllm:num_preemptions_total Preemptions.\n"
       "# TYPE vllm:num_preemptions_total counter\n"
       "vllm:num_preemptions_total{model_name=\"m\"} 7\n"
-      "cacheopt_preemptions_total{kind=\"swap\"} 3\n"
+      "cacheopt_preemptions_total{model_name=\"m\",kind=\"swap\"} 3\n"
       "cacheopt_preemptions_total{kind=\"recompute\"} 4\r\n"
       "cacheopt_preemptions_total_extra 100\n"
       "\n"
@@ -23,6 +23,9 @@ TEST(PrometheusSampleTest, ParsesSeriesAndSumsOverLabels) {
   EXPECT_EQ(SumMetric(*r, "plain_gauge"), 0.25);
   EXPECT_EQ(SumMetric(*r, "odd"), 1000);
   EXPECT_EQ(SumMetric(*r, "absent"), 0);
+  EXPECT_EQ(SumMetric(*r, "cacheopt_preemptions_total", "kind=\"swap\""), 3);
+  EXPECT_EQ(SumMetric(*r, "cacheopt_preemptions_total", "kind=\"recompute\""), 4);
+  EXPECT_EQ(SumMetric(*r, "cacheopt_preemptions_total", "kind=\"swa\""), 0);  // whole labels only
 }
 
 TEST(PrometheusSampleTest, MalformedLineIsAnErrorNamingIt) {

@@ -23,7 +23,7 @@ struct RealExperimentConfig {
   // by `length_scale` and clipped to the context (EVALUATION.md).
   std::string trace = "azure_conv";
   double length_scale = 8;
-  int64_t requests = 150;
+  int64_t requests = 300;
   uint64_t seed = 1;
   std::string arrival = "poisson";  // or "gamma"
   double arrival_cv = 3;

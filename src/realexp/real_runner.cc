@@ -143,7 +143,8 @@ class Runner {
     s.kv_bytes_per_token = p->kv_bytes_per_token;
     const auto& k = p->coeffs;
     s.profile_fit = "step = " + Num(k[0] * 1e3) + " ms + " + Num(k[1] * 1e6) + " us/token + " + Num(k[2] * 1e9) +
-                    " ns/attention pair + " + Num(k[3] * 1e6) + " us/sequence; copies " +
+                    " ns/attention pair + " + Num(k[3] * 1e6) + " us/sequence + " + Num(k[4] * 1e9) +
+                    " ns/KV token read; copies " +
                     Num(p->copy_bytes_per_s / 1e9) + " GB/s";
     Log("profile: " + s.profile_fit);
     return Status::Ok();
@@ -210,10 +211,12 @@ class Runner {
     if (!sim.ok()) return sim.status();
     s.mean_working_set_blocks = sim->mean_device_blocks;
     s.block_size = unbounded->sched.block_size;
-    // Never below what the largest request needs alone.
+    // Never below what the largest request really needs alone (its prompt
+    // and true output; a policy that reserves the whole cap, as reserve-max
+    // does, may then refuse it, which is that policy's nature).
     int64_t largest = 0;
     for (const WorkloadRequest& r : w->requests)
-      largest = std::max<int64_t>(largest, (r.prompt_tokens + r.max_tokens + s.block_size - 1) / s.block_size);
+      largest = std::max<int64_t>(largest, (r.prompt_tokens + r.output_tokens + s.block_size - 1) / s.block_size);
     s.device_blocks = static_cast<int32_t>(
         std::max<double>(std::ceil(c_.working_set_multiple * s.mean_working_set_blocks), static_cast<double>(largest + 1)));
     s.host_blocks = s.device_blocks;
@@ -226,16 +229,10 @@ class Runner {
 
   static ServerCounters CountersBetween(const std::map<std::string, double>& a,
                                         const std::map<std::string, double>& b) {
-    auto d = [&](const std::string& series) {
-      auto get = [&](const std::map<std::string, double>& m) {
-        auto it = m.find(series);
-        return it == m.end() ? 0.0 : it->second;
-      };
-      return get(b) - get(a);
-    };
     ServerCounters c;
-    c.preemptions_recompute = d("cacheopt_preemptions_total{kind=\"recompute\"}");
-    c.preemptions_swap = d("cacheopt_preemptions_total{kind=\"swap\"}");
+    const std::string name = "cacheopt_preemptions_total";
+    c.preemptions_recompute = SumMetric(b, name, "kind=\"recompute\"") - SumMetric(a, name, "kind=\"recompute\"");
+    c.preemptions_swap = SumMetric(b, name, "kind=\"swap\"") - SumMetric(a, name, "kind=\"swap\"");
     c.swap_out_blocks = SumMetric(b, "cacheopt_swap_out_blocks_total") - SumMetric(a, "cacheopt_swap_out_blocks_total");
     c.swap_in_blocks = SumMetric(b, "cacheopt_swap_in_blocks_total") - SumMetric(a, "cacheopt_swap_in_blocks_total");
     c.recomputed_tokens =

@@ -70,9 +70,10 @@ CpuCostModel::CpuCostModel(int64_t kv_bytes_per_token, double forget)
     : kv_bytes_per_token_(kv_bytes_per_token), forget_(forget) {}
 
 CpuCostModel::Coeffs CpuCostModel::Features(std::span<const SeqWork> seqs) {
-  Coeffs f{1, 0, 0, static_cast<double>(seqs.size())};
+  Coeffs f{1, 0, 0, static_cast<double>(seqs.size()), 0};
   for (const SeqWork& s : seqs) {
     f[1] += s.num_tokens;
+    f[4] += static_cast<double>(s.context_before) + s.num_tokens;
     // Query i (0-based) of the chunk sees context_before + i + 1 keys.
     f[2] += static_cast<double>(s.num_tokens) * s.context_before +
             0.5 * static_cast<double>(s.num_tokens) * (s.num_tokens + 1);

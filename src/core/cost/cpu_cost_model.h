@@ -12,12 +12,17 @@
 
 namespace cacheopt {
 
-// step = c0 + c1 * tokens + c2 * attention pairs + c3 * sequences, c >= 0.
-// Tokens drive the matrix products; query-key pairs drive attention; each
-// sequence adds a classifier row and bookkeeping.
+// step = c0 + c1 * tokens + c2 * attention pairs + c3 * sequences
+//        + c4 * KV tokens read, every c >= 0.
+// Tokens drive the matrix products; query-key pairs drive attention's
+// arithmetic; each sequence adds a classifier row and bookkeeping; and each
+// sequence's cache is streamed from memory once per step (context + new
+// tokens), which is what a decode at a long context pays for (measured on
+// the 15m model: a decode's attention costs 2.4 us per key, a long prefill's
+// under 1 us per query-key pair).
 class CpuCostModel : public CostModel {
  public:
-  static constexpr int kFeatures = 4;
+  static constexpr int kFeatures = 5;
   using Coeffs = std::array<double, kFeatures>;
 
   // `forget` in (0, 1]: weight kept by old observations per new one, so the

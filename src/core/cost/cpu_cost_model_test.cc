@@ -9,7 +9,7 @@ namespace {
 
 double Truth(const std::vector<SeqWork>& w) {
   CpuCostModel::Coeffs f = CpuCostModel::Features(w);
-  return 2e-3 + 5e-5 * f[1] + 1e-8 * f[2] + 3e-4 * f[3];
+  return 2e-3 + 5e-5 * f[1] + 1e-8 * f[2] + 3e-4 * f[3] + 2e-7 * f[4];
 }
 
 std::vector<std::vector<SeqWork>> Shapes() {
@@ -29,6 +29,7 @@ TEST(CpuCostModelTest, FeaturesCountTokensPairsAndSequences) {
   EXPECT_EQ(f[1], 4);
   EXPECT_EQ(f[2], 3 * 10 + 6 + 1 * 5 + 1);  // (11 + 12 + 13) + 6
   EXPECT_EQ(f[3], 2);
+  EXPECT_EQ(f[4], 13 + 6);  // each sequence's cache after the step
 }
 
 TEST(CpuCostModelTest, RecoversTheCoefficientsOfALinearMachine) {
@@ -37,6 +38,7 @@ TEST(CpuCostModelTest, RecoversTheCoefficientsOfALinearMachine) {
   m.Fit();
   for (const auto& s : Shapes()) EXPECT_NEAR(m.StepTime(s), Truth(s), 1e-6 * Truth(s) + 1e-9);
   EXPECT_NEAR(m.coeffs()[1], 5e-5, 1e-9);
+  EXPECT_NEAR(m.coeffs()[4], 2e-7, 1e-10);
 }
 
 TEST(CpuCostModelTest, CoefficientsNeverGoNegative) {
