@@ -1,9 +1,11 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "serve_flags.h"
+#include "profile/cpu_cost_profile.h"
 #include "server/server.h"
 #include "sim/shared_dir.h"
 
@@ -71,6 +73,9 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--grace-period", f->grace_period, "Seconds a SIGTERM/SIGINT drain waits for in-flight requests")
       ->capture_default_str();
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
+  app->add_option("--cost-model", f->cost_model,
+                  "A cost profile of this model (cacheopt profile): seeds the engine's cost model instead of the "
+                  "short start-up calibration");
 }
 
 int RunServe(const ServeFlags& f) {
@@ -78,6 +83,20 @@ int RunServe(const ServeFlags& f) {
   ChooseModel(f, &o.engine.model);
   o.engine.policy = f.policy;
   o.engine.threads = f.threads;
+  if (!f.cost_model.empty()) {
+    auto p = ReadCpuCostProfile(f.cost_model);
+    if (!p.ok()) return BadInput(p.status());
+    for (const CpuProfileStep& st : p->steps) o.engine.seed_steps.push_back({st.seqs, st.seconds});
+    // Copies in the server's block size: the same bytes.
+    for (const CpuProfileCopy& cp : p->copies)
+      o.engine.seed_copies.push_back(
+          {std::max(1, static_cast<int32_t>(static_cast<int64_t>(cp.blocks) * p->block_size / o.engine.block_size)),
+           cp.to_host, cp.seconds});
+    o.engine.seed_kv_bytes_per_token = p->kv_bytes_per_token;
+    o.engine.seed_source = f.cost_model;
+    if (o.engine.seed_steps.empty()) return BadInput(Status::InvalidArgument(f.cost_model + " holds no timed step"));
+    std::cerr << "serve: cost model seeded from " << f.cost_model << " (" << p->steps.size() << " timed steps)\n";
+  }
   o.engine.device_blocks = f.kv_device_blocks;
   o.engine.host_blocks = f.kv_host_blocks;
   if (!f.kv_device_memory.empty()) {

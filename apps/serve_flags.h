@@ -32,6 +32,7 @@ struct ServeFlags {
   std::string max_body = "4MiB";
   double grace_period = 30;
   int32_t threads = 0;
+  std::string cost_model;  // a `cacheopt profile` of this model: seeds the cost model (no calibration)
 };
 void AddServeFlags(CLI::App* app, ServeFlags* f);
 int RunServe(const ServeFlags& f);

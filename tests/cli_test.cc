@@ -135,8 +135,53 @@ TEST_F(CliTest, BadValuesGetClearErrors) {
   EXPECT_NE(norate.output.find("--rate"), std::string::npos) << norate.output;
 }
 
+// `profile` writes a cost profile that `simulate --cost-model` runs on.
+TEST_F(CliTest, ProfileThenSimulateWithTheCostModel) {
+  const std::string model = (dir_ / "tiny.bin").string(), prof = (dir_ / "p.json").string();
+  auto made = RunCli("make-model --config tiny --out " + model);
+  ASSERT_EQ(made.code, 0) << made.output;
+  auto p = RunCli("profile --model " + model + " --quick --threads 1 --out " + prof);
+  ASSERT_EQ(p.code, 0) << p.output;
+  EXPECT_NE(p.output.find("fit: step ="), std::string::npos) << p.output;
+  auto trace = Write("t.jsonl", "{\"prompt_tokens\": 40, \"output_tokens\": 9}\n"
+                                "{\"prompt_tokens\": 100, \"output_tokens\": 30}\n"
+                                "{\"prompt_tokens\": 7, \"output_tokens\": 50}\n");
+  const std::string out = (dir_ / "s.json").string();
+  auto sim = RunCli("simulate --cost-model " + prof + " --trace " + trace.string() +
+                    " --rate 20 --requests 3 --kv-device-blocks 12 --json " + out);
+  ASSERT_EQ(sim.code, 0) << sim.output;
+  EXPECT_NE(sim.output.find("CPU profile"), std::string::npos) << sim.output;
+  EXPECT_NE(ReadFile(out).find("\"requests_finished\": 3"), std::string::npos) << ReadFile(out);
+
+  auto missing = RunCli("simulate --cost-model " + (dir_ / "none.json").string() + " --rate 1");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.output.find("none.json"), std::string::npos) << missing.output;
+  auto bad = RunCli("simulate --cost-model " + Write("bad.json", "{\"format\": 3}").string() + " --rate 1");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("format"), std::string::npos) << bad.output;
+}
+
+// The real-engine experiment end to end, small: a generated model, its
+// profile, one policy on a live server, the simulator's replay, the report.
+TEST_F(CliTest, RealExperimentSmoke) {
+  auto config = Write("real.json", R"({"model": {"generate": "tiny"}, "trace": "synthetic", "length_scale": 16,
+      "requests": 8, "policies": ["vllm"], "load_multiples": [0.5], "time_limit_s": 60,
+      "profile_max_seconds": 3, "fidelity_policies": ["vllm"]})");
+  const std::string out = (dir_ / "real").string();
+  auto r = RunCli("real-experiment " + config.string() + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string csv = ReadFile(dir_ / "real" / "results.csv");
+  EXPECT_NE(csv.find("\nvllm,0.500,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",ok,8,8,0,"), std::string::npos) << csv;  // 8 requests, 8 completed, 0 failed
+  EXPECT_NE(ReadFile(dir_ / "real" / "report.html").find("Fidelity"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "real" / "runs" / "vllm-x0.5.json"));
+  auto bad = RunCli("real-experiment " + Write("bad.json", R"({"polices": []})").string() + " --out " + out);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("polices"), std::string::npos) << bad.output;
+}
+
 TEST_F(CliTest, HelpEverywhere) {
-  for (const char* sub : {"", "simulate", "capacity", "compare", "cost-check"}) {
+  for (const char* sub : {"", "simulate", "capacity", "compare", "cost-check", "profile", "real-experiment", "bench"}) {
     auto r = RunCli(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;

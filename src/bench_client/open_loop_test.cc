@@ -81,3 +81,31 @@ TEST(OpenLoopTest, MaxConcurrencyBoundsRequestsInFlight) {
 
 }  // namespace
 }  // namespace cacheopt::bench
+
+namespace cacheopt::bench {
+namespace {
+
+// Requests due after the time limit are not sent; they fail naming it.
+TEST(OpenLoopTest, RequestsDueAfterTheTimeLimitAreNotSent) {
+  std::atomic<int> sent{0};
+  const auto plan = Plan({0.0, 0.01, 5.0});
+  auto out = RunOpenLoop(
+      plan,
+      [&](const PlannedRequest&, SteadyClock::time_point o) {
+        ++sent;
+        RequestRecord r;
+        r.send_s = SecondsSince(o);
+        r.success = true;
+        return r;
+      },
+      0, nullptr, 0.5);
+  EXPECT_EQ(sent.load(), 2);
+  ASSERT_EQ(out.records.size(), 3u);
+  EXPECT_TRUE(out.records[1].success);
+  EXPECT_FALSE(out.records[2].success);
+  EXPECT_NE(out.records[2].error.find("time limit"), std::string::npos) << out.records[2].error;
+  EXPECT_LT(out.duration_s, 4.0);  // did not wait for the third's offset
+}
+
+}  // namespace
+}  // namespace cacheopt::bench

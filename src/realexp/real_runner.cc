@@ -264,6 +264,8 @@ class Runner {
     spec.max_concurrency = c_.max_concurrency;
     spec.max_queue = c_.max_queue;
     spec.log_path = run.log_path;
+    // The server starts from the same cost model the simulator uses.
+    spec.cost_profile = s.profile_path;
     auto server = ServerUnderTest::Start(spec, 180);
     if (!server.ok()) {
       run.status = server.status();

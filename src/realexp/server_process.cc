@@ -49,6 +49,7 @@ Result<ServerUnderTest> ServerUnderTest::Start(const ServerSpec& spec, double re
              "--max-concurrency", std::to_string(spec.max_concurrency),
              "--max-queue", std::to_string(spec.max_queue),
              "--grace-period", "5"};
+  if (!spec.cost_profile.empty()) co.args.insert(co.args.end(), {"--cost-model", spec.cost_profile});
   co.cpus = spec.cpus;
   co.log_path = spec.log_path;
   auto child = ChildProcess::Start(co);

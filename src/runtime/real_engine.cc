@@ -61,8 +61,19 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   xo.cost_model = e->cost_.get();
   e->executor_ = std::make_unique<CpuExecutor>(*e->model_, xo);
   // Policies read predictions (SLO defaults, budgets) from the start.
-  Status s = Calibrate(e->executor_->forward(), opts.block_size, e->cost_.get(), opts.calibrate, &e->calibration_);
-  if (!s.ok()) return s;
+  if (!opts.seed_steps.empty()) {
+    if (opts.seed_kv_bytes_per_token != KvArena::BlockBytes(c, 1))
+      return Status::InvalidArgument("cost profile " + opts.seed_source + " was measured on a model with " +
+                                     std::to_string(opts.seed_kv_bytes_per_token) + " KV bytes per token; this one has " +
+                                     std::to_string(KvArena::BlockBytes(c, 1)));
+    for (const CalibrationStep& st : opts.seed_steps) e->cost_->ObserveStep(st.seqs, st.seconds);
+    for (const CalibrationCopy& cp : opts.seed_copies) e->cost_->ObserveCopy(cp.blocks, opts.block_size, cp.seconds);
+    e->cost_->Fit();
+    e->calibration_.shapes = static_cast<int32_t>(opts.seed_steps.size());
+  } else {
+    Status s = Calibrate(e->executor_->forward(), opts.block_size, e->cost_.get(), opts.calibrate, &e->calibration_);
+    if (!s.ok()) return s;
+  }
 
   SchedulerConfig sc;
   sc.block_size = opts.block_size;

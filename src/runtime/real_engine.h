@@ -46,6 +46,15 @@ struct RealEngineOptions {
   int32_t threads = 0;       // 0: every hardware thread
   GemmMode gemm = GemmMode::kInvariant;
   CalibrateOptions calibrate;
+  // Measured steps and copies (a `cacheopt profile` of this model and
+  // machine: serve --cost-model) to seed the cost model with instead of the
+  // short start-up calibration; online refinement goes on from them.
+  // `seed_kv_bytes_per_token` must match the model (a profile of another
+  // model is refused).
+  std::vector<CalibrationStep> seed_steps;
+  std::vector<CalibrationCopy> seed_copies;
+  int64_t seed_kv_bytes_per_token = 0;
+  std::string seed_source;  // for messages
   SloOptions slo;
   bool check_invariants = false;  // after every step (tests)
 
