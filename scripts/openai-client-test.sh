@@ -28,6 +28,11 @@ for _ in $(seq 1 300); do  # the port it picked: "serve: listening on http://127
   sleep 0.1
 done
 [ -n "$port" ] || { echo "server did not start"; cat "$work/serve.log"; exit 1; }
+for _ in $(seq 1 1200); do  # ready: the model loaded and calibrated (slow under sanitizers)
+  grep -q '^serve: ready' "$work/serve.log" && break
+  sleep 0.1
+done
+grep -q '^serve: ready' "$work/serve.log" || { echo "server not ready"; cat "$work/serve.log"; exit 1; }
 node "$work/client.mjs" "http://127.0.0.1:$port/v1" "$bin" "$key"
 kill -TERM "$pid"
 rc=0

@@ -658,7 +658,7 @@ TEST(ServeTest, SigtermDrainsAndExitsZero) {
     const int null = open("/dev/null", O_WRONLY);
     if (err >= 0) dup2(err, 2);
     if (null >= 0) dup2(null, 1);
-    execl(CACHEOPT_BINARY, CACHEOPT_BINARY, "serve", "--port", "0", "--context", "4096", "--grace-period", "20",
+    execl(CACHEOPT_BINARY, CACHEOPT_BINARY, "serve", "--port", "0", "--context", "4096", "--grace-period", "300",
           "--threads", "2", static_cast<char*>(nullptr));
     _exit(127);
   }
