@@ -5,7 +5,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps asan bench clean experiment experiment-quick
+.PHONY: run test build deps asan tsan bench clean experiment experiment-quick
 
 deps:
 	@bash scripts/install-deps.sh
@@ -31,6 +31,15 @@ asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_SANITIZE=ON -DCACHEOPT_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+# The server's tests (live servers, engine thread, HTTP threads, the bench
+# client against them) under ThreadSanitizer. OpenBLAS's own threads are not
+# instrumented, so they are kept to one.
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_TSAN=ON -DCACHEOPT_BENCH=OFF
+	cmake --build build-tsan -j $(JOBS) --target integration_tests cacheopt_server_tests cacheopt_bench_client_tests cacheopt
+	cd build-tsan && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
+	  -R 'ServeTest|BenchClient|openai_npm|RequestQueue|RequestSink|EngineLoop|Server'
 
 bench: build
 	$(BUILD)/scheduler_bench
