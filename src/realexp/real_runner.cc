@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 #include "bench_client/bench_result_json.h"
 #include "bench_client/request_plan.h"
@@ -136,7 +135,6 @@ class Runner {
     if (!st.ok()) return st;
     auto p = ReadCpuCostProfile(s.profile_path);
     if (!p.ok()) return p.status();
-    profile_ = *p;
     s.model_name = p->model_name;
     s.machine = p->machine;
     s.context = p->context;
@@ -348,7 +346,6 @@ class Runner {
 
   const RealExperimentConfig& c_;
   const RealRunnerOptions& o_;
-  CpuCostProfile profile_;
   Trace scaled_;
 };
 
