@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "generate_flags.h"
+#include "default_model.h"
 #include "runtime/real_engine.h"
-#include "sim/shared_dir.h"
 
 namespace cacheopt {
 namespace {
@@ -28,23 +28,6 @@ void Print(const std::string& piece) {
   std::fwrite(piece.data(), 1, piece.size(), stdout);
 }
 
-// --model, else ../shared's stories260K, else a random `tiny` (said on stderr).
-void ChooseModel(const GenerateFlags& f, ModelSource* m) {
-  m->path = f.model;
-  m->tokenizer_path = f.tokenizer;
-  m->context = f.context;
-  if (!f.model.empty()) return;
-  const std::string shared = FindSharedDir();
-  const std::filesystem::path stories = std::filesystem::path(shared) / "models" / "stories260K" / "stories260K.bin";
-  std::error_code ec;
-  if (!shared.empty() && std::filesystem::is_regular_file(stories, ec)) {
-    m->path = stories.string();
-    std::cerr << "model: " << m->path << " (default)\n";
-  } else {
-    m->generate_config = "tiny";
-    std::cerr << "model: random-weight tiny (no ../shared/models/stories260K; pass --model PATH for real text)\n";
-  }
-}
 
 }  // namespace
 
@@ -71,7 +54,7 @@ void AddGenerateFlags(CLI::App* app, GenerateFlags* f) {
 
 int RunGenerate(const GenerateFlags& f) {
   RealEngineOptions o;
-  ChooseModel(f, &o.model);
+  ChooseModel(f.model, f.tokenizer, f.context, "", &o.model);
   o.policy = f.policy;
   o.threads = f.threads;
   o.device_blocks = f.kv_device_blocks;

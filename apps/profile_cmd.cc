@@ -14,8 +14,8 @@
 #include "exec/cpu/thread_pool.h"
 #include "profile/cpu_cost_profile.h"
 #include "profile_flags.h"
+#include "default_model.h"
 #include "runtime/model_source.h"
-#include "sim/shared_dir.h"
 
 namespace cacheopt {
 namespace {
@@ -25,23 +25,6 @@ int BadInput(const Status& s) {
   return 2;
 }
 
-// The same default model as `serve`, so a plain profile describes a plain server.
-void ChooseModel(const ProfileFlags& f, ModelSource* m) {
-  m->path = f.model;
-  m->tokenizer_path = f.tokenizer;
-  m->context = f.context;
-  if (!f.model.empty()) return;
-  const std::string shared = FindSharedDir();
-  const std::filesystem::path stories = std::filesystem::path(shared) / "models" / "stories260K" / "stories260K.bin";
-  std::error_code ec;
-  if (!shared.empty() && std::filesystem::is_regular_file(stories, ec)) {
-    m->path = stories.string();
-    std::cerr << "profile: model " << m->path << " (default, as serve)\n";
-  } else {
-    m->generate_config = "tiny";
-    std::cerr << "profile: model: random-weight tiny (no ../shared/models/stories260K; pass --model PATH)\n";
-  }
-}
 
 std::string CpuName() {
   std::ifstream in("/proc/cpuinfo");
@@ -122,7 +105,7 @@ int RunProfile(const ProfileFlags& f) {
   if (!(f.max_seconds > 0)) return BadInput(Status::InvalidArgument("--max-seconds must be > 0"));
   if (f.threads < 0) return BadInput(Status::InvalidArgument("--threads must be >= 0"));
   ModelSource src;
-  ChooseModel(f, &src);
+  ChooseModel(f.model, f.tokenizer, f.context, "profile", &src);
   auto model = LoadModelSource(src);
   if (!model.ok()) return BadInput(model.status());
   const ModelConfig& c = (*model)->config;

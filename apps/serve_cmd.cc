@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "serve_flags.h"
+#include "default_model.h"
 #include "profile/cpu_cost_profile.h"
 #include "server/server.h"
-#include "sim/shared_dir.h"
 
 namespace cacheopt {
 namespace {
@@ -18,27 +18,6 @@ int BadInput(const Status& s) {
   return 2;
 }
 
-// --model, else ../shared's stories260K, else a random `tiny` (said on stderr).
-void ChooseModel(const ServeFlags& f, ModelSource* m) {
-  m->path = f.model;
-  m->tokenizer_path = f.tokenizer;
-  m->context = f.context;
-  if (!f.model.empty()) {
-    std::cerr << "serve: model " << m->path << "\n";
-    return;
-  }
-  const std::string shared = FindSharedDir();
-  const std::filesystem::path stories = std::filesystem::path(shared) / "models" / "stories260K" / "stories260K.bin";
-  std::error_code ec;
-  if (!shared.empty() && std::filesystem::is_regular_file(stories, ec)) {
-    m->path = stories.string();
-    std::cerr << "serve: model " << m->path << " (default: ../shared's stories260K)\n";
-  } else {
-    m->generate_config = "tiny";
-    std::cerr << "serve: model: random-weight tiny (no ../shared/models/stories260K; pass --model PATH for real "
-                 "text)\n";
-  }
-}
 
 }  // namespace
 
@@ -80,7 +59,7 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
 
 int RunServe(const ServeFlags& f) {
   ServerOptions o;
-  ChooseModel(f, &o.engine.model);
+  ChooseModel(f.model, f.tokenizer, f.context, "serve", &o.engine.model);
   o.engine.policy = f.policy;
   o.engine.threads = f.threads;
   if (!f.cost_model.empty()) {
