@@ -112,6 +112,12 @@ void AddBenchFlags(CLI::App* app, BenchFlags* f) {
                   "Seconds from the first send after which nothing more is sent and open requests are abandoned "
                   "(counted as failed); 0: none")
       ->capture_default_str();
+  app->add_option("--disconnect-fraction", f->disconnect_fraction,
+                  "Fault injection: this share of requests hang up after 1-16 text chunks")
+      ->capture_default_str();
+  app->add_option("--malformed-fraction", f->malformed_fraction,
+                  "Fault injection: this share of requests send a malformed body (a 4xx is expected)")
+      ->capture_default_str();
   app->add_flag("--quiet", f->quiet, "No progress or setup lines on stderr");
 }
 
@@ -128,6 +134,13 @@ int RunBenchCommand(const BenchFlags& f) {
   o.read_timeout_s = f.timeout;
   if (f.time_limit < 0) return BadInput(Status::InvalidArgument("--time-limit must be >= 0 seconds (0: none)"));
   if (f.time_limit > 0) o.time_limit_s = f.time_limit;
+  const auto fraction = [](double v) { return v >= 0 && v <= 1; };
+  if (!fraction(f.disconnect_fraction) || !fraction(f.malformed_fraction) ||
+      f.disconnect_fraction + f.malformed_fraction > 1)
+    return BadInput(Status::InvalidArgument(
+        "--disconnect-fraction and --malformed-fraction must be in [0, 1] and sum to at most 1"));
+  o.faults.disconnect_fraction = f.disconnect_fraction;
+  o.faults.malformed_fraction = f.malformed_fraction;
   if (!(f.timeout > 0)) return BadInput(Status::InvalidArgument("--timeout must be > 0 seconds"));
   if (f.num_prompts < 1) return BadInput(Status::InvalidArgument("--num-prompts must be >= 1"));
   if (f.max_context < 0) return BadInput(Status::InvalidArgument("--max-context must be >= 1"));

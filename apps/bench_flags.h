@@ -39,6 +39,8 @@ struct BenchFlags {
   bool no_probe = false;
   double timeout = 600;  // seconds without news before a request fails
   double time_limit = 0;  // > 0: seconds from the first send; 0: none
+  double disconnect_fraction = 0;
+  double malformed_fraction = 0;
   bool quiet = false;
 };
 void AddBenchFlags(CLI::App* app, BenchFlags* f);

@@ -49,6 +49,12 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--api-key", f->api_key, "Require 'Authorization: Bearer KEY' on /v1/* (also $CACHEOPT_API_KEY)")
       ->envname("CACHEOPT_API_KEY");
   app->add_option("--max-body", f->max_body, "Largest request body; larger: 413")->capture_default_str();
+  app->add_option("--max-header", f->max_header,
+                  "Largest request head (request line and headers); larger: 431 (one line: at most 8KiB)")
+      ->capture_default_str();
+  app->add_option("--max-connections", f->max_connections,
+                  "Open connections; beyond: 503 (0: the connection threads + 256)")
+      ->capture_default_str();
   app->add_option("--grace-period", f->grace_period, "Seconds a SIGTERM/SIGINT drain waits for in-flight requests")
       ->capture_default_str();
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
@@ -109,6 +115,13 @@ int RunServe(const ServeFlags& f) {
   if (!body.ok()) return BadInput(body.status());
   if (*body < 1024) return BadInput(Status::InvalidArgument("--max-body must be at least 1KiB"));
   o.max_body_bytes = static_cast<size_t>(*body);
+  auto header = ParseByteSize(f.max_header, "--max-header");
+  if (!header.ok()) return BadInput(header.status());
+  if (*header < 1024 || *header > (int64_t{1} << 20))
+    return BadInput(Status::InvalidArgument("--max-header must be between 1KiB and 1MiB, got " + f.max_header));
+  o.max_header_bytes = static_cast<size_t>(*header);
+  if (f.max_connections < 0) return BadInput(Status::InvalidArgument("--max-connections must be >= 0"));
+  o.max_connections = f.max_connections;
   o.served_model_name = f.served_model_name;
   o.chat_template = f.chat_template;
   o.host = f.host;

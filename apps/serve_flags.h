@@ -30,6 +30,8 @@ struct ServeFlags {
   int32_t max_concurrency = 64;
   std::string api_key;
   std::string max_body = "4MiB";
+  std::string max_header = "16KiB";
+  int32_t max_connections = 0;  // 0: the connection threads + 256
   double grace_period = 30;
   int32_t threads = 0;
   std::string cost_model;  // a `cacheopt profile` of this model: seeds the cost model (no calibration)

@@ -6,14 +6,17 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <numeric>
 #include <string>
+#include <thread>
 
 #include "bench_client/bench_result_json.h"
 #include "bench_client/runner.h"
@@ -170,6 +173,63 @@ TEST(BenchClientTest, ServerErrorsAreNamed) {
   ASSERT_FALSE(t.ok());
   EXPECT_THAT(t.status().message(), HasSubstr("probe request"));
   EXPECT_THAT(t.status().message(), HasSubstr("HTTP 400"));
+}
+
+double ServerMetric(int port, const std::string& name, const std::string& label = "") {
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Get("/metrics");
+  if (!res) return -1;
+  size_t at = 0;
+  while ((at = res->body.find(name, at)) != std::string::npos) {
+    const size_t eol = res->body.find('\n', at);
+    const bool line_start = at == 0 || res->body[at - 1] == '\n';  // not "# HELP name"
+    const std::string line = res->body.substr(at, eol - at);
+    at = eol;
+    if (!line_start || line.size() <= name.size() || (line[name.size()] != '{' && line[name.size()] != ' ')) continue;
+    if (!label.empty() && line.find(label) == std::string::npos) continue;
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+// Injected faults: hang-ups mid-stream and malformed bodies. Every
+// malformed body gets a 4xx, no accepted request is lost, and once idle the
+// server holds no request and no KV block.
+TEST(BenchClientTest, InjectedFaultsAreAbsorbed) {
+  TestServer srv;
+  bench::BenchOptions o = Options(srv.port(), 40);
+  o.plan.rate_rps = 40;
+  o.faults.disconnect_fraction = 0.25;
+  o.faults.malformed_fraction = 0.25;
+  auto run = bench::RunBenchmark(SyntheticTrace(0, 200), o);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  const bench::Outcomes& oc = run->summary.outcomes;
+  EXPECT_GT(oc.hung_up, 0);
+  EXPECT_GT(oc.malformed_refused, 0);
+  EXPECT_GT(oc.completed, 0);
+  EXPECT_EQ(oc.malformed_other, 0);
+  EXPECT_EQ(oc.lost, 0);
+  EXPECT_EQ(oc.no_answer, 0);
+  EXPECT_EQ(oc.server_errors, 0);
+  EXPECT_EQ(oc.completed + oc.hung_up + oc.malformed_refused, 40);
+  for (const auto& r : run->records) {
+    if (r.fault == "malformed") {
+      EXPECT_THAT(r.error, HasSubstr("HTTP 4"));
+    }
+  }
+  // The server's books: every accepted request ended, every block is free.
+  const int port = srv.port();
+  for (int i = 0; i < 400 && ServerMetric(port, "cacheopt_requests_open") != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(ServerMetric(port, "cacheopt_requests_open"), 0);
+  EXPECT_EQ(ServerMetric(port, "vllm:num_requests_running"), 0);
+  EXPECT_EQ(ServerMetric(port, "vllm:kv_cache_usage_perc"), 0);
+  const double ended = ServerMetric(port, "vllm:request_success_total", "\"stop\"") +
+                       ServerMetric(port, "vllm:request_success_total", "\"length\"") +
+                       ServerMetric(port, "vllm:request_success_total", "\"abort\"");
+  // The probe request was accepted too.
+  EXPECT_EQ(ServerMetric(port, "cacheopt_requests_accepted_total"), ended);
+  EXPECT_GE(ServerMetric(port, "vllm:request_success_total", "\"abort\""), 1);
 }
 
 // A port nothing listens on: bound (so nobody else takes it) but not

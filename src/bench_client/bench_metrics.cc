@@ -54,6 +54,25 @@ int32_t InputTokens(const PlannedRequest& p, const RequestRecord& r) {
   return r.prompt_tokens_reported >= 0 ? r.prompt_tokens_reported : p.prompt_tokens;
 }
 
+void CountOutcome(const RequestRecord& r, Outcomes* o) {
+  ++o->by_status[r.http_status];
+  if (r.fault == "malformed") {
+    ++(r.http_status >= 400 && r.http_status < 500 ? o->malformed_refused : o->malformed_other);
+  } else if (r.fault == "disconnect") {
+    ++o->hung_up;
+  } else if (r.fault == "time-limit") {
+    ++o->time_limit;
+  } else if (r.success) {
+    ++o->completed;
+  } else if (r.server_error) {
+    ++o->server_errors;
+  } else if (r.http_status == 0) {
+    ++o->no_answer;
+  } else {
+    ++o->lost;
+  }
+}
+
 BenchSummary Summarize(const std::vector<PlannedRequest>& plan, const std::vector<RequestRecord>& records,
                        double duration_s, const GoodputConfig& goodput, const SloTargets& slo) {
   assert(plan.size() == records.size());
@@ -67,6 +86,7 @@ BenchSummary Summarize(const std::vector<PlannedRequest>& plan, const std::vecto
 
   for (size_t i = 0; i < records.size(); ++i) {
     const RequestRecord& r = records[i];
+    CountOutcome(r, &s.outcomes);
     if (!r.success) {
       ++s.failed;
       continue;

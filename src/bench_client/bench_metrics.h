@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,20 @@ struct SloAttainment {
   std::optional<double> goodput_rps;  // requests meeting `both`, per second
 };
 
+// How every request ended, for fault and overload tests: each request is in
+// exactly one of the counts but by_status.
+struct Outcomes {
+  int64_t completed = 0;       // a full answer
+  int64_t server_errors = 0;   // an error from the server: a 4xx/5xx, or an error event
+  int64_t hung_up = 0;         // injected: the client hung up mid-stream
+  int64_t malformed_refused = 0;  // injected malformed body answered with a 4xx
+  int64_t malformed_other = 0;    // injected malformed body answered otherwise (a server bug)
+  int64_t time_limit = 0;      // not sent or abandoned at --time-limit
+  int64_t no_answer = 0;       // no HTTP answer at all (connection refused or reset)
+  int64_t lost = 0;            // a 200, then the stream ended without a finish or an error
+  std::map<int, int64_t> by_status;  // HTTP status -> requests (0: none), faults included
+};
+
 struct BenchSummary {
   double duration_s = 0;
   int64_t completed = 0;
@@ -70,11 +85,15 @@ struct BenchSummary {
   double total_token_throughput = 0;
   MetricStats ttft, tpot, itl, e2el;
   SloAttainment slo;
+  Outcomes outcomes;
 };
 
 // A request's prompt length: the server's usage.prompt_tokens when reported,
 // else what was sent.
 int32_t InputTokens(const PlannedRequest& p, const RequestRecord& r);
+
+// Adds `r` to the one count its end belongs in (and to by_status).
+void CountOutcome(const RequestRecord& r, Outcomes* o);
 
 // `plan` and `records` are parallel (records[i] is plan[i]'s outcome).
 BenchSummary Summarize(const std::vector<PlannedRequest>& plan, const std::vector<RequestRecord>& records,

@@ -87,6 +87,22 @@ json BenchResultJson(const BenchRun& run) {
     j["goodput"] = g;
   }
 
+  // How every request ended (ours).
+  const Outcomes& oc = s.outcomes;
+  json statuses = json::object();
+  for (const auto& [status, n] : oc.by_status) statuses[std::to_string(status)] = n;
+  j["cacheopt_outcomes"] = {{"completed", oc.completed},
+                            {"server_errors", oc.server_errors},
+                            {"hung_up", oc.hung_up},
+                            {"malformed_refused", oc.malformed_refused},
+                            {"malformed_other", oc.malformed_other},
+                            {"time_limit", oc.time_limit},
+                            {"no_answer", oc.no_answer},
+                            {"lost", oc.lost},
+                            {"by_status", statuses}};
+  j["cacheopt_faults"] = {{"disconnect_fraction", o.faults.disconnect_fraction},
+                          {"malformed_fraction", o.faults.malformed_fraction}};
+
   // vLLM's per-request arrays, in send order (failed: 0 / [] and the error).
   json input_lens = json::array(), output_lens = json::array(), ttfts = json::array(), itls = json::array(),
        errors = json::array();

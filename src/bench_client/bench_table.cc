@@ -67,6 +67,23 @@ std::string FormatResultTable(const BenchRun& run) {
   out += Row("TBT SLO attainment, stall-aware (%):", Percent(s.slo.tbt_stall));
   out += Row("TTFT and TBT SLO attainment (%):", Percent(s.slo.both));
   out += Row("SLO goodput (req/s):", s.slo.goodput_rps ? Fixed2(*s.slo.goodput_rps) : std::string("n/a"));
+  const Outcomes& oc = s.outcomes;
+  if (o.faults.disconnect_fraction > 0 || o.faults.malformed_fraction > 0 || oc.lost > 0 || oc.no_answer > 0 ||
+      oc.malformed_other > 0) {
+    out += Centered("Request outcomes (cacheopt)", 50, '-') + "\n";
+    out += Row("Completed:", std::to_string(oc.completed));
+    out += Row("Answered with a server error:", std::to_string(oc.server_errors));
+    out += Row("Hung up by the client (injected):", std::to_string(oc.hung_up));
+    out += Row("Malformed, refused with a 4xx:", std::to_string(oc.malformed_refused));
+    out += Row("Malformed, answered otherwise:", std::to_string(oc.malformed_other));
+    out += Row("Cut by --time-limit:", std::to_string(oc.time_limit));
+    out += Row("No HTTP answer:", std::to_string(oc.no_answer));
+    out += Row("Lost (200, then no finish or error):", std::to_string(oc.lost));
+    std::string statuses;
+    for (const auto& [status, n] : oc.by_status)
+      statuses += (statuses.empty() ? "" : " ") + std::to_string(status) + ":" + std::to_string(n);
+    out += Row("By HTTP status:", statuses);
+  }
   out += std::string(50, '=') + "\n";
   return out;
 }

@@ -25,6 +25,7 @@ OpenLoopResult RunOpenLoop(const std::vector<PlannedRequest>& plan, const SendFn
       RequestRecord& r = out.records[i];
       r.send_s = plan[i].send_offset_s;
       r.error = "not sent: " + TimeLimitError(time_limit_s);
+      r.fault = "time-limit";
       continue;
     }
     std::this_thread::sleep_until(due);

@@ -29,6 +29,14 @@ struct RequestRecord {
   int32_t prompt_tokens_reported = -1;  // usage.prompt_tokens; -1: not reported
   int32_t text_chunks = 0;
   std::string finish_reason;  // "" when none came
+  // The server answered with an error: a non-200 status, or an error event
+  // in the stream. (False for a broken connection or a malformed stream.)
+  bool server_error = false;
+  // A fault the client injected on purpose (faults.h): "disconnect" (it hung
+  // up after `text_chunks` chunks), "malformed" (the body was bad on
+  // purpose), "time-limit" (the run's --time-limit came first: not sent, or
+  // abandoned), or "".
+  std::string fault;
 };
 
 }  // namespace cacheopt::bench

@@ -153,8 +153,17 @@ Result<BenchRun> RunBenchmark(const Trace& trace, const BenchOptions& o) {
   std::vector<std::string> bodies;
   bodies.reserve(run.plan.requests.size());
   for (const PlannedRequest& p : run.plan.requests) bodies.push_back(BuildRequestBody(p, body));
+  const std::vector<Fault> faults = PlanFaults(bodies.size(), o.faults, o.plan.seed);
+  const std::vector<std::string> malformed = MalformedBodies(run.model);
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    if (faults[i].kind == FaultKind::kMalformed) bodies[i] = malformed[static_cast<size_t>(faults[i].malformed_variant)];
+  }
   const SendFn send = [&](const PlannedRequest& p, SteadyClock::time_point origin) {
-    return SendStreamingRequest(target, o.endpoint, bodies[static_cast<size_t>(p.id)], origin, o.time_limit_s);
+    const Fault& f = faults[static_cast<size_t>(p.id)];
+    RequestRecord r = SendStreamingRequest(target, o.endpoint, bodies[static_cast<size_t>(p.id)], origin,
+                                           o.time_limit_s, f.disconnect_after_chunks);
+    if (f.kind == FaultKind::kMalformed && r.fault.empty()) r.fault = FaultLabel(f.kind);
+    return r;
   };
   BenchProgress progress(o.log, o.redraw, static_cast<int64_t>(run.plan.requests.size()));
   OpenLoopResult result = RunOpenLoop(run.plan.requests, send, o.max_concurrency, &progress, o.time_limit_s);

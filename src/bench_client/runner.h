@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench_client/bench_metrics.h"
+#include "bench_client/faults.h"
 #include "bench_client/probe.h"
 #include "bench_client/request_plan.h"
 #include "bench_client/request_record.h"
@@ -39,6 +40,9 @@ struct BenchOptions {
   // From the first send; requests not sent by then are not sent, those still
   // open are abandoned (both fail naming the limit). Infinity: none.
   double time_limit_s = std::numeric_limits<double>::infinity();
+  // Injected client faults (hang-ups, malformed bodies), drawn from the
+  // plan's seed.
+  FaultOptions faults;
   std::string workload_name;  // the --dataset / --trace given, for the result
   // Setup lines and progress; null: silent. `redraw`: \r progress (a terminal).
   std::ostream* log = nullptr;

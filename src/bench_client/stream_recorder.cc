@@ -33,6 +33,7 @@ void StreamRecorder::OnEvent(const SseEvent& ev, double now_s) {
   }
   if (c.error) {
     error_ = "the server reported an error mid-stream: " + *c.error;
+    r_.server_error = true;
     return;
   }
   if (c.has_choices) {

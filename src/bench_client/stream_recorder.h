@@ -29,6 +29,9 @@ class StreamRecorder {
   // cleanly, else what the HTTP client said. Call once.
   RequestRecord Finish(double now_s, const std::string& transport_error);
 
+  // Chunks carrying text so far.
+  int32_t text_chunks() const { return r_.text_chunks; }
+
  private:
   void OnEvent(const SseEvent& ev, double now_s);
 

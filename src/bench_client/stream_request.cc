@@ -18,7 +18,8 @@ double SecondsSince(SteadyClock::time_point origin) {
 }
 
 RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& path, const std::string& body,
-                                   SteadyClock::time_point origin, double deadline_s) {
+                                   SteadyClock::time_point origin, double deadline_s,
+                                   int32_t hang_up_after_chunks) {
   const std::string where = "POST " + target.url.Url(path);
   // A request waiting for its first byte must not outlive the deadline.
   HttpTarget bounded = target;
@@ -26,6 +27,7 @@ RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& 
   if (left < bounded.read_timeout_s) bounded.read_timeout_s = std::max(0.05, left);
   auto client = MakeClient(bounded);
   bool over_time = false;
+  bool hung_up = false;
   httplib::Request req;
   req.method = "POST";
   req.path = target.url.Path(path);
@@ -53,7 +55,12 @@ RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& 
       over_time = true;
       return false;  // hang up: the server aborts the request
     }
-    return recorder.OnBytes(std::string_view(data, n), now);
+    const bool go_on = recorder.OnBytes(std::string_view(data, n), now);
+    if (go_on && hang_up_after_chunks > 0 && recorder.text_chunks() >= hang_up_after_chunks) {
+      hung_up = true;
+      return false;
+    }
+    return go_on;
   };
   httplib::Result res = client->send(req);
   const double end = SecondsSince(origin);
@@ -64,9 +71,18 @@ RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& 
     r.e2el_s = end - send_s;
     r.http_status = status;
     r.error = where + ": " + TimeLimitError(deadline_s);
+    r.fault = "time-limit";
     return r;
   }
 
+  if (hung_up) {
+    RequestRecord r = recorder.Finish(end, "");
+    r.http_status = 200;
+    r.success = false;
+    r.fault = "disconnect";
+    r.error = where + ": the client hung up on purpose after " + std::to_string(r.text_chunks) + " text chunks";
+    return r;
+  }
   if (status == 200) {
     RequestRecord r = recorder.Finish(end, res ? "" : DescribeHttpError(res.error()));
     r.http_status = 200;
@@ -77,6 +93,7 @@ RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& 
   r.send_s = send_s;
   r.e2el_s = end - send_s;
   r.http_status = status;
+  r.server_error = status != 0;
   if (status == 0) {
     r.error = where + ": " + DescribeHttpError(res.error());
   } else {

@@ -27,8 +27,12 @@ double SecondsSince(SteadyClock::time_point origin);
 // `deadline_s` (seconds from `origin`; infinity: none): past it the request
 // is abandoned, its connection closed, and the record fails naming the
 // time limit.
+// `hang_up_after_chunks` > 0: the client hangs up on purpose once that many
+// text chunks came (an injected fault); the record fails with fault
+// "disconnect".
 RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& path, const std::string& body,
                                    SteadyClock::time_point origin,
-                                   double deadline_s = std::numeric_limits<double>::infinity());
+                                   double deadline_s = std::numeric_limits<double>::infinity(),
+                                   int32_t hang_up_after_chunks = 0);
 
 }  // namespace cacheopt::bench

@@ -13,10 +13,58 @@
 #include <cstring>
 #include <limits>
 
+#include "server/openai_response.h"
+
 namespace cacheopt {
 namespace {
 
 thread_local int tls_socket = -1;
+// Set by the task queue while it hands the listener's own thread a socket
+// over the connection limit: process_and_close_socket refuses it.
+thread_local bool tls_refusing = false;
+
+// A whole HTTP response with an OpenAI-style error body; it closes the
+// connection.
+std::string RawErrorResponse(int status, const char* reason, const ApiError& e, bool retry_after) {
+  const std::string body = RenderError(e);
+  std::string r = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
+  r += "Content-Type: application/json\r\nConnection: close\r\n";
+  if (retry_after) r += "Retry-After: 1\r\n";
+  r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return r;
+}
+
+// cpp-httplib's pool, with the open connections counted: one over the limit
+// is not queued but handed back, on the listener's thread, to
+// process_and_close_socket with tls_refusing set.
+class LimitedTaskQueue : public httplib::TaskQueue {
+ public:
+  LimitedTaskQueue(size_t threads, size_t max_open, std::shared_ptr<std::atomic<int64_t>> open,
+                   std::shared_ptr<std::atomic<int64_t>> refused)
+      : pool_(threads), max_open_(static_cast<int64_t>(max_open)), open_(std::move(open)),
+        refused_(std::move(refused)) {}
+
+  void enqueue(std::function<void()> fn) override {
+    if (open_->load(std::memory_order_relaxed) >= max_open_) {
+      refused_->fetch_add(1, std::memory_order_relaxed);
+      tls_refusing = true;
+      fn();
+      tls_refusing = false;
+      return;
+    }
+    open_->fetch_add(1, std::memory_order_relaxed);
+    pool_.enqueue([fn = std::move(fn), open = open_] {
+      fn();
+      open->fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  const int64_t max_open_;
+  std::shared_ptr<std::atomic<int64_t>> open_, refused_;
+};
 
 // Waits for `events` on `fd` for up to `ms` (-1: forever); EINTR retried.
 int PollFor(int fd, short events, int ms) {
@@ -57,14 +105,55 @@ void IpAndPort(int fd, bool peer, std::string& ip, int& port) {
 // One request's view of a connection, as cpp-httplib's own SocketStream
 // (not exported by the Debian build): reads buffered 4 KiB at a time, each
 // read and write waiting at most its timeout.
+//
+// It also bounds the request's head (RequestHeadLimit): past the limit it
+// writes a 431 itself, reports the end of the stream, and drops whatever the
+// library then writes (its own 400 for the cut-short head).
 class ConnectionStream : public httplib::Stream {
  public:
-  ConnectionStream(int fd, int read_ms, int write_ms) : fd_(fd), read_ms_(read_ms), write_ms_(write_ms) {}
+  ConnectionStream(int fd, int read_ms, int write_ms, size_t max_head)
+      : fd_(fd), read_ms_(read_ms), write_ms_(write_ms), head_(max_head) {}
+
+  bool refused() const { return refused_; }
 
   bool is_readable() const override { return PollFor(fd_, POLLIN, read_ms_) > 0; }
   bool is_writable() const override { return PollFor(fd_, POLLOUT, write_ms_) > 0; }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (refused_) return 0;
+    const ssize_t n = ReadSome(ptr, size);
+    if (n > 0 && head_.state() == RequestHeadLimit::State::kInHead &&
+        head_.Feed(ptr, static_cast<size_t>(n)) == RequestHeadLimit::State::kTooLarge) {
+      RefuseHead();
+      return 0;
+    }
+    return n;
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (refused_) return static_cast<ssize_t>(size);  // the 431 is already out
+    return Send(ptr, size);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { IpAndPort(fd_, true, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { IpAndPort(fd_, false, ip, port); }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  void RefuseHead() {
+    refused_ = true;
+    ApiError e;
+    e.http_status = 431;
+    e.code = "request_header_too_large";
+    e.message = head_.line_too_long()
+                    ? "A line of the request head is longer than " + std::to_string(kMaxHeadLineBytes) + " bytes"
+                    : "The request head (request line and headers) is larger than the server's limit of " +
+                          std::to_string(head_.max_head_bytes()) + " bytes (serve --max-header)";
+    const std::string r = RawErrorResponse(431, "Request Header Fields Too Large", e, false);
+    (void)Send(r.data(), r.size());
+  }
+
+  ssize_t ReadSome(char* ptr, size_t size) {
     if (off_ < len_) {
       const size_t n = std::min(size, len_ - off_);
       std::memcpy(ptr, buf_.data() + off_, n);
@@ -82,7 +171,7 @@ class ConnectionStream : public httplib::Stream {
     return static_cast<ssize_t>(take);
   }
 
-  ssize_t write(const char* ptr, size_t size) override {
+  ssize_t Send(const char* ptr, size_t size) {
     if (!is_writable()) return -1;
     for (;;) {
       const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
@@ -90,11 +179,6 @@ class ConnectionStream : public httplib::Stream {
     }
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { IpAndPort(fd_, true, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { IpAndPort(fd_, false, ip, port); }
-  socket_t socket() const override { return fd_; }
-
- private:
   ssize_t Recv(char* p, size_t n) {
     for (;;) {
       const ssize_t r = ::recv(fd_, p, n, 0);
@@ -106,17 +190,49 @@ class ConnectionStream : public httplib::Stream {
   int read_ms_, write_ms_;
   std::array<char, 4096> buf_{};
   size_t off_ = 0, len_ = 0;
+  RequestHeadLimit head_;
+  bool refused_ = false;
 };
+
+// Closes after a refusal without a reset: the client may still be sending
+// the head, and closing with unread bytes would reset the connection,
+// possibly before the client has read the answer.
+void LingeringClose(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  std::array<char, 4096> buf{};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  for (size_t total = 0; total < (size_t{1} << 20) && std::chrono::steady_clock::now() < deadline;) {
+    if (PollFor(fd, POLLIN, 50) <= 0) continue;
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n <= 0) break;
+    total += static_cast<size_t>(n);
+  }
+}
 
 }  // namespace
 
-HttpServer::HttpServer(size_t threads) {
-  new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+HttpServer::HttpServer(HttpLimits limits) : limits_(limits) {
+  ApiError e;
+  e.http_status = 503;
+  e.type = "server_error";
+  e.code = "too_many_connections";
+  e.message = "The server has " + std::to_string(limits_.max_connections) +
+              " connections open, its limit (serve --max-connections); retry later";
+  refuser_ = std::make_unique<ConnectionRefuser>(RawErrorResponse(503, "Service Unavailable", e, true));
+  new_task_queue = [this] {
+    return new LimitedTaskQueue(limits_.threads, limits_.max_connections, open_, refused_);
+  };
 }
+
+HttpServer::~HttpServer() = default;
 
 bool HttpServer::process_and_close_socket(socket_t sock) {
   // As cpp-httplib's own loop (process_server_socket), except that an idle
   // keep-alive connection notices a stopping server within 50 ms.
+  if (tls_refusing) {
+    refuser_->Refuse(static_cast<int>(sock));
+    return false;
+  }
   tls_socket = static_cast<int>(sock);
   const int read_ms = Millis(read_timeout_sec_, read_timeout_usec_);
   const int write_ms = Millis(write_timeout_sec_, write_timeout_usec_);
@@ -131,9 +247,15 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   };
   bool ok = false;
   for (size_t left = keep_alive_max_count_; left > 0 && svr_sock_ != INVALID_SOCKET && keep_alive(); --left) {
-    ConnectionStream strm(sock, read_ms, write_ms);
+    ConnectionStream strm(sock, read_ms, write_ms, limits_.max_head_bytes);
     bool connection_closed = false;
     ok = process_request(strm, left == 1, connection_closed, nullptr);
+    if (strm.refused()) {
+      refused_heads_.fetch_add(1, std::memory_order_relaxed);
+      LingeringClose(sock);
+      ok = false;
+      break;
+    }
     if (!ok || connection_closed) break;
   }
   ::shutdown(sock, SHUT_RDWR);

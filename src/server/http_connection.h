@@ -13,15 +13,38 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "server/connection_refuser.h"
+#include "server/request_head_limit.h"
 
 namespace cacheopt {
 
+struct HttpLimits {
+  // The connection thread pool (one thread per open connection; more
+  // connections wait for a thread).
+  size_t threads = 8;
+  // Open connections, served or waiting for a thread; beyond, a new one is
+  // answered 503 and closed (cpp-httplib itself queues without bound).
+  size_t max_connections = 1024;
+  // A request's head (request line and headers); larger: 431.
+  size_t max_head_bytes = kDefaultMaxHeadBytes;
+};
+
 class HttpServer : public httplib::Server {
  public:
-  // `threads`: the connection thread pool (one thread per open connection;
-  // more connections wait for a thread).
-  explicit HttpServer(size_t threads);
+  explicit HttpServer(HttpLimits limits);
+  ~HttpServer() override;
+
+  const HttpLimits& limits() const { return limits_; }
+  // Connections open now (served or waiting for a thread).
+  int64_t open_connections() const { return open_->load(std::memory_order_relaxed); }
+  // Connections refused for the limit, and requests refused for their head.
+  int64_t refused_connections() const { return refused_->load(std::memory_order_relaxed); }
+  int64_t refused_heads() const { return refused_heads_.load(std::memory_order_relaxed); }
 
   // The listening socket's accept queue, after bind. cpp-httplib listens
   // with a backlog of 5: a burst of new connections beyond that overflows
@@ -31,6 +54,13 @@ class HttpServer : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t sock) override;
+
+  HttpLimits limits_;
+  // Shared with the task queue cpp-httplib owns (and deletes after listen).
+  std::shared_ptr<std::atomic<int64_t>> open_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::shared_ptr<std::atomic<int64_t>> refused_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::atomic<int64_t> refused_heads_{0};
+  std::unique_ptr<ConnectionRefuser> refuser_;
 };
 
 // The socket of the connection the calling thread is serving; -1 outside

@@ -104,6 +104,7 @@ HttpRoutes::HttpRoutes(HttpRoutesOptions opts) : opts_(std::move(opts)) {
 }
 
 void HttpRoutes::Register(HttpServer* http) {
+  http_ = http;
   http->set_payload_max_length(opts_.max_body_bytes);
   http->Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     Complete(req, res, ApiKind::kCompletion);
@@ -249,6 +250,7 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
   auto token = std::make_unique<ActiveToken>(active_);  // before the push: a drain sees it
   switch (queue_->Push(std::move(cmd))) {
     case RequestQueue::PushResult::kOk:
+      metrics_->OnAccepted();
       break;
     case RequestQueue::PushResult::kFull:
       return Reject(res, QueueFull(queue_->capacity(), opts_.retry_after_s), RejectReason::kQueueFull);
@@ -364,6 +366,14 @@ void HttpRoutes::Health(httplib::Response& res) const {
 
 void HttpRoutes::Metrics(httplib::Response& res) const {
   if (!serving_.load(std::memory_order_acquire)) return SendError(res, Unavailable("The model is still loading"));
+  HttpSnapshot h;
+  h.open_requests = active();
+  if (http_ != nullptr) {
+    h.open_connections = http_->open_connections();
+    h.refused_connections = http_->refused_connections();
+    h.refused_heads = http_->refused_heads();
+  }
+  metrics_->SetHttp(h);
   std::string body;
   metrics_->RenderTo(&body);
   res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");

@@ -94,6 +94,7 @@ class HttpRoutes {
   std::vector<std::string> served_names_;
   RequestQueue* queue_ = nullptr;
   ServingMetrics* metrics_ = nullptr;
+  const HttpServer* http_ = nullptr;  // set by Register
   std::function<bool()> healthy_;
   std::shared_ptr<std::atomic<int64_t>> active_ = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<uint64_t> next_request_{0};

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,7 +29,43 @@ size_t PoolThreads(const ServerOptions& o) {
          kSpareThreads;
 }
 
+}  // namespace
+
+HttpLimits HttpLimitsFor(const ServerOptions& o) {
+  HttpLimits l;
+  l.threads = PoolThreads(o);
+  l.max_connections = o.max_connections > 0 ? static_cast<size_t>(o.max_connections)
+                                            : l.threads + static_cast<size_t>(kExtraConnections);
+  l.max_head_bytes = o.max_header_bytes;
+  return l;
+}
+
+namespace {
+
 bool UsesLengthEstimator(const std::string& policy) { return policy == "cacheopt" || policy == "s3"; }
+
+// Descriptors besides the connections: the listener, the model file, the
+// signal pipe, OpenBLAS, logs.
+constexpr rlim_t kOtherDescriptors = 64;
+
+// Each open connection holds a descriptor: raise the soft limit toward the
+// hard one so the connection limit, not EMFILE, is what refuses a client.
+Status EnsureDescriptors(size_t connections) {
+  const rlim_t need = static_cast<rlim_t>(connections) + kOtherDescriptors;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return Status::Ok();
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
+    lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? need : std::min(need, lim.rlim_max);
+    (void)::setrlimit(RLIMIT_NOFILE, &lim);
+    (void)::getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
+    return Status::InvalidArgument("--max-connections " + std::to_string(connections) + " needs " +
+                                   std::to_string(need) + " file descriptors, but the limit is " +
+                                   std::to_string(lim.rlim_cur) + " (ulimit -n); lower --max-connections, "
+                                   "--max-queue or --max-concurrency, or raise the limit");
+  return Status::Ok();
+}
 
 // SIGTERM / SIGINT: the handler's only (async-signal-safe) act is a write.
 int g_signal_pipe[2] = {-1, -1};
@@ -86,7 +123,7 @@ Result<int64_t> ParseByteSize(std::string_view text, std::string_view flag) {
   return static_cast<int64_t>(bytes);
 }
 
-Server::Server(ServerOptions opts) : opts_(std::move(opts)), http_(PoolThreads(opts_)), routes_([&] {
+Server::Server(ServerOptions opts) : opts_(std::move(opts)), http_(HttpLimitsFor(opts_)), routes_([&] {
   HttpRoutesOptions r;
   r.api_key = opts_.api_key;
   r.max_body_bytes = opts_.max_body_bytes;
@@ -123,6 +160,11 @@ void Server::Log(const std::string& line) const {
 Status Server::Bind() {
   if (opts_.port < 0 || opts_.port > 65535)
     return Status::InvalidArgument("--port must be in [0, 65535], got " + std::to_string(opts_.port));
+  if (http_.limits().max_connections < http_.limits().threads)
+    return Status::InvalidArgument("--max-connections " + std::to_string(http_.limits().max_connections) +
+                                   " is below the " + std::to_string(http_.limits().threads) +
+                                   " connection threads (--max-concurrency + --max-queue + 16)");
+  if (Status s = EnsureDescriptors(http_.limits().max_connections); !s.ok()) return s;
   if (opts_.port == 0) {
     port_ = http_.bind_to_any_port(opts_.host);
     if (port_ < 0) return Status::IoError("cannot listen on " + opts_.host + " (any port)");
@@ -199,7 +241,8 @@ Status Server::Run() {
   // load can stop it.
   for (int i = 0; i < 10000 && !http_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::microseconds(500));
   Log("serve: listening on http://" + opts_.host + ":" + std::to_string(port_) + " (" +
-      std::to_string(PoolThreads(opts_)) + " connection threads); loading the model");
+      std::to_string(http_.limits().threads) + " connection threads, at most " +
+      std::to_string(http_.limits().max_connections) + " connections open); loading the model");
 
   // The model and policy. cacheopt and s3 predict output lengths; served,
   // they learn from the prompts' text unless told otherwise.

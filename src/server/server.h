@@ -44,6 +44,11 @@ struct ServerOptions {
   int32_t max_queue = 128;       // more may wait for the engine; beyond: 429
   std::string api_key;           // "": no authentication
   size_t max_body_bytes = kDefaultMaxBodyBytes;
+  // A request's head (request line and headers); larger: 431.
+  size_t max_header_bytes = kDefaultMaxHeadBytes;
+  // Open connections; beyond, 503 and closed. 0: the connection threads
+  // (max_concurrency + max_queue + 16) + kExtraConnections.
+  int32_t max_connections = 0;
   double grace_period_s = 30;    // a drain's wait for in-flight requests
   // SIGTERM / SIGINT start a drain; a second one aborts at once.
   bool handle_signals = false;
@@ -53,6 +58,12 @@ struct ServerOptions {
   // Called once the server answers requests.
   std::function<void()> on_ready;
 };
+
+// Connections that may wait for a connection thread by default.
+inline constexpr int32_t kExtraConnections = 256;
+
+// The connection threads and open-connection limit `o` gives.
+HttpLimits HttpLimitsFor(const ServerOptions& o);
 
 // The served-model name ServerOptions' default gives for `engine`'s model.
 std::string DefaultServedModelName(const ModelSource& model);

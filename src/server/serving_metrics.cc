@@ -95,7 +95,18 @@ ServingMetrics::ServingMetrics(const ServingMetricsConfig& c)
                                "KV blocks copied from the host tier back to the device tier.")),
       recomputed_tokens_(
           registry_.AddCounter("cacheopt_recomputed_tokens_total",
-                               "Tokens prefilled again after a preemption by recompute.")) {
+                               "Tokens prefilled again after a preemption by recompute.")),
+      accepted_(registry_.AddCounter("cacheopt_requests_accepted_total",
+                                     "Completions handed to the engine's queue (each then ends finished, "
+                                     "aborted or with an error).")),
+      open_requests_(registry_.AddGauge("cacheopt_requests_open",
+                                        "Completions accepted and not yet answered in full.")),
+      open_connections_(registry_.AddGauge("cacheopt_http_connections_open",
+                                           "HTTP connections open (served or waiting for a thread).")),
+      refused_connections_(registry_.AddCounter("cacheopt_http_refused_total",
+                                                "Connections or requests the HTTP layer refused, by reason.",
+                                                L("reason", "max_connections"))),
+      refused_heads_(registry_.AddCounter("cacheopt_http_refused_total", "", L("reason", "header_too_large"))) {
   for (int k = 0; k < kNumSloClasses; ++k) {
     std::string cls(ToString(static_cast<SloClass>(k)));
     slo_requests_[k] = &registry_.AddCounter("cacheopt_slo_requests_total",
@@ -160,6 +171,13 @@ void ServingMetrics::OnFinish(const FinishRecord& r) {
   slo_requests_[k]->Inc();
   if (r.ttft_ok) ttft_attained_[k]->Inc();
   if (r.tbt_ok) tbt_attained_[k]->Inc();
+}
+
+void ServingMetrics::SetHttp(const HttpSnapshot& h) {
+  open_requests_.Set(static_cast<double>(h.open_requests));
+  open_connections_.Set(static_cast<double>(h.open_connections));
+  refused_connections_.SetTotal(static_cast<double>(h.refused_connections));
+  refused_heads_.SetTotal(static_cast<double>(h.refused_heads));
 }
 
 void ServingMetrics::OnRejected(RejectReason reason) { rejected_[static_cast<int>(reason)]->Inc(); }

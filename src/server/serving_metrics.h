@@ -65,6 +65,14 @@ inline constexpr int kNumRejectReasons = 7;
 // "kv_capacity", "queue_full", "unauthorized": the label values.
 std::string_view ToString(RejectReason r);
 
+// The HTTP front end's state, read when /metrics is rendered.
+struct HttpSnapshot {
+  int64_t open_requests = 0;      // completions accepted and not yet answered in full
+  int64_t open_connections = 0;   // served or waiting for a connection thread
+  int64_t refused_connections = 0;  // over serve --max-connections (503)
+  int64_t refused_heads = 0;        // request head over serve --max-header (431)
+};
+
 struct FinishRecord {
   std::string_view finish_reason = "stop";  // "stop" | "length" | "abort"
   double e2e_s = 0;
@@ -85,6 +93,10 @@ class ServingMetrics {
   // requests do not count toward SLO attainment.
   void OnFinish(const FinishRecord& r);
   void OnRejected(RejectReason reason);
+  // A completion handed to the engine's queue: from here it ends finished,
+  // aborted (the client left) or with an error, never silently.
+  void OnAccepted() { accepted_.Inc(); }
+  void SetHttp(const HttpSnapshot& h);
 
   std::string Render() const { return registry_.Render(); }
   void RenderTo(std::string* out) const { registry_.RenderTo(out); }
@@ -119,6 +131,11 @@ class ServingMetrics {
   std::array<Counter*, kNumSloClasses> ttft_attained_{};
   std::array<Counter*, kNumSloClasses> tbt_attained_{};
   std::array<Counter*, kNumRejectReasons> rejected_{};
+  Counter& accepted_;
+  Gauge& open_requests_;
+  Gauge& open_connections_;
+  Counter& refused_connections_;
+  Counter& refused_heads_;
 };
 
 // vLLM's bucket bounds, in seconds.

@@ -54,6 +54,10 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
       {"cacheopt_slo_requests_total", "counter"},
       {"cacheopt_slo_attained_total", "counter"},
       {"cacheopt_requests_rejected_total", "counter"},
+      {"cacheopt_requests_accepted_total", "counter"},
+      {"cacheopt_requests_open", "gauge"},
+      {"cacheopt_http_connections_open", "gauge"},
+      {"cacheopt_http_refused_total", "counter"},
   };
   EXPECT_EQ(e.types, expected);
   for (const auto& s : e.samples) {
@@ -67,6 +71,24 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
     for (const auto& s : e.samples) n += s.name == g;
     EXPECT_EQ(n, 1) << g;
   }
+}
+
+TEST(ServingMetricsTest, HttpStateAndAcceptedRequests) {
+  ServingMetrics m(Config());
+  m.OnAccepted();
+  m.OnAccepted();
+  HttpSnapshot h;
+  h.open_requests = 2;
+  h.open_connections = 5;
+  h.refused_connections = 3;
+  h.refused_heads = 1;
+  m.SetHttp(h);
+  const std::string text = m.Render();
+  EXPECT_NE(text.find("cacheopt_requests_accepted_total{model_name=\"llama-2-7b\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("cacheopt_requests_open{model_name=\"llama-2-7b\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("cacheopt_http_connections_open{model_name=\"llama-2-7b\"} 5"), std::string::npos);
+  EXPECT_NE(text.find("reason=\"max_connections\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("reason=\"header_too_large\"} 1"), std::string::npos);
 }
 
 TEST(ServingMetricsTest, CacheConfigInfoCarriesBlockSizeAndBlockCounts) {

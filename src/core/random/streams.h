@@ -21,5 +21,6 @@ inline constexpr uint64_t kNoisyOracle = 201;  // noisy-oracle's per-request key
 
 // The benchmark client (src/bench_client/).
 inline constexpr uint64_t kBenchPromptTokens = 301;  // token ids of the prompts
+inline constexpr uint64_t kBenchFaults = 302;        // injected client faults (bench --disconnect-fraction)
 
 }  // namespace cacheopt::streams
