@@ -64,7 +64,10 @@ RequestRecord SendStreamingRequest(const HttpTarget& target, const std::string& 
   };
   httplib::Result res = client->send(req);
   const double end = SecondsSince(origin);
-  over_time = over_time || (!res && end >= deadline_s);
+  // A read timeout cut to the deadline fires at it, give or take the
+  // poll's millisecond rounding.
+  const bool cut_to_deadline = left < target.read_timeout_s;
+  over_time = over_time || (!res && (end >= deadline_s || (cut_to_deadline && end >= deadline_s - 0.25)));
   if (over_time) {
     RequestRecord r;
     r.send_s = send_s;

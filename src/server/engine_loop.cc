@@ -100,8 +100,17 @@ void EngineLoop::TakeCommands() {
   const bool stopping = stop_.load(std::memory_order_acquire);
   queue_->Take(stopping ? 0 : static_cast<size_t>(room), &submits_, &aborts_);
   for (const auto& sink : aborts_) {
+    if (sink->engine_id < 0) {
+      // (A submit the engine refused has ended already: counted as rejected.)
+      if (sink->ended()) continue;
+      // The client left while the request waited in the hand-off queue (it
+      // never reached the engine): an abort all the same, as vLLM counts a
+      // request aborted in its waiting queue.
+      metrics_->OnAbortedWaiting();
+      continue;
+    }
     auto it = live_.find(sink->engine_id);
-    if (sink->engine_id < 0 || it == live_.end() || it->second.ended) continue;
+    if (it == live_.end() || it->second.ended) continue;
     (void)engine_->Abort(sink->engine_id);  // its abort event finishes it below
   }
   for (SubmitCommand& c : submits_) Submit(c);

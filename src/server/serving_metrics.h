@@ -96,6 +96,8 @@ class ServingMetrics {
   // A completion handed to the engine's queue: from here it ends finished,
   // aborted (the client left) or with an error, never silently.
   void OnAccepted() { accepted_.Inc(); }
+  // An accepted request whose client left before it reached the engine.
+  void OnAbortedWaiting() { success_abort_.Inc(); }
   void SetHttp(const HttpSnapshot& h);
 
   std::string Render() const { return registry_.Render(); }
