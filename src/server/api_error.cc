@@ -25,7 +25,7 @@ ApiError PayloadTooLarge(size_t bytes, size_t limit) {
   e.http_status = 413;
   e.code = "request_too_large";
   e.message = "The request body is " + std::to_string(bytes) + " bytes, over the limit of " +
-              std::to_string(limit) + " bytes";
+              std::to_string(limit) + " bytes (serve --max-body)";
   return e;
 }
 
