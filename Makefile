@@ -5,7 +5,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps asan tsan bench clean experiment experiment-quick
+.PHONY: run test build deps asan tsan bench clean experiment experiment-quick fuzz fuzz-smoke
 
 deps:
 	@bash scripts/install-deps.sh
@@ -41,6 +41,16 @@ tsan: deps
 	cd build-tsan && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
 	  -R 'ServeTest|BenchClient|openai_npm|RequestQueue|RequestSink|EngineLoop|Server'
 
+# libFuzzer targets (docs/fuzzing.md), built with clang in build-fuzz and run
+# one after another: FUZZ_SECONDS each (fuzz), or FUZZ_SMOKE_SECONDS (fuzz-smoke, as CI).
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+
+fuzz-smoke: deps
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+
 bench: build
 	$(BUILD)/scheduler_bench
 	$(BUILD)/simulate_bench
@@ -55,6 +65,12 @@ experiment: build
 
 experiment-quick: build
 	$(BUILD)/cacheopt experiment experiments/quick.json --out out/experiment-quick
+
+# The engine soak (docs/soak.md): one million scheduler steps over every
+# policy, random workloads, invariants checked after every step.
+.PHONY: soak
+soak: build
+	$(BUILD)/cacheopt soak
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -45,6 +45,22 @@ struct RealExperimentFlags {
 };
 int RunRealExperimentCommand(const RealExperimentFlags& f);
 
+// `soak`: the engine soak (src/soak, docs/soak.md). 0 without violations, 1 with.
+struct SoakFlags {
+  int64_t steps = 1'000'000;
+  uint64_t seed = 1;
+  std::string policies = "all";
+  int32_t max_device_blocks = 4096;
+  int32_t min_device_blocks = 2;
+  int32_t max_requests = 200;
+  double sim_share = 0.6;
+  int64_t replay_episode = -1;
+  bool trace_steps = false;
+  bool episode_log = false;
+};
+void AddSoakFlags(CLI::App* app, SoakFlags* f);
+int RunSoakCommand(const SoakFlags& f);
+
 // Prints "error: <message>" to stderr and returns 2.
 int BadInput(const Status& s);
 

@@ -72,6 +72,11 @@ int main(int argc, char** argv) {
   real->add_option("config", real_flags.config, "Config (experiments/real.json)")->required();
   real->add_option("--out", real_flags.out, "Folder for the results (created if missing)")->required();
 
+  SoakFlags soak_flags;
+  auto* soak = app.add_subcommand("soak", "Engine soak: random workloads on every policy, invariants checked "
+                                          "after every step (docs/soak.md)");
+  AddSoakFlags(soak, &soak_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,5 +94,6 @@ int main(int argc, char** argv) {
   if (*profile) return RunProfile(profile_flags);
   if (*real) return RunRealExperimentCommand(real_flags);
   if (*bench) return RunBenchCommand(bench_flags);
+  if (*soak) return RunSoakCommand(soak_flags);
   return 2;
 }

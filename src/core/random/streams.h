@@ -23,4 +23,7 @@ inline constexpr uint64_t kNoisyOracle = 201;  // noisy-oracle's per-request key
 inline constexpr uint64_t kBenchPromptTokens = 301;  // token ids of the prompts
 inline constexpr uint64_t kBenchFaults = 302;        // injected client faults (bench --disconnect-fraction)
 
+// The engine soak (src/soak/): an episode's draws, from its own seed.
+inline constexpr uint64_t kSoakEpisode = 401;
+
 }  // namespace cacheopt::streams

@@ -357,6 +357,8 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
   int32_t budget = PrefillBudget(now);
   // 2. Ongoing prefill chunks (blocks grow with each chunk).
   for (Request* r : prefills_) {
+    // An earlier chunk's FreeBlocks may have preempted it meanwhile.
+    if (r->state != RequestState::kRunning) continue;
     int32_t n = std::min(r->TokensToCompute(), budget);
     if (n <= 0) break;
     if (!Grow(r, static_cast<int64_t>(r->num_computed) + n)) {

@@ -202,5 +202,45 @@ TEST(CacheOptTest, BadKnobsAreRejectedByName) {
   EXPECT_NE(d.status().message().find("alpha"), std::string::npos);
 }
 
+// Two ongoing prefills, A (resumed from a swap-out) then B (admitted after);
+// A's next chunk finds the pool full and C4 takes B, the newest, as the
+// victim. The loop over ongoing chunks then reached B and gave it a chunk
+// though it was no longer running: blocks for a waiting request, fed to the
+// executor (found by the engine soak, docs/soak.md).
+TEST(CacheOptTest, AVictimOfAnEarlierChunkGetsNoChunkOfItsOwn) {
+  // 7 blocks of 4 tokens, 8-token chunks, newest-first victims, no reserve.
+  SchedulerConfig c = Config(7, {{"reserve_blocks", "0"},
+                                 {"disable", "victim"},
+                                 {"min_prefill_chunk", "8"},
+                                 {"urgent_chunk", "8"},
+                                 {"preallocate_iterations", "0"}});
+  c.host_blocks = 7;
+  c.token_budget = 8;
+  Harness h("cacheopt", c);
+  Request* a = h.Add(0, 24, 1, /*max_tokens=*/1);  // reserves blocks(25) = 7: the whole pool
+  Request* b = h.Add(1, 9, 1, /*max_tokens=*/1);
+  h.Step();  // A's first chunk: 8 tokens, 2 blocks
+  ASSERT_EQ(a->num_computed, 8);
+  CacheOptTestPeer::Preempt(h.sched(), a);  // swapped: cheaper than recomputing 24 tokens
+  ASSERT_EQ(a->state, RequestState::kSwapped);
+  // A resumes (1 token, 3 blocks); B enters on peak lending, 8 of its 9 tokens.
+  auto s1 = h.Step();
+  ASSERT_EQ(s1.Tokens(0), 1);
+  ASSERT_EQ(s1.Tokens(1), 8);
+  h.Step();  // A: 8 more tokens (5 blocks), B waits for the budget: the pool is full
+  ASSERT_EQ(h.sched().blocks().device_free(), 0);
+  // A's last 7 tokens need a 6th block: B is preempted (recompute is cheaper
+  // for 9 tokens), and must not run in this step.
+  auto s3 = h.Step();  // Harness::Step checks the invariants
+  EXPECT_EQ(s3.Tokens(0), 7);
+  EXPECT_TRUE(s3.Preempted(1));
+  EXPECT_EQ(s3.Tokens(1), 0);
+  EXPECT_EQ(b->state, RequestState::kWaiting);
+  EXPECT_EQ(b->kv_slot, -1);
+  h.RunToEnd();
+  EXPECT_EQ(b->state, RequestState::kFinished);
+  EXPECT_EQ(h.sched().blocks().device_free(), 7);
+}
+
 }  // namespace
 }  // namespace cacheopt

@@ -11,8 +11,12 @@ SarathiScheduler::SarathiScheduler(const SchedulerConfig& config, const CostMode
   double wm = config.watermark >= 0 ? config.watermark : 0.01;
   // Upstream: int(watermark * blocks), which is 0 below 100 blocks; with the
   // one-free-block decode rule a lone request filling such a pool would then
-  // preempt itself forever, so tiny pools keep at least one block back.
-  watermark_blocks_ = std::max(wm > 0 ? 1 : 0, static_cast<int32_t>(wm * config.device_blocks));
+  // preempt itself forever, so tiny pools keep at least one block back. So
+  // does an explicit watermark of 0: a request holding the whole pool cannot
+  // decode, and its recompute chunks can end one token short of the end,
+  // a tail the decode pass handles, which preempts it again (the soak found
+  // it, docs/soak.md).
+  watermark_blocks_ = std::max(1, static_cast<int32_t>(wm * config.device_blocks));
 }
 
 void SarathiScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {

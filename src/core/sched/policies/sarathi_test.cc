@@ -52,5 +52,22 @@ TEST(SarathiTest, PreemptsNewestByRecompute) {
   EXPECT_EQ(d.Tokens(0), 1);
 }
 
+// Every decode needs one free block (can_append_slot), so a request holding
+// the whole pool can never decode: it preempts itself, re-prefills in chunks
+// and, when a chunk leaves a 1-token tail (handled as a decode), preempts
+// itself again, forever. The 1-block floor of the watermark prevents that; an
+// explicit watermark of 0 skipped the floor (found by the engine soak,
+// docs/soak.md: a 4-block pool, chunks of 5).
+TEST(SarathiTest, WatermarkZeroStillKeepsABlockSoNoRequestPreemptsItselfForever) {
+  auto cfg = SmallConfig(4);  // 4 blocks of 4 tokens
+  cfg.token_budget = 5;
+  cfg.knobs["watermark"] = "0";
+  Harness h("sarathi", cfg);
+  h.Add(0, 11, 1000);  // grows until it cannot fit: must end (rejected), not loop
+  int steps = h.RunToEnd(10000);
+  EXPECT_FALSE(h.sched().HasUnfinished()) << "still running after " << steps << " steps";
+  EXPECT_EQ(h.sched().blocks().device_free(), 4);
+}
+
 }  // namespace
 }  // namespace cacheopt
