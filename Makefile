@@ -39,7 +39,7 @@ tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_TSAN=ON -DCACHEOPT_BENCH=OFF
 	cmake --build build-tsan -j $(JOBS) --target integration_tests cacheopt_server_tests cacheopt_bench_client_tests cacheopt
 	cd build-tsan && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
-	  -R 'ServeTest|BenchClient|openai_npm|RequestQueue|RequestSink|EngineLoop|Server'
+	  -R 'ServeTest|ServeLimits|BenchClient|openai_npm|overload_short|RequestQueue|RequestSink|RequestHeadLimit|ConnectionRefuser|EngineLoop|Server'
 
 # libFuzzer targets (docs/fuzzing.md), built with clang in build-fuzz and run
 # one after another: FUZZ_SECONDS each (fuzz), or FUZZ_SMOKE_SECONDS (fuzz-smoke, as CI).
