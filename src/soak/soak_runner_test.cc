@@ -132,15 +132,15 @@ SoakOptions FaultyRun(Fault fault) {
   return o;
 }
 
-TEST(SoakRunnerTest, ReportsALeakedBlockAtTheEpisodeEnd) {
+TEST(SoakRunnerTest, ReportsALeakedSlotAtTheStepItLeaks) {
   SoakOptions o = FaultyRun(Fault::kLeakBlock);
   auto sum = RunSoak(o);
   ASSERT_TRUE(sum.ok());
   EXPECT_GT(sum->total.violations, 0);
   ASSERT_FALSE(sum->violations.empty());
   const Violation& v = sum->violations.front();
-  EXPECT_EQ(v.step, -1);
-  EXPECT_NE(v.message.find("device blocks not freed"), std::string::npos) << v.message;
+  EXPECT_EQ(v.step, 2);  // the third step, the one that leaked
+  EXPECT_NE(v.message.find("KV slots are live, but"), std::string::npos) << v.message;
   EXPECT_NE(v.replay.find("--replay-episode " + std::to_string(v.episode)), std::string::npos) << v.replay;
   EXPECT_NE(Summary(*sum).find("FAIL"), std::string::npos);
 

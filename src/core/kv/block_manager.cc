@@ -24,6 +24,7 @@ int32_t BlockManager::NewSlot() {
     slot_live_.push_back(0);
   }
   slot_live_[slot] = 1;
+  ++live_slots_;
   return slot;
 }
 
@@ -32,6 +33,7 @@ void BlockManager::ReleaseSlot(int32_t slot) {
   FreeDevice(slot);
   FreeHost(slot);
   slot_live_[slot] = 0;
+  --live_slots_;
   free_slots_.push_back(slot);
 }
 

@@ -41,6 +41,8 @@ class BlockManager {
   // A slot holds one request's block tables. Slots are recycled.
   int32_t NewSlot();
   void ReleaseSlot(int32_t slot);  // frees both tiers' blocks first
+  // Slots taken and not released: one per request holding KV.
+  int32_t live_slots() const { return live_slots_; }
   const BlockTable& table(int32_t slot) const { return tables_[slot]; }
 
   // Device blocks `slot` must add to hold `tokens` tokens (0 if it already can).
@@ -74,6 +76,7 @@ class BlockManager {
   std::vector<BlockTable> tables_;
   std::vector<int32_t> free_slots_;
   std::vector<uint8_t> slot_live_;
+  int32_t live_slots_ = 0;
 };
 
 }  // namespace cacheopt

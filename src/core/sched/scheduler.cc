@@ -172,6 +172,14 @@ Status Scheduler::CheckInvariants() const {
   if (queued != live_.size())
     return Status::OutOfRange("queues hold " + std::to_string(queued) + " requests, " +
                               std::to_string(live_.size()) + " are live");
+  // Every live slot belongs to a queued request: a slot nobody holds leaks
+  // its blocks until the end (found missing by the soak, docs/soak.md).
+  int32_t holding = 0;
+  for (const Request* r : running_) holding += r->kv_slot >= 0;
+  for (const Request* r : swapped_) holding += r->kv_slot >= 0;
+  if (holding != blocks_.live_slots())
+    return Status::OutOfRange(std::to_string(blocks_.live_slots()) + " KV slots are live, but " +
+                              std::to_string(holding) + " running or swapped requests hold one");
   for (const Request* r : running_) {
     if (r->state != RequestState::kRunning) return Status::OutOfRange("non-running request in running queue");
     if (r->kv_slot >= 0 && !blocks_.table(r->kv_slot).host.empty())
