@@ -442,7 +442,10 @@ ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKi
   json j;
   try {
     j = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // Not only parse_error: a number beyond double ("1e400") throws
+    // out_of_range.406, which escaped as a 500 (found by
+    // fuzz/openai_request_fuzz.cc); it is a malformed body too.
     // what() starts "[json.exception.parse_error.101] "; the rest is the useful part.
     std::string what = e.what();
     if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);

@@ -319,6 +319,25 @@ TEST(OpenAiRequestTest, DeeplyNestedJsonIsAnErrorNotACrash) {
   EXPECT_EQ(r.error().http_status, 400);
 }
 
+// Found by fuzz/openai_request_fuzz.cc: a number beyond double made the JSON
+// library throw out_of_range (not parse_error), which escaped the parser and
+// became a 500; it is a 400 like any malformed body.
+TEST(OpenAiRequestTest, NumberOverflowIsA400NotAnException) {
+  // The fuzzer's input as it found it (cut off after the overflowing number).
+  const std::string crash(
+      "{\"model\": \"micro\", \"prompt\": [1e3080, 2, 0], \"stop\": \"\\n\", \"s[[3, 2\0\0z\0", 71);
+  for (const std::string& body : {crash, std::string(R"({"prompt": "x", "temperature": 1e400})"),
+                                  std::string(R"({"prompt": [-1e999]})")}) {
+    for (ApiKind kind : {ApiKind::kCompletion, ApiKind::kChat}) {
+      auto r = ParseCompletionRequest(body, kind, kModels);
+      ASSERT_FALSE(r.ok()) << body;
+      EXPECT_EQ(r.error().http_status, 400);
+      EXPECT_EQ(r.error().param, "");
+      EXPECT_THAT(r.error().message, HasSubstr("not valid JSON: number overflow parsing '"));
+    }
+  }
+}
+
 TEST(OpenAiRequestTest, ResolveMaxTokensAgainstTheContext) {
   CompletionRequest req;
   auto def = ResolveMaxTokens(req, 100, 2048);

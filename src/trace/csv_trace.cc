@@ -107,7 +107,13 @@ Status ParseField(const RowContext& ctx, const ColumnSpec& spec, std::string_vie
       }
       if (!*first_nanos) *first_nanos = *nanos;
       // Integer difference first: exact to the nanosecond before scaling.
-      *arrival = static_cast<double>(*nanos - **first_nanos) * 1e-9;
+      // Both fit in int64, their difference need not (rows over 292 years
+      // apart; signed overflow found by fuzz/trace_fuzz.cc).
+      int64_t since_first = 0;
+      if (__builtin_sub_overflow(*nanos, **first_nanos, &since_first)) {
+        return ctx.FieldError(spec.name, "more than 292 years from the first row's: " + Quote(text));
+      }
+      *arrival = static_cast<double>(since_first) * 1e-9;
       return Status::Ok();
     }
     case Column::kPrompt:

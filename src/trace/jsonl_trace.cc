@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "trace/field_parse.h"
 #include "trace/trace_builder.h"
@@ -11,6 +13,22 @@ namespace cacheopt {
 namespace {
 
 using nlohmann::json;
+
+// A value quoted for a message. nlohmann's dump() recurses once per level, so
+// a line of ~10^5 '[' overflowed the stack (found with fuzz/trace_fuzz.cc);
+// deeply nested values are described instead of dumped.
+std::string QuoteJson(const json& v) {
+  constexpr int kMaxDumpDepth = 32;
+  std::vector<std::pair<const json*, int>> todo = {{&v, 0}};  // iterative: no recursion here either
+  while (!todo.empty()) {
+    const auto [value, depth] = todo.back();
+    todo.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth >= kMaxDumpDepth) return "a value nested over " + std::to_string(kMaxDumpDepth) + " levels deep";
+    for (const json& child : *value) todo.emplace_back(&child, depth + 1);
+  }
+  return Quote(v.dump());
+}
 
 // The value at `key`, or nullptr when absent or null.
 const json* Find(const json& obj, const char* key) {
@@ -28,26 +46,26 @@ Status GetCount(const RowContext& ctx, const json& obj, const char* key, bool re
     if (u > INT32_MAX) return ctx.FieldError(key, "out of range: " + v->dump());
     return CheckCount(ctx, key, static_cast<int64_t>(u), out);
   }
-  if (!v->is_number_integer()) return ctx.FieldError(key, "not an integer: " + Quote(v->dump()));
+  if (!v->is_number_integer()) return ctx.FieldError(key, "not an integer: " + QuoteJson(*v));
   return CheckCount(ctx, key, v->get<int64_t>(), out);
 }
 
 Status ParseRow(const RowContext& ctx, const json& obj, TraceRow* row,
                 std::optional<double>* arrival) {
-  if (!obj.is_object()) return ctx.Error("expected a JSON object, got " + Quote(obj.dump()));
+  if (!obj.is_object()) return ctx.Error("expected a JSON object, got " + QuoteJson(obj));
   Status st = GetCount(ctx, obj, "prompt_tokens", true, &row->prompt_tokens);
   if (st.ok()) st = GetCount(ctx, obj, "output_tokens", true, &row->output_tokens);
   if (st.ok()) st = GetCount(ctx, obj, "max_tokens", false, &row->max_tokens);
   if (!st.ok()) return st;
   if (const json* v = Find(obj, "arrival_s")) {
-    if (!v->is_number()) return ctx.FieldError("arrival_s", "not a number: " + Quote(v->dump()));
+    if (!v->is_number()) return ctx.FieldError("arrival_s", "not a number: " + QuoteJson(*v));
     double s = 0;
     st = CheckSeconds(ctx, "arrival_s", v->get<double>(), &s);
     if (!st.ok()) return st;
     *arrival = s;
   }
   if (const json* v = Find(obj, "slo_class")) {
-    if (!v->is_string()) return ctx.FieldError("slo_class", "not a string: " + Quote(v->dump()));
+    if (!v->is_string()) return ctx.FieldError("slo_class", "not a string: " + QuoteJson(*v));
     st = CheckSloClass(ctx, "slo_class", v->get_ref<const std::string&>(), &row->slo_class);
     if (!st.ok()) return st;
   }

@@ -174,6 +174,33 @@ TEST(ReadTraceTest, AzureTimestampErrors) {
                  "rows must be sorted by arrival");
 }
 
+// Found by fuzz/trace_fuzz.cc (its input as found): year 2323 overflowed
+// int64 nanoseconds, undefined behaviour. Now an error, as is a difference
+// from the first row that overflows (rows over 292 years apart).
+TEST(ReadTraceTest, AzureTimestampsBeyondInt64NanosecondsAreErrors) {
+  const std::string crash =
+      "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:00.1234567,120,30\n"
+      "2323-11-16 18:00:01.5,96,12\n2023-11-16T18:00:01.500000001,880,20\n2024-02-29 00:00:00,1020,1\n";
+  ExpectRowError("a.csv", crash, 3,
+                 "field 'TIMESTAMP': not a timestamp YYYY-MM-DD HH:MM:SS.fffffff: "
+                 "'2323-11-16 18:00:01.5'");
+  const std::string h = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  ExpectRowError("a.csv", h + "1700-01-01 00:00:00,1,1\n2200-01-01 00:00:00,1,1\n", 3,
+                 "field 'TIMESTAMP': more than 292 years from the first row's: '2200-01-01 00:00:00'");
+}
+
+// Found with fuzz/trace_fuzz.cc: quoting a deeply nested value in a message
+// recursed once per level and overflowed the stack (1M levels is far past
+// any stack; ~10^4 were enough under ASan).
+TEST(ReadTraceTest, DeeplyNestedJsonIsAnErrorNotAStackOverflow) {
+  const std::string deep = std::string(1 << 20, '[') + std::string(1 << 20, ']');
+  ExpectRowError("e.jsonl", deep + "\n", 1, "expected a JSON object, got a value nested over 32 levels deep");
+  ExpectRowError("e.jsonl", "{\"output_tokens\": 1, \"prompt_tokens\": " + deep + "}\n", 1,
+                 "field 'prompt_tokens': not an integer: a value nested over 32 levels deep");
+  // Shallow values are still quoted as they are.
+  ExpectRowError("e.jsonl", "[[[1]]]\n", 1, "expected a JSON object, got '[[[1]]]'");
+}
+
 TEST(ReadTraceTest, JsonErrors) {
   ExpectRowError("e.jsonl", "{\"prompt_tokens\":1,\"output_tokens\":1}\n{\"prompt_tokens\":1\n", 2,
                  "invalid JSON: '{\"prompt_tokens\":1'");

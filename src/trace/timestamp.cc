@@ -74,8 +74,19 @@ std::optional<int64_t> ParseDateTimeNanos(std::string_view text) {
     return std::nullopt;
   }
   const int64_t days = DaysFromCivil(year, month, day);
-  return ((days * 24 + hour) * 60 + minute) * 60 * 1'000'000'000LL + second * 1'000'000'000LL +
-         nanos;
+  int64_t seconds = ((days * 24 + hour) * 60 + minute) * 60 + second;  // |days| < 3e6: fits
+  // Four-digit years reach 9999, but int64 nanoseconds only span 1677-09-21
+  // to 2262-04-11; past that the product overflowed (undefined behaviour,
+  // found by fuzz/trace_fuzz.cc), so such instants are no timestamp.
+  if (seconds < 0 && nanos > 0) {  // so the product alone cannot overflow at the lower end
+    ++seconds;
+    nanos -= 1'000'000'000LL;
+  }
+  int64_t out = 0;
+  if (__builtin_mul_overflow(seconds, 1'000'000'000LL, &out) || __builtin_add_overflow(out, nanos, &out)) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace cacheopt

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace cacheopt {
 namespace {
 
@@ -23,6 +25,21 @@ TEST(TimestampTest, DifferencesAreExact) {
   const int64_t c = *ParseDateTimeNanos("2023-12-31 23:59:59.9999999");
   const int64_t d = *ParseDateTimeNanos("2024-01-01 00:00:00.0000001");
   EXPECT_EQ(d - c, 200);
+}
+
+// Found by fuzz/trace_fuzz.cc: year 2323 overflowed int64 nanoseconds
+// (undefined behaviour). Instants outside int64 are no timestamp; the
+// extremes still parse.
+TEST(TimestampTest, OnlyInstantsThatFitInt64Nanoseconds) {
+  EXPECT_EQ(ParseDateTimeNanos("2262-04-11 23:47:16.854775807"), INT64_MAX);
+  EXPECT_EQ(ParseDateTimeNanos("1677-09-21 00:12:43.145224192"), INT64_MIN);
+  EXPECT_EQ(ParseDateTimeNanos("1677-09-21 00:12:44"), INT64_MIN + 854775808);
+  for (const char* out_of_range :
+       {"2323-11-16 18:00:01.5", "2262-04-11 23:47:16.854775808", "2262-04-11 23:47:17",
+        "1677-09-21 00:12:43.145224191", "1677-09-21 00:12:43", "9999-12-31 23:59:59.999999999",
+        "0000-01-01 00:00:00"}) {
+    EXPECT_FALSE(ParseDateTimeNanos(out_of_range).has_value()) << out_of_range;
+  }
 }
 
 TEST(TimestampTest, RejectsMalformed) {

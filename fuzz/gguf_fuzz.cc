@@ -1,0 +1,98 @@
+// Fuzzes the GGUF loader (LoadGguf: header, metadata, tensor directory,
+// vocabulary, weights) with the input as the file. Checks: a load either
+// fails with a Status that names the file, or gives a model whose config
+// passes CheckConfig, whose weights have the shapes the config implies
+// (CheckWeights), whose vocabulary has vocab_size finite-scored pieces and
+// whose stop ids are sorted, unique and in the vocabulary; the tokenizer
+// built from it encodes to ids inside the vocabulary. A loaded model
+// written back as GGUF (F32) loads again to the same config, weights and
+// vocabulary.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "fuzz/fuzz_util.h"
+#include "model/gguf_loader.h"
+#include "model/model_check.h"
+#include "model/model_writer.h"
+#include "model/tokenizer.h"
+
+namespace {
+
+using namespace cacheopt;
+
+// Equal values, NaN matching NaN. Not bitwise: the writer omits output.weight
+// when it compares equal to token_embd.weight, so a -0 there may come back +0.
+bool SameFloats(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+  }
+  return true;
+}
+
+bool SameWeights(const ModelWeights& a, const ModelWeights& b) {
+  if (!SameFloats(a.token_embedding, b.token_embedding) || !SameFloats(a.rms_final, b.rms_final) ||
+      !SameFloats(a.wcls, b.wcls) || a.layers.size() != b.layers.size())
+    return false;
+  for (size_t l = 0; l < a.layers.size(); ++l) {
+    const LayerWeights& x = a.layers[l];
+    const LayerWeights& y = b.layers[l];
+    for (auto p : {&LayerWeights::rms_att, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
+                   &LayerWeights::wo, &LayerWeights::rms_ffn, &LayerWeights::w1, &LayerWeights::w2,
+                   &LayerWeights::w3}) {
+      if (!SameFloats(x.*p, y.*p)) return false;
+    }
+  }
+  return true;
+}
+
+void CheckModel(const Model& m, const std::string& path) {
+  const ModelConfig& c = m.config;
+  FUZZ_CHECK(CheckConfig(c, path).ok());
+  FUZZ_CHECK(CheckWeights(m, path).ok());
+  FUZZ_CHECK(CheckVocabulary(m.vocab, c.vocab_size, path).ok());
+  FUZZ_CHECK(c.context == c.file_context);  // no override was given
+  FUZZ_CHECK(!c.stop_ids.empty() && std::is_sorted(c.stop_ids.begin(), c.stop_ids.end()));
+  FUZZ_CHECK(std::adjacent_find(c.stop_ids.begin(), c.stop_ids.end()) == c.stop_ids.end());
+  FUZZ_CHECK(m.source == path);
+  const Tokenizer t(m);
+  for (const char* text : {"", "Once upon a time", "\xE2\x96\x81\xF0\x9F\x98\x80 <0x41>\n"}) {
+    const std::vector<int32_t> ids = t.Encode(text, true, true);
+    for (int32_t id : ids) FUZZ_CHECK(id >= 0 && id < c.vocab_size);
+    (void)t.Decode(ids);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static fuzz::ScratchFile file("gguf_fuzz.gguf");
+  static fuzz::ScratchFile again("gguf_fuzz_again.gguf");
+  file.Write(data, size);
+  Result<Model> r = LoadGguf(file.path(), 0);
+  if (!r.ok()) {
+    FUZZ_CHECK(r.status().message().find(file.path()) != std::string::npos);
+    return 0;
+  }
+  CheckModel(*r, file.path());
+
+  // Round trip: the writer must accept what the loader gives, and the loader
+  // must read the writer's file back unchanged (F32 keeps weights exact).
+  FUZZ_CHECK(WriteGguf(*r, again.path(), false).ok());
+  Result<Model> back = LoadGguf(again.path(), 0);
+  FUZZ_CHECK(back.ok());
+  const ModelConfig& a = r->config;
+  const ModelConfig& b = back->config;
+  FUZZ_CHECK(a.dim == b.dim && a.hidden_dim == b.hidden_dim && a.n_layers == b.n_layers &&
+             a.n_heads == b.n_heads && a.n_kv_heads == b.n_kv_heads && a.vocab_size == b.vocab_size &&
+             a.file_context == b.file_context && a.bos_id == b.bos_id && a.eos_id == b.eos_id &&
+             a.stop_ids == b.stop_ids);
+  FUZZ_CHECK(std::memcmp(&a.rms_eps, &b.rms_eps, sizeof(float)) == 0);
+  FUZZ_CHECK(std::memcmp(&a.rope_theta, &b.rope_theta, sizeof(float)) == 0);
+  FUZZ_CHECK(SameWeights(r->weights, back->weights));
+  FUZZ_CHECK(r->vocab.pieces == back->vocab.pieces && SameFloats(r->vocab.scores, back->vocab.scores));
+  return 0;
+}
