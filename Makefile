@@ -44,7 +44,7 @@ tsan: deps
 # libFuzzer targets (docs/fuzzing.md), built with clang in build-fuzz and run
 # one after another: FUZZ_SECONDS each (fuzz), or FUZZ_SMOKE_SECONDS (fuzz-smoke, as CI).
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 15
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
 
