@@ -14,8 +14,20 @@ OpenLoopResult RunOpenLoop(const std::vector<PlannedRequest>& plan, const SendFn
   std::mutex mu;
   std::condition_variable slot_freed;
   int64_t in_flight = 0;
-  std::vector<std::thread> threads;
-  threads.reserve(plan.size());
+  // One thread per request, joined as soon as it ends: an ended thread that
+  // is not joined keeps its stack mapped, and a long run at a high rate would
+  // otherwise run out of mappings (vm.max_map_count) after ~32k requests.
+  std::vector<std::thread> threads(plan.size());
+  std::vector<size_t> ended;  // indices whose threads have returned or are returning
+  std::vector<size_t> to_join;
+  const auto join_ended = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      to_join.swap(ended);
+    }
+    for (size_t k : to_join) threads[k].join();
+    to_join.clear();
+  };
 
   const SteadyClock::time_point origin = SteadyClock::now();
   for (size_t i = 0; i < plan.size(); ++i) {
@@ -29,6 +41,7 @@ OpenLoopResult RunOpenLoop(const std::vector<PlannedRequest>& plan, const SendFn
       continue;
     }
     std::this_thread::sleep_until(due);
+    join_ended();
     {
       std::unique_lock<std::mutex> lock(mu);
       if (max_concurrency > 0) slot_freed.wait(lock, [&] { return in_flight < max_concurrency; });
@@ -36,17 +49,17 @@ OpenLoopResult RunOpenLoop(const std::vector<PlannedRequest>& plan, const SendFn
     }
     auto body = [&, i] {
       out.records[i] = send(plan[i], origin);
-      const bool ok = out.records[i].success;
+      if (progress != nullptr) progress->Done(out.records[i].success);
       {
         std::lock_guard<std::mutex> lock(mu);
         --in_flight;
+        ended.push_back(i);
       }
       slot_freed.notify_one();
-      if (progress != nullptr) progress->Done(ok);
     };
     if (progress != nullptr) progress->Sent();
     try {
-      threads.emplace_back(body);
+      threads[i] = std::thread(body);
     } catch (const std::system_error& e) {
       RequestRecord& r = out.records[i];
       r.send_s = SecondsSince(origin);
@@ -58,7 +71,9 @@ OpenLoopResult RunOpenLoop(const std::vector<PlannedRequest>& plan, const SendFn
       if (progress != nullptr) progress->Done(false);
     }
   }
-  for (std::thread& t : threads) t.join();
+  for (std::thread& t : threads) {
+    if (t.joinable()) t.join();
+  }
   out.duration_s = SecondsSince(origin);
   if (progress != nullptr) progress->Close();
   return out;

@@ -107,5 +107,25 @@ TEST(OpenLoopTest, RequestsDueAfterTheTimeLimitAreNotSent) {
   EXPECT_LT(out.duration_s, 4.0);  // did not wait for the third's offset
 }
 
+// More requests than a process can have threads mapped at once
+// (vm.max_map_count 65530, two mappings per thread stack): each ended
+// thread must be joined while the run goes on, not at its end.
+TEST(OpenLoopTest, EndedThreadsAreJoinedAsTheRunGoesOn) {
+  constexpr size_t kRequests = 70000;
+  std::vector<PlannedRequest> plan = Plan(std::vector<double>(kRequests, 0.0));
+  std::atomic<int> sent{0};
+  const SendFn send = [&](const PlannedRequest&, SteadyClock::time_point) {
+    ++sent;
+    RequestRecord r;
+    r.success = true;
+    return r;
+  };
+  OpenLoopResult res = RunOpenLoop(plan, send, 0, nullptr);
+  EXPECT_EQ(sent.load(), static_cast<int>(kRequests));
+  size_t failed = 0;
+  for (const RequestRecord& r : res.records) failed += !r.success;
+  EXPECT_EQ(failed, 0u) << res.records.back().error;
+}
+
 }  // namespace
 }  // namespace cacheopt::bench
