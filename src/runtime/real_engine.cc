@@ -85,6 +85,7 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   sc.preemption_mode = opts.preemption_mode;
   sc.device_name = "cpu";
   sc.knobs = opts.knobs;
+  sc.keep_gap_log = false;  // a server runs without end; its gaps go to /metrics
   auto sched = MakeScheduler(opts.policy, sc, e->cost_.get());
   if (!sched.ok()) return sched.status();
   e->scheduler_ = std::move(*sched);

@@ -54,7 +54,7 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
     } else {
       double gap = end_s - r->last_token_s;
       r->gaps.Add(gap, r->spec.tbt_slo_s);
-      gap_log_.push_back(static_cast<float>(gap));
+      if (config_.keep_gap_log) gap_log_.push_back(static_cast<float>(gap));
     }
     r->last_token_s = end_s;
     if (result.results[i].eos || r->num_output >= r->spec.max_tokens ||

@@ -27,6 +27,9 @@ struct SchedulerConfig {
   // Simulation only: a request's true output length, for the `oracle` and
   // `noisy-oracle` estimators of the sensitivity study. Empty elsewhere.
   std::function<int32_t(int64_t)> truth;
+  // Keep every token gap for the run's summary (TakeGapLog). A server that
+  // runs for days turns it off: it grows by 4 bytes a token.
+  bool keep_gap_log = true;
 };
 
 }  // namespace cacheopt
