@@ -6,10 +6,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
+
+#include "model/model.h"
 
 // Like assert, but also in NDEBUG builds and with the property's text.
 #define FUZZ_CHECK(cond)                                                                  \
@@ -57,5 +61,30 @@ class ScratchFile {
  private:
   std::string path_;
 };
+
+// Equal values, NaN matching NaN. Not bitwise: the writers decide "shared
+// classifier" by comparing values, so a -0 there may come back +0.
+inline bool SameFloats(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+  }
+  return true;
+}
+
+// Every weight of `a` and `b` the same, as SameFloats.
+inline bool SameWeights(const ModelWeights& a, const ModelWeights& b) {
+  if (!SameFloats(a.token_embedding, b.token_embedding) || !SameFloats(a.rms_final, b.rms_final) ||
+      !SameFloats(a.wcls, b.wcls) || a.layers.size() != b.layers.size())
+    return false;
+  for (size_t l = 0; l < a.layers.size(); ++l) {
+    for (auto p : {&LayerWeights::rms_att, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
+                   &LayerWeights::wo, &LayerWeights::rms_ffn, &LayerWeights::w1, &LayerWeights::w2,
+                   &LayerWeights::w3}) {
+      if (!SameFloats(a.layers[l].*p, b.layers[l].*p)) return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace cacheopt::fuzz

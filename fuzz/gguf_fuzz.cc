@@ -23,32 +23,6 @@ namespace {
 
 using namespace cacheopt;
 
-// Equal values, NaN matching NaN. Not bitwise: the writer omits output.weight
-// when it compares equal to token_embd.weight, so a -0 there may come back +0.
-bool SameFloats(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
-  }
-  return true;
-}
-
-bool SameWeights(const ModelWeights& a, const ModelWeights& b) {
-  if (!SameFloats(a.token_embedding, b.token_embedding) || !SameFloats(a.rms_final, b.rms_final) ||
-      !SameFloats(a.wcls, b.wcls) || a.layers.size() != b.layers.size())
-    return false;
-  for (size_t l = 0; l < a.layers.size(); ++l) {
-    const LayerWeights& x = a.layers[l];
-    const LayerWeights& y = b.layers[l];
-    for (auto p : {&LayerWeights::rms_att, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
-                   &LayerWeights::wo, &LayerWeights::rms_ffn, &LayerWeights::w1, &LayerWeights::w2,
-                   &LayerWeights::w3}) {
-      if (!SameFloats(x.*p, y.*p)) return false;
-    }
-  }
-  return true;
-}
-
 void CheckModel(const Model& m, const std::string& path) {
   const ModelConfig& c = m.config;
   FUZZ_CHECK(CheckConfig(c, path).ok());
@@ -92,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              a.stop_ids == b.stop_ids);
   FUZZ_CHECK(std::memcmp(&a.rms_eps, &b.rms_eps, sizeof(float)) == 0);
   FUZZ_CHECK(std::memcmp(&a.rope_theta, &b.rope_theta, sizeof(float)) == 0);
-  FUZZ_CHECK(SameWeights(r->weights, back->weights));
-  FUZZ_CHECK(r->vocab.pieces == back->vocab.pieces && SameFloats(r->vocab.scores, back->vocab.scores));
+  FUZZ_CHECK(fuzz::SameWeights(r->weights, back->weights));
+  FUZZ_CHECK(r->vocab.pieces == back->vocab.pieces && fuzz::SameFloats(r->vocab.scores, back->vocab.scores));
   return 0;
 }

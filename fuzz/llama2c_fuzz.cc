@@ -44,30 +44,6 @@ fuzz::ScratchFile& TokenizerAgain() {
   return f;
 }
 
-// Equal values, NaN matching NaN (the writer decides "shared classifier" by
-// comparing values, so a -0 may come back +0).
-bool SameFloats(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
-  }
-  return true;
-}
-
-bool SameWeights(const ModelWeights& a, const ModelWeights& b) {
-  if (!SameFloats(a.token_embedding, b.token_embedding) || !SameFloats(a.rms_final, b.rms_final) ||
-      !SameFloats(a.wcls, b.wcls) || a.layers.size() != b.layers.size())
-    return false;
-  for (size_t l = 0; l < a.layers.size(); ++l) {
-    for (auto p : {&LayerWeights::rms_att, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
-                   &LayerWeights::wo, &LayerWeights::rms_ffn, &LayerWeights::w1, &LayerWeights::w2,
-                   &LayerWeights::w3}) {
-      if (!SameFloats(a.layers[l].*p, b.layers[l].*p)) return false;
-    }
-  }
-  return true;
-}
-
 void CheckVocab(const Vocabulary& v, int32_t vocab_size) {
   FUZZ_CHECK(v.pieces.size() == static_cast<size_t>(vocab_size));
   FUZZ_CHECK(v.scores.size() == v.pieces.size());
@@ -126,7 +102,7 @@ void FuzzCheckpoint(const uint8_t* data, size_t size) {
   const ModelConfig& b = back->config;
   FUZZ_CHECK(b.dim == c.dim && b.hidden_dim == c.hidden_dim && b.n_layers == c.n_layers && b.n_heads == c.n_heads &&
              b.n_kv_heads == c.n_kv_heads && b.vocab_size == c.vocab_size && b.context == c.context);
-  FUZZ_CHECK(SameWeights(m.weights, back->weights));
+  FUZZ_CHECK(fuzz::SameWeights(m.weights, back->weights));
   FUZZ_CHECK(m.vocab.pieces == back->vocab.pieces);
   FUZZ_CHECK(std::memcmp(m.vocab.scores.data(), back->vocab.scores.data(), m.vocab.scores.size() * 4) == 0);
 }

@@ -175,23 +175,6 @@ TEST(BenchClientTest, ServerErrorsAreNamed) {
   EXPECT_THAT(t.status().message(), HasSubstr("HTTP 400"));
 }
 
-double ServerMetric(int port, const std::string& name, const std::string& label = "") {
-  httplib::Client c("127.0.0.1", port);
-  auto res = c.Get("/metrics");
-  if (!res) return -1;
-  size_t at = 0;
-  while ((at = res->body.find(name, at)) != std::string::npos) {
-    const size_t eol = res->body.find('\n', at);
-    const bool line_start = at == 0 || res->body[at - 1] == '\n';  // not "# HELP name"
-    const std::string line = res->body.substr(at, eol - at);
-    at = eol;
-    if (!line_start || line.size() <= name.size() || (line[name.size()] != '{' && line[name.size()] != ' ')) continue;
-    if (!label.empty() && line.find(label) == std::string::npos) continue;
-    return std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return -1;
-}
-
 // Injected faults: hang-ups mid-stream and malformed bodies. Every
 // malformed body gets a 4xx, no accepted request is lost, and once idle the
 // server holds no request and no KV block.
@@ -219,17 +202,17 @@ TEST(BenchClientTest, InjectedFaultsAreAbsorbed) {
   }
   // The server's books: every accepted request ended, every block is free.
   const int port = srv.port();
-  for (int i = 0; i < 400 && ServerMetric(port, "cacheopt_requests_open") != 0; ++i)
+  for (int i = 0; i < 400 && serve_test::ScrapeMetric(port, "cacheopt_requests_open") != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  EXPECT_EQ(ServerMetric(port, "cacheopt_requests_open"), 0);
-  EXPECT_EQ(ServerMetric(port, "vllm:num_requests_running"), 0);
-  EXPECT_EQ(ServerMetric(port, "vllm:kv_cache_usage_perc"), 0);
-  const double ended = ServerMetric(port, "vllm:request_success_total", "\"stop\"") +
-                       ServerMetric(port, "vllm:request_success_total", "\"length\"") +
-                       ServerMetric(port, "vllm:request_success_total", "\"abort\"");
+  EXPECT_EQ(serve_test::ScrapeMetric(port, "cacheopt_requests_open"), 0);
+  EXPECT_EQ(serve_test::ScrapeMetric(port, "vllm:num_requests_running"), 0);
+  EXPECT_EQ(serve_test::ScrapeMetric(port, "vllm:kv_cache_usage_perc"), 0);
+  const double ended = serve_test::ScrapeMetric(port, "vllm:request_success_total", "\"stop\"") +
+                       serve_test::ScrapeMetric(port, "vllm:request_success_total", "\"length\"") +
+                       serve_test::ScrapeMetric(port, "vllm:request_success_total", "\"abort\"");
   // The probe request was accepted too.
-  EXPECT_EQ(ServerMetric(port, "cacheopt_requests_accepted_total"), ended);
-  EXPECT_GE(ServerMetric(port, "vllm:request_success_total", "\"abort\""), 1);
+  EXPECT_EQ(serve_test::ScrapeMetric(port, "cacheopt_requests_accepted_total"), ended);
+  EXPECT_GE(serve_test::ScrapeMetric(port, "vllm:request_success_total", "\"abort\""), 1);
 }
 
 // A port nothing listens on: bound (so nobody else takes it) but not

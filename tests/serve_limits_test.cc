@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,20 +72,6 @@ RawReply Parse(const std::string& raw) {
   return r;
 }
 
-double Metric(int port, const std::string& name, const std::string& label = "") {
-  httplib::Client c("127.0.0.1", port);
-  auto res = c.Get("/metrics");
-  if (!res) return -1;
-  std::istringstream in(res->body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0) continue;
-    if (!label.empty() && line.find(label) == std::string::npos) continue;
-    return std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return -1;
-}
-
 int HealthStatus(int port) {
   httplib::Client c("127.0.0.1", port);
   auto res = c.Get("/health");
@@ -110,7 +95,7 @@ TEST(ServeLimitsTest, AHeadOfManyHeadersOverTheLimitGets431) {
   EXPECT_NE(r.head.find("Connection: close"), std::string::npos);
   // Still serving, and counted.
   EXPECT_EQ(HealthStatus(srv.port()), 200);
-  EXPECT_EQ(Metric(srv.port(), "cacheopt_http_refused_total", "reason=\"header_too_large\""), 1);
+  EXPECT_EQ(serve_test::ScrapeMetric(srv.port(), "cacheopt_http_refused_total", "reason=\"header_too_large\""), 1);
 }
 
 TEST(ServeLimitsTest, OneHeaderLineOverEightKiBGets431NamingTheLine) {
@@ -163,7 +148,7 @@ TEST(ServeLimitsTest, ConnectionsOverTheLimitGet503AndTheServerRecovers) {
     if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   EXPECT_EQ(status, 200);
-  EXPECT_GE(Metric(srv.port(), "cacheopt_http_refused_total", "reason=\"max_connections\""), 1);
+  EXPECT_GE(serve_test::ScrapeMetric(srv.port(), "cacheopt_http_refused_total", "reason=\"max_connections\""), 1);
 }
 
 TEST(ServeLimitsTest, AConnectionLimitBelowTheThreadsIsRefusedAtBind) {

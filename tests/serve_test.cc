@@ -150,19 +150,6 @@ Sse ParseSse(const std::string& body) {
   return s;
 }
 
-double Metric(const std::string& text, const std::string& name, const std::string& label = "") {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0) continue;
-    const char next = line.size() > name.size() ? line[name.size()] : ' ';
-    if (next != '{' && next != ' ') continue;
-    if (!label.empty() && line.find(label) == std::string::npos) continue;
-    return std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return -1;
-}
-
 // Polls /metrics until `pred` holds (true) or 10 s pass.
 bool WaitMetrics(int port, const std::function<bool(const std::string&)>& pred) {
   for (int i = 0; i < 2000; ++i) {
@@ -292,13 +279,13 @@ TEST(ServeTest, ModelsHealthAndMetrics) {
         "vllm:e2e_request_latency_seconds_count", "vllm:request_success_total", "vllm:cache_config_info",
         "cacheopt_preemptions_total", "cacheopt_swap_out_blocks_total", "cacheopt_recomputed_tokens_total",
         "cacheopt_lent_blocks", "cacheopt_reserve_blocks_in_use", "cacheopt_slo_attained_total"}) {
-    EXPECT_GE(Metric(met.body, name), 0) << name;
+    EXPECT_GE(serve_test::MetricValue(met.body, name), 0) << name;
   }
-  const double kv = Metric(met.body, "vllm:kv_cache_usage_perc");
+  const double kv = serve_test::MetricValue(met.body, "vllm:kv_cache_usage_perc");
   EXPECT_GE(kv, 0);
   EXPECT_LE(kv, 1);
-  EXPECT_EQ(Metric(met.body, "vllm:generation_tokens_total"), 8);
-  EXPECT_EQ(Metric(met.body, "vllm:e2e_request_latency_seconds_count"), 1);
+  EXPECT_EQ(serve_test::MetricValue(met.body, "vllm:generation_tokens_total"), 8);
+  EXPECT_EQ(serve_test::MetricValue(met.body, "vllm:e2e_request_latency_seconds_count"), 1);
   EXPECT_NE(met.body.find("block_size=\"16\""), std::string::npos);
   EXPECT_NE(met.body.find("num_gpu_blocks=\""), std::string::npos);
 
@@ -366,10 +353,10 @@ TEST(ServeTest, BadInputGetsOpenAiErrorsNamingTheField) {
   // The server keeps serving, and counted the refusals.
   EXPECT_EQ(Post(port, "/v1/completions", Completion("x", 2, false)).status, 200);
   const std::string met = Get(port, "/metrics").body;
-  EXPECT_GE(Metric(met, "cacheopt_requests_rejected_total", "reason=\"invalid_request\""), 5);
-  EXPECT_EQ(Metric(met, "cacheopt_requests_rejected_total", "reason=\"model_not_found\""), 1);
-  EXPECT_EQ(Metric(met, "cacheopt_requests_rejected_total", "reason=\"context_length\""), 1);
-  EXPECT_EQ(Metric(met, "cacheopt_requests_rejected_total", "reason=\"body_too_large\""), 1);
+  EXPECT_GE(serve_test::MetricValue(met, "cacheopt_requests_rejected_total", "reason=\"invalid_request\""), 5);
+  EXPECT_EQ(serve_test::MetricValue(met, "cacheopt_requests_rejected_total", "reason=\"model_not_found\""), 1);
+  EXPECT_EQ(serve_test::MetricValue(met, "cacheopt_requests_rejected_total", "reason=\"context_length\""), 1);
+  EXPECT_EQ(serve_test::MetricValue(met, "cacheopt_requests_rejected_total", "reason=\"body_too_large\""), 1);
 }
 
 TEST(ServeTest, ApiKey) {
@@ -418,14 +405,14 @@ TEST(ServeTest, QueueFullGets429WithRetryAfter) {
   ASSERT_TRUE(a_started);
   Reply b_reply;
   std::thread b([&] { b_reply = Post(port, "/v1/completions", Completion("x", 4, false)); });
-  ASSERT_TRUE(WaitMetrics(port, [](const std::string& m) { return Metric(m, "vllm:num_requests_waiting") >= 1; }));
+  ASSERT_TRUE(WaitMetrics(port, [](const std::string& m) { return serve_test::MetricValue(m, "vllm:num_requests_waiting") >= 1; }));
   Reply c = Post(port, "/v1/completions", Completion("x", 4, false));
   EXPECT_EQ(c.status, 429) << c.body;
   EXPECT_EQ(c.j()["error"]["type"], "rate_limit_error");
   auto ra = c.headers.find("Retry-After");
   ASSERT_NE(ra, c.headers.end());
   EXPECT_GE(std::stoi(ra->second), 1);
-  EXPECT_EQ(Metric(Get(port, "/metrics").body, "cacheopt_requests_rejected_total", "reason=\"queue_full\""), 1);
+  EXPECT_EQ(serve_test::MetricValue(Get(port, "/metrics").body, "cacheopt_requests_rejected_total", "reason=\"queue_full\""), 1);
   a.join();
   b.join();
   EXPECT_EQ(b_reply.status, 200) << b_reply.body;  // the queued one was served
@@ -439,15 +426,15 @@ TEST(ServeTest, ClientDisconnectMidStreamAbortsAndFreesKv) {
   Reply r = PostStream(port, "/v1/completions", LongRequest(3800), [&](const std::string&) { return ++chunks < 3; });
   ASSERT_GE(chunks, 1);
   ASSERT_TRUE(WaitMetrics(port, [](const std::string& m) {
-    return Metric(m, "vllm:request_success_total", "finished_reason=\"abort\"") == 1;
+    return serve_test::MetricValue(m, "vllm:request_success_total", "finished_reason=\"abort\"") == 1;
   })) << Get(port, "/metrics").body;
   const std::string met = Get(port, "/metrics").body;
-  EXPECT_EQ(Metric(met, "vllm:kv_cache_usage_perc"), 0);
-  EXPECT_EQ(Metric(met, "cacheopt_kv_host_usage_perc"), 0);
-  EXPECT_EQ(Metric(met, "vllm:num_requests_running"), 0);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:kv_cache_usage_perc"), 0);
+  EXPECT_EQ(serve_test::MetricValue(met, "cacheopt_kv_host_usage_perc"), 0);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:num_requests_running"), 0);
   // Aborted long before its 3800 tokens.
-  EXPECT_LT(Metric(met, "vllm:generation_tokens_total"), 1500);
-  EXPECT_EQ(Metric(met, "vllm:request_success_total", "finished_reason=\"length\""), 0);
+  EXPECT_LT(serve_test::MetricValue(met, "vllm:generation_tokens_total"), 1500);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:request_success_total", "finished_reason=\"length\""), 0);
 }
 
 TEST(ServeTest, ClientGoneWhileWaitingIsAborted) {
@@ -473,16 +460,16 @@ TEST(ServeTest, ClientGoneWhileWaitingIsAborted) {
     EXPECT_FALSE(r);  // timed out and hung up
   }
   // Seen closed while queued: it leaves the queue without running.
-  EXPECT_TRUE(WaitMetrics(port, [](const std::string& m) { return Metric(m, "vllm:num_requests_waiting") == 0; }));
+  EXPECT_TRUE(WaitMetrics(port, [](const std::string& m) { return serve_test::MetricValue(m, "vllm:num_requests_waiting") == 0; }));
   a.join();
   const std::string met = Get(port, "/metrics").body;
   // A ran to its length; B never reached the engine, and counts as aborted
   // (as vLLM counts a request aborted in its waiting queue), so every
   // accepted request is in the books.
-  EXPECT_EQ(Metric(met, "vllm:request_success_total", "finished_reason=\"length\""), 1);
-  EXPECT_EQ(Metric(met, "vllm:request_success_total", "finished_reason=\"abort\""), 1);
-  EXPECT_EQ(Metric(met, "cacheopt_requests_accepted_total"), 2);
-  EXPECT_EQ(Metric(met, "vllm:time_to_first_token_seconds_count"), 1);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:request_success_total", "finished_reason=\"length\""), 1);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:request_success_total", "finished_reason=\"abort\""), 1);
+  EXPECT_EQ(serve_test::MetricValue(met, "cacheopt_requests_accepted_total"), 2);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:time_to_first_token_seconds_count"), 1);
 }
 
 TEST(ServeTest, DrainFinishesInFlightAndHealthTurns503) {
@@ -555,7 +542,7 @@ TEST(ServeTest, SixtyFourConcurrentStreamsUnderPreemption) {
                          .dump());
   }
   for (int i = 0; i < kN; ++i) solo[i] = ParseSse(PostStream(port, "/v1/completions", bodies[i]).body).Text();
-  ASSERT_EQ(Metric(Get(port, "/metrics").body, "vllm:num_preemptions_total"), 0);
+  ASSERT_EQ(serve_test::MetricValue(Get(port, "/metrics").body, "vllm:num_preemptions_total"), 0);
 
   std::vector<Sse> got(kN);
   std::vector<Reply> replies(kN);
@@ -575,10 +562,10 @@ TEST(ServeTest, SixtyFourConcurrentStreamsUnderPreemption) {
     EXPECT_EQ(got[i].Text(), solo[i]) << i;
   }
   const std::string met = Get(port, "/metrics").body;
-  std::printf("[ 64 streams: %.0f preemptions ]\n", Metric(met, "vllm:num_preemptions_total"));
-  EXPECT_GT(Metric(met, "vllm:num_preemptions_total"), 0);
-  EXPECT_EQ(Metric(met, "vllm:request_success_total", "finished_reason=\"length\""), 2 * kN);
-  EXPECT_TRUE(WaitMetrics(port, [](const std::string& m) { return Metric(m, "vllm:kv_cache_usage_perc") == 0; }));
+  std::printf("[ 64 streams: %.0f preemptions ]\n", serve_test::MetricValue(met, "vllm:num_preemptions_total"));
+  EXPECT_GT(serve_test::MetricValue(met, "vllm:num_preemptions_total"), 0);
+  EXPECT_EQ(serve_test::MetricValue(met, "vllm:request_success_total", "finished_reason=\"length\""), 2 * kN);
+  EXPECT_TRUE(WaitMetrics(port, [](const std::string& m) { return serve_test::MetricValue(m, "vllm:kv_cache_usage_perc") == 0; }));
 }
 
 TEST(ServeTest, ABadPolicyOrModelFailsFast) {

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -60,5 +62,27 @@ class TestServer {
   std::thread thread_;
   Status run_status_;
 };
+
+// The value of the first sample of `name` (whose labels contain `label`,
+// when given) in a Prometheus text exposition; -1 when there is none.
+inline double MetricValue(const std::string& text, const std::string& name, const std::string& label = "") {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;  // also skips "# HELP name ..."
+    const char next = line.size() > name.size() ? line[name.size()] : ' ';
+    if (next != '{' && next != ' ') continue;
+    if (!label.empty() && line.find(label) == std::string::npos) continue;
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+// MetricValue from a GET /metrics of the server on `port`; -1 without an answer.
+inline double ScrapeMetric(int port, const std::string& name, const std::string& label = "") {
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Get("/metrics");
+  return res ? MetricValue(res->body, name, label) : -1;
+}
 
 }  // namespace cacheopt::serve_test
