@@ -28,7 +28,8 @@ Status Bad(const std::string& path, const std::string& what) { return Status::In
 const std::vector<std::string> kSetupKeys = {
     "name",       "model",          "gpu",        "tp",         "trace",
     "arrival",    "arrival_cv",     "requests",   "kv_device_blocks", "host_kv_gib",
-    "preemption_mode", "block_size", "gpu_memory_utilization", "max_tokens_cap"};
+    "preemption_mode", "block_size", "gpu_memory_utilization", "max_tokens_cap",
+    "over_context"};
 const std::vector<std::string> kPolicyKeys = {"label", "policy", "knobs", "token_budget"};
 const std::vector<std::string> kLoadKeys = {"multiples", "policies", "setups"};
 const std::vector<std::string> kCapacityKeys = {"definitions", "lo_rps", "hi_rps", "rel_width",
@@ -40,6 +41,7 @@ const std::vector<std::string> kAblationVariantKeys = {"name", "knobs"};
 const std::vector<std::string> kSensitivityKeys = {"base", "sweeps", "load_multiples", "capacity", "setups"};
 const std::vector<std::string> kSweepKeys = {"knob", "values", "with"};
 const std::vector<std::string> kSloScaleKeys = {"values", "load_multiple", "policies", "setups"};
+const std::vector<std::string> kCeilingsKeys = {"kv_device_blocks", "oracle"};
 const std::vector<std::string> kScaleKeys = {"setup", "policies", "requests", "pool_blocks", "load_multiple",
                                              "seed"};
 
@@ -78,6 +80,7 @@ Status ParseSetup(const Json& j, const std::string& where, const std::string& sh
   int64_t cap = s->max_tokens_cap;
   RETURN_IF_ERROR(GetInt(j, where, "max_tokens_cap", 1, 1'000'000, &cap));
   s->max_tokens_cap = static_cast<int32_t>(cap);
+  RETURN_IF_ERROR(GetChoice(j, where, "over_context", {"drop", "clip"}, &s->over_context));
   if (j.contains("name")) {
     RETURN_IF_ERROR(GetString(j, where, "name", &s->name));
   } else {
@@ -271,7 +274,8 @@ std::string Variant::KnobText() const {
 }
 
 std::string Variant::Key() const {
-  return policy + "|tb=" + std::to_string(token_budget) + "|bs=" + std::to_string(block_size) + "|" + KnobText();
+  return policy + "|tb=" + std::to_string(token_budget) + "|bs=" + std::to_string(block_size) +
+         (kv_device_blocks > 0 ? "|kv=" + std::to_string(kv_device_blocks) : "") + "|" + KnobText();
 }
 
 const Variant* ExperimentConfig::FindPolicy(const std::string& label) const {
@@ -289,9 +293,45 @@ int ExperimentConfig::FindSetup(const std::string& n) const {
 const std::vector<std::string>& ConfigKeys() {
   static const std::vector<std::string> kKeys = {
       "name",        "description", "seeds",   "requests",    "reference", "setups",   "policies",
-      "load_curves", "capacity",    "anatomy", "ablation", "sensitivity", "slo_scale", "scale"};
+      "load_curves", "capacity",    "anatomy", "ablation", "sensitivity", "slo_scale", "scale", "ceilings"};
   return kKeys;
 }
+
+namespace {
+
+// Derives the ceiling variants from the capacity policies (after filters).
+Status ParseCeilings(const Json& j, const std::string& where, ExperimentConfig* c) {
+  RETURN_IF_ERROR(CheckObject(j, where, kCeilingsKeys));
+  CeilingsSpec& ce = c->ceilings;
+  if (!c->capacity.enabled) return Bad(where, "needs a \"capacity\" section: ceilings are capacities");
+  ce.enabled = true;
+  RETURN_IF_ERROR(GetInt(j, where, "kv_device_blocks", 1, 100'000'000, &ce.kv_device_blocks));
+  RETURN_IF_ERROR(GetBool(j, where, "oracle", &ce.oracle));
+  for (const auto& label : c->capacity.policies) {
+    Variant v = *c->FindPolicy(label);
+    v.kv_device_blocks = ce.kv_device_blocks;
+    v.label = label + "/unbounded-kv";
+    v.where = where + " (from " + label + ")";
+    ce.unbounded.push_back(std::move(v));
+    ce.unbounded_of.push_back(label);
+  }
+  if (ce.oracle) {
+    for (const auto& label : c->capacity.policies) {
+      Variant v = *c->FindPolicy(label);
+      if (v.policy != "cacheopt") continue;
+      v.knobs["estimator"] = "oracle";
+      v.label = label + "/oracle";
+      v.where = where + " (from " + label + ")";
+      ce.oracles.push_back(std::move(v));
+      ce.oracle_of.push_back(label);
+    }
+    if (ce.oracles.empty())
+      return Bad(JoinPath(where, "oracle"), "needs a cacheopt policy among the capacity policies (or set false)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<ExperimentConfig> ParseExperimentConfig(const Json& j, const std::string& shared_dir,
                                                const std::string& default_name) {
@@ -408,6 +448,7 @@ Result<ExperimentConfig> ParseExperimentConfig(const Json& j, const std::string&
   for (auto* s : {&c.load_curves.setups, &c.capacity.setups, &c.anatomy.setups, &c.ablation.setups,
                   &c.sensitivity.setups, &c.slo_scale.setups})
     if (s->empty()) *s = names.setups;
+  if (auto it = j.find("ceilings"); it != j.end()) RETURN_IF_ERROR(ParseCeilings(*it, "ceilings", &c));
   return c;
 }
 

@@ -34,6 +34,9 @@ struct SetupSpec {
   int32_t block_size = 16;
   double gpu_memory_utilization = 0.9;
   int32_t max_tokens_cap = -1;
+  // Rows whose prompt + output exceed the model's context: "drop" them, or
+  // "clip" their prompts to fit (counted in the report).
+  std::string over_context = "drop";
   std::string where;          // "setups[i]", for messages
 };
 
@@ -44,6 +47,7 @@ struct Variant {
   std::map<std::string, std::string> knobs;
   int32_t token_budget = 0;  // 0: the policy's default
   int32_t block_size = 0;    // 0: the setup's (a sensitivity sweep may set it)
+  int64_t kv_device_blocks = 0;  // 0: the setup's pool; > 0 replaces it (the KV-free ceiling)
   std::string where;         // where the config defined it, for messages
   // Identity of what runs (label excluded): equal keys give equal results.
   std::string Key() const;
@@ -117,6 +121,20 @@ struct ScaleSpec {
   uint64_t seed = 0;                    // default: the first seed
 };
 
+// The two ceilings of a setup (docs/experiments.md "Ceilings"): every
+// capacity policy again with the device tier made effectively unbounded (the
+// KV-free ceiling is their maximum), and each cacheopt variant with the
+// `oracle` estimator (true output lengths) on the setup's own pool.
+struct CeilingsSpec {
+  bool enabled = false;
+  int64_t kv_device_blocks = 200000;
+  bool oracle = true;
+  std::vector<Variant> unbounded;  // one per capacity policy, in capacity.policies' order
+  std::vector<std::string> unbounded_of;  // the label each one derives from
+  std::vector<Variant> oracles;    // one per cacheopt capacity policy
+  std::vector<std::string> oracle_of;
+};
+
 struct ExperimentConfig {
   std::string name;
   std::string description;
@@ -132,6 +150,7 @@ struct ExperimentConfig {
   SensitivitySpec sensitivity;
   SloScaleSpec slo_scale;
   ScaleSpec scale;
+  CeilingsSpec ceilings;
   Json raw;  // the config as read, for the report
 
   const Variant* FindPolicy(const std::string& label) const;

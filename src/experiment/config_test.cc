@@ -229,7 +229,7 @@ TEST(ExperimentConfig, MissingTraceNamesThePath) {
   j["setups"][0]["trace"] = "/nonexistent/trace.csv";
   std::string e = Error(j);
   EXPECT_THAT(e, HasSubstr("setups[0].trace: trace '/nonexistent/trace.csv' not found (looked at /nonexistent/trace.csv)"));
-  EXPECT_THAT(e, HasSubstr("named traces: azure_conv, splitwise_conv, sharegpt, bwb, arxiv, synthetic"));
+  EXPECT_THAT(e, HasSubstr("named traces: azure_conv, splitwise_conv, sharegpt, bwb, arxiv, mooncake, synthetic"));
   j = Base();
   j["setups"][0]["trace"] = "sharegpt";
   EXPECT_THAT(Error(j, ""), HasSubstr("setups[0].trace: trace 'sharegpt' lives in the shared data folder, which was "

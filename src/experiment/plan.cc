@@ -66,6 +66,11 @@ class Planner {
         for (const auto& v : c_.ablation.variants) Capacity(s, v, "ablation");
       }
     }
+    if (c_.ceilings.enabled)
+      for (int s : Setups(c_.capacity.setups)) {
+        for (const auto& v : c_.ceilings.unbounded) Capacity(s, v, "ceilings");
+        for (const auto& v : c_.ceilings.oracles) Capacity(s, v, "ceilings");
+      }
     if (c_.sensitivity.enabled && c_.sensitivity.capacity)
       for (int s : Setups(c_.sensitivity.setups))
         for (const auto& sw : c_.sensitivity.sweeps)

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "experiment/ceilings.h"
 #include "experiment/metrics.h"
 #include "experiment/report_figures.h"
 #include "experiment/svg.h"
@@ -133,7 +134,10 @@ std::string KvPressureTable(const ExperimentResults& r) {
     std::string notes = "trace " + Esc(rec.trace_source) + " (" + Esc(rec.trace_format) +
                         (rec.trace_timestamps ? ", timestamped" : ", lengths only") + "), " +
                         std::to_string(rec.rows_available) + " rows fit the context, " +
-                        std::to_string(rec.dropped_over_context) + " dropped";
+                        std::to_string(rec.dropped_over_context) + " dropped" +
+                        (rec.clipped_to_context > 0
+                             ? ", " + std::to_string(rec.clipped_to_context) + " prompts clipped to fit"
+                             : "");
     for (const auto& n : rec.notes) notes += "; " + Esc(n);
     o += "<li><b>" + Esc(rec.spec.name) + "</b>: " + notes + "</li>";
   }
@@ -155,6 +159,36 @@ std::string CapacityTable(const ExperimentResults& r) {
     }
   }
   return o + "</table><p class=\"cap\">req/s: seed mean [per-seed min..max].</p>";
+}
+
+// Each policy's capacity as a fraction of the setup's KV-free ceiling, and
+// the setup's headroom (ceiling / best baseline).
+std::string CeilingsTable(const ExperimentResults& r) {
+  const ExperimentConfig& c = *r.config;
+  std::string o = "<table><tr><th class=\"l\">setup</th><th>KV-free ceiling (req/s)</th><th>best baseline "
+                  "(req/s)</th><th>headroom</th>";
+  for (const auto& label : c.capacity.policies) o += "<th>" + Esc(label) + "</th>";
+  for (const auto& v : c.ceilings.oracles) o += "<th>" + Esc(v.label) + "</th>";
+  o += "</tr>";
+  auto frac = [](double x) { return std::isfinite(x) ? Label(x) : std::string("n/a"); };
+  for (const auto& name : c.capacity.setups) {
+    const int s = c.FindSetup(name);
+    for (CapacityDefinition d : c.capacity.definitions) {
+      const SetupCeiling sc = ComputeCeiling(r, s, d);
+      o += "<tr><td class=\"l\">" + Esc(name) + " (" + DefinitionName(d) + ")</td><td>" +
+           (sc.ceiling_rps > 0 ? Label(sc.ceiling_rps) + " (" + Esc(sc.ceiling_label) + ")" : "n/a") + "</td><td>" +
+           (sc.best_baseline_rps > 0 ? Label(sc.best_baseline_rps) + " (" + Esc(sc.best_baseline_label) + ")"
+                                     : "n/a") +
+           "</td><td>" + (sc.headroom > 0 ? Label(sc.headroom) + "x" : "n/a") + "</td>";
+      for (double x : sc.fraction) o += "<td>" + frac(x) + "</td>";
+      for (double x : sc.oracle_fraction) o += "<td>" + frac(x) + "</td>";
+      o += "</tr>";
+    }
+  }
+  return o + "</table><p class=\"cap\">Capacity / KV-free ceiling, seed means. The ceiling is the best capacity of "
+             "any policy with " + std::to_string(c.ceilings.kv_device_blocks) +
+         " device blocks (effectively unbounded); headroom = ceiling / best baseline on the setup's own pool. "
+         "Neither ceiling is attainable: docs/experiments.md, \"Ceilings\".</p>";
 }
 
 std::string Failures(const ExperimentResults& r) {
@@ -194,6 +228,7 @@ std::string RenderReport(const ExperimentResults& r) {
   o += c.capacity.enabled ? CapacityTable(r) + PerSetup(r, "e3", c.capacity.setups,
                                                          [&](int s) { return CapacityFigure(r, s); })
                           : NotConfigured("capacity");
+  if (c.ceilings.enabled) o += "<h3 id=\"ceilings\">Ceilings</h3>\n" + CeilingsTable(r);
   o += "\n<h2 id=\"e4\">4. Ablation</h2>\n";
   if (c.ablation.enabled) {
     o += "<p class=\"cap\">" + Esc(c.ablation.base) + " with one mechanism switched off at a time:";

@@ -59,6 +59,7 @@ struct CapacityRecord {
   std::vector<CapacityDefinition> definitions;
   std::vector<CapacityEstimate> estimates;  // one per definition
   int64_t simulations = 0;
+  int32_t device_blocks = 0;  // the pool it ran on (a ceiling's is unbounded)
 
   const CapacityEstimate* Find(CapacityDefinition d) const;
 };
@@ -72,6 +73,7 @@ struct SetupRecord {
   std::string trace_source, trace_format;
   bool trace_timestamps = false;
   int64_t rows_available = 0, dropped_over_context = 0;
+  int64_t clipped_to_context = 0;  // rows whose prompt is clipped to fit (over_context "clip")
   int reference_capacity = -1;  // index into capacities
   double reference_rps = 0;     // token level, seed mean; 0 when none
 };

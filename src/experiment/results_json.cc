@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "experiment/ceilings.h"
 #include "experiment/metrics.h"
 
 namespace cacheopt::experiment {
@@ -18,6 +19,7 @@ Json VariantJson(const Variant& v) {
   j["knobs"] = knobs;
   j["token_budget"] = v.token_budget;
   if (v.block_size > 0) j["block_size"] = v.block_size;
+  if (v.kv_device_blocks > 0) j["kv_device_blocks"] = v.kv_device_blocks;
   return j;
 }
 
@@ -85,6 +87,7 @@ Json ResultsJson(const ExperimentResults& r) {
     o["requests"] = sp.requests;
     o["rows_available"] = rec.rows_available;
     o["dropped_over_context"] = rec.dropped_over_context;
+    o["clipped_to_context"] = rec.clipped_to_context;
     o["block_size"] = rec.block_size;
     o["device_blocks"] = rec.device_blocks;
     o["host_blocks"] = rec.host_blocks;
@@ -106,6 +109,25 @@ Json ResultsJson(const ExperimentResults& r) {
     kp["kv_contended"] = k.contended;
     kp["known"] = k.known;
     o["kv_pressure"] = kp;
+    if (c.ceilings.enabled) {
+      Json ce;
+      for (CapacityDefinition d : c.capacity.definitions) {
+        const SetupCeiling sc = ComputeCeiling(r, static_cast<int>(s), d);
+        Json at;
+        at["kv_free_ceiling_rps"] = Num(sc.ceiling_rps);
+        at["ceiling_policy"] = sc.ceiling_label;
+        at["best_baseline_rps"] = Num(sc.best_baseline_rps);
+        at["best_baseline"] = sc.best_baseline_label;
+        at["headroom"] = Num(sc.headroom);
+        Json frac = Json::object();
+        for (size_t i = 0; i < c.capacity.policies.size(); ++i) frac[c.capacity.policies[i]] = Num(sc.fraction[i]);
+        for (size_t i = 0; i < c.ceilings.oracles.size(); ++i)
+          frac[c.ceilings.oracles[i].label] = Num(sc.oracle_fraction[i]);
+        at["fraction_of_ceiling"] = frac;
+        ce[DefinitionName(d)] = at;
+      }
+      o["ceilings"] = ce;
+    }
     setups.push_back(o);
   }
   j["setups"] = setups;
@@ -118,6 +140,7 @@ Json ResultsJson(const ExperimentResults& r) {
     o["sections"] = cap.sections;
     o["status"] = cap.status.ok() ? "ok" : cap.status.message();
     o["simulations"] = cap.simulations;
+    o["device_blocks"] = cap.device_blocks;
     for (size_t i = 0; i < cap.estimates.size(); ++i)
       o[DefinitionName(cap.definitions[i])] = CapacityJson(cap.estimates[i], c.seeds);
     caps.push_back(o);

@@ -107,13 +107,19 @@ class Runner {
       ctx.workload.num_requests = spec.requests;
       ctx.workload.max_context = (*env)->setup.sched.max_model_len;
       ctx.workload.max_tokens_cap = spec.max_tokens_cap;
+      ctx.workload.clip_prompts = spec.over_context == "clip";
       // Build one workload now so that, e.g., replay of a length-only trace
       // fails before any run.
       WorkloadOptions probe = ctx.workload;
       probe.rate_rps = 1.0;
       probe.seed = c_.seeds.front();
       auto w = BuildWorkload(*ctx.trace, probe);
-      if (!w.ok()) return Status::InvalidArgument(spec.where + " '" + spec.name + "': " + w.status().message());
+      if (!w.ok()) {
+        std::string hint = spec.over_context == "drop" && w.status().message().find("no rows left") != std::string::npos
+                               ? " (" + spec.where + ".over_context: \"clip\" cuts prompts to fit instead; allowed: drop, clip)"
+                               : "";
+        return Status::InvalidArgument(spec.where + " '" + spec.name + "': " + w.status().message() + hint);
+      }
       ctxs_.push_back(ctx);
 
       SetupRecord rec;
@@ -130,6 +136,11 @@ class Runner {
       rec.trace_timestamps = ctx.trace->has_timestamps;
       rec.rows_available = w->rows_available;
       rec.dropped_over_context = w->dropped_over_context;
+      // Clipping is per request; counted over the whole trace, as the drop is.
+      if (ctx.workload.clip_prompts) {
+        for (const TraceRow& row : ctx.trace->rows)
+          rec.clipped_to_context += int64_t{row.prompt_tokens} + row.output_tokens > ctx.workload.max_context;
+      }
       res_.setups.push_back(std::move(rec));
     }
     return Status::Ok();
@@ -139,6 +150,7 @@ class Runner {
   Status Validate(const Plan& plan) {
     std::set<std::string> checked;
     auto check = [&](int setup, const Variant& v, int64_t kv_blocks) -> Status {
+      if (kv_blocks <= 0) kv_blocks = v.kv_device_blocks > 0 ? v.kv_device_blocks : -1;
       auto env = GetEnv(setup, v.block_size, kv_blocks);
       if (!env.ok()) return Status::InvalidArgument(v.where + ": " + env.status().message());
       std::string key = EnvKey(setup, v.block_size, kv_blocks) + "#" + v.Key();
@@ -210,7 +222,9 @@ class Runner {
   }
 
   void RunCapacity(const CapacityPlanItem& item, CapacityRecord* rec) {
-    auto env = GetEnvConst(item.setup, item.variant.block_size, -1);
+    auto env = GetEnvConst(item.setup, item.variant.block_size,
+                           item.variant.kv_device_blocks > 0 ? item.variant.kv_device_blocks : -1);
+    rec->device_blocks = env->sim.sched.device_blocks;
     const int64_t n = c_.setups[item.setup].requests;
     AttainmentMemo memo([&](double rate, uint64_t seed) -> Result<SeedAttainment> {
       auto r = Simulate1(item.setup, *env, item.variant, rate, seed, 1.0, n);
@@ -241,7 +255,8 @@ class Runner {
       return;
     }
     rec->rate_rps = spec.multiple * e->mean.max_rate_rps;
-    const Env* env = GetEnvConst(spec.setup, spec.variant.block_size, spec.kv_device_blocks);
+    const Env* env = GetEnvConst(spec.setup, spec.variant.block_size,
+                                 spec.kv_device_blocks > 0 ? spec.kv_device_blocks : spec.variant.kv_device_blocks);
     rec->device_blocks = env->sim.sched.device_blocks;
     rec->block_size = env->sim.sched.block_size;
     Workload w;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/sched/policy_registry.h"
+#include "experiment/ceilings.h"
 #include "experiment/outputs.h"
 #include "experiment/results_csv.h"
 
@@ -255,6 +256,91 @@ TEST(ExperimentRunner, CacheOptKnobOutOfRange) {
   r = RunExperiment(c, RunnerOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("magic"));
+}
+
+}  // namespace
+}  // namespace cacheopt::experiment
+
+namespace cacheopt::experiment {
+namespace {
+
+Json WithCeilings() {
+  return Json::parse(R"({
+    "name": "ceil",
+    "seeds": [1],
+    "requests": 120,
+    "setups": [{"name": "syn", "model": "llama-2-7b", "gpu": "a100-40g", "trace": "synthetic",
+                "kv_device_blocks": 300}],
+    "policies": [{"policy": "vllm"}, {"policy": "cacheopt"}],
+    "capacity": {"rel_width": 0.2, "definitions": ["stall"]},
+    "ceilings": {"kv_device_blocks": 50000}
+  })");
+}
+
+// The ceiling runs differ from the policy they derive from in the device
+// tier alone; the oracle ceiling in the estimator alone.
+TEST(ExperimentRunner, CeilingsChangeOnlyTheDeviceTierOrTheEstimator) {
+  ExperimentConfig c = Parse(WithCeilings());
+  ASSERT_TRUE(c.ceilings.enabled);
+  ASSERT_EQ(c.ceilings.unbounded.size(), 2u);
+  ASSERT_EQ(c.ceilings.oracles.size(), 1u);
+  RunnerOptions o;
+  o.threads = 2;
+  auto r = RunExperiment(c, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->Failures().empty());
+  for (size_t i = 0; i < c.ceilings.unbounded.size(); ++i) {
+    const Variant& base = *c.FindPolicy(c.ceilings.unbounded_of[i]);
+    const Variant& up = c.ceilings.unbounded[i];
+    EXPECT_EQ(up.policy, base.policy);
+    EXPECT_EQ(up.knobs, base.knobs);
+    EXPECT_EQ(up.token_budget, base.token_budget);
+    EXPECT_EQ(up.block_size, base.block_size);
+    const CapacityRecord* a = r->FindCapacity(0, base);
+    const CapacityRecord* b = r->FindCapacity(0, up);
+    ASSERT_TRUE(a != nullptr && b != nullptr);
+    EXPECT_EQ(a->device_blocks, 300);
+    EXPECT_EQ(b->device_blocks, 50000);
+    ASSERT_TRUE(a->Find(CapacityDefinition::kStall) != nullptr && b->Find(CapacityDefinition::kStall) != nullptr);
+  }
+  const Variant& oracle = c.ceilings.oracles[0];
+  EXPECT_EQ(oracle.knobs.at("estimator"), "oracle");
+  EXPECT_EQ(oracle.kv_device_blocks, 0);
+  EXPECT_EQ(r->FindCapacity(0, oracle)->device_blocks, 300);
+
+  const SetupCeiling sc = ComputeCeiling(*r, 0, CapacityDefinition::kStall);
+  double best_unbounded = 0;
+  for (const Variant& v : c.ceilings.unbounded)
+    best_unbounded = std::max(best_unbounded, r->FindCapacity(0, v)->Find(CapacityDefinition::kStall)->mean.max_rate_rps);
+  EXPECT_EQ(sc.ceiling_rps, best_unbounded);
+  EXPECT_EQ(sc.best_baseline_label, "vllm");  // the only baseline
+  const double vllm = r->FindCapacity(0, *c.FindPolicy("vllm"))->Find(CapacityDefinition::kStall)->mean.max_rate_rps;
+  EXPECT_DOUBLE_EQ(sc.headroom, best_unbounded / vllm);
+  ASSERT_EQ(sc.fraction.size(), 2u);
+  EXPECT_DOUBLE_EQ(sc.fraction[0], vllm / best_unbounded);
+}
+
+TEST(ExperimentConfigCeilings, BadInputNamesTheKey) {
+  Json j = WithCeilings();
+  j.erase("capacity");
+  auto e = ParseExperimentConfig(j, "", "x");
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("ceilings: needs a \"capacity\" section"));
+  j = WithCeilings();
+  j["policies"] = Json::parse(R"([{"policy": "vllm"}])");
+  e = ParseExperimentConfig(j, "", "x");
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("ceilings.oracle: needs a cacheopt policy"));
+  j = WithCeilings();
+  j["ceilings"]["kv_blocks"] = 5;
+  e = ParseExperimentConfig(j, "", "x");
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("kv_blocks"));
+  j = WithCeilings();
+  j["setups"][0]["over_context"] = "trim";
+  e = ParseExperimentConfig(j, "", "x");
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("over_context"));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "experiment/ceilings.h"
+#include "experiment/svg.h"
 #include "experiment/svg_bar_chart.h"
 
 namespace cacheopt::experiment {
@@ -27,6 +29,29 @@ std::string RenderSummarySvg(const ExperimentResults& r) {
   const ExperimentConfig& c = *r.config;
   const Variant* ref = c.FindPolicy(c.reference);
   BarChart chart;
+  if (c.ceilings.enabled) {
+    // Every policy against what no KV scheduler can exceed; headroom per setup.
+    chart.title = "Stall-aware capacity as a fraction of the KV-free ceiling (" + c.name + " experiment)";
+    chart.value_label = "capacity / KV-free ceiling (seed means)";
+    chart.series = c.capacity.policies;
+    for (const auto& v : c.ceilings.oracles) chart.series.push_back(v.label);
+    chart.width = 640;
+    std::vector<BarGroup> groups;
+    for (const auto& name : c.capacity.setups) {
+      const int s = c.FindSetup(name);
+      const SetupCeiling sc = ComputeCeiling(r, s, CapacityDefinition::kStall);
+      BarGroup g;
+      g.label = name + (sc.headroom > 0 ? " (headroom " + Label(sc.headroom) + "x)" : "");
+      g.values = sc.fraction;
+      g.values.insert(g.values.end(), sc.oracle_fraction.begin(), sc.oracle_fraction.end());
+      g.notes.assign(g.values.size(), sc.ceiling_rps > 0 ? "" : "(no ceiling)");
+      groups.push_back(std::move(g));
+    }
+    std::string svg = RenderBarChart(chart, groups);
+    size_t open_end = svg.find('>');
+    if (open_end != std::string::npos) svg.insert(open_end + 1, kSvgStyle);
+    return svg;
+  }
   chart.title = "Stall-aware capacity relative to " + c.reference + " (" + c.name + " experiment)";
   chart.value_label = "capacity / " + c.reference + "'s (seed means)";
   chart.series = c.capacity.policies;

@@ -16,6 +16,7 @@ const std::vector<std::pair<std::string, std::string>>& TraceAliases() {
       {"sharegpt", "vidur_processed_traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv"},
       {"bwb", "vidur_processed_traces/bwb_stats_llama2_tokenizer_filtered_v2.csv"},
       {"arxiv", "vidur_processed_traces/arxiv_summarization_stats_llama2_tokenizer_filtered_v2.csv"},
+      {"mooncake", "mooncake/synthetic_trace.jsonl"},
   };
   return kAliases;
 }

@@ -26,7 +26,7 @@ Status CheckOptions(const Trace& trace, const WorkloadOptions& opts, ArrivalKind
     return Status::InvalidArgument("arrival rate must be a finite number > 0 req/s, got " +
                                    Num(opts.rate_rps));
   }
-  if (opts.max_context <= 0) {
+  if (opts.max_context <= 0 || (opts.clip_prompts && opts.max_context < 2)) {
     return Status::InvalidArgument("max_context must be > 0, got " +
                                    std::to_string(opts.max_context));
   }
@@ -42,15 +42,24 @@ Status CheckOptions(const Trace& trace, const WorkloadOptions& opts, ArrivalKind
   return Status::Ok();
 }
 
-// Indices of the rows whose prompt + output fit the context, in trace order.
-std::vector<size_t> RowsThatFit(const Trace& trace, int32_t max_context) {
+// Indices of the rows whose prompt + output fit the context, in trace order
+// (every row when prompts are clipped to fit).
+std::vector<size_t> RowsThatFit(const Trace& trace, int32_t max_context, bool clip) {
   std::vector<size_t> kept;
   kept.reserve(trace.rows.size());
   for (size_t i = 0; i < trace.rows.size(); ++i) {
     const TraceRow& r = trace.rows[i];
-    if (int64_t{r.prompt_tokens} + r.output_tokens <= max_context) kept.push_back(i);
+    if (clip || int64_t{r.prompt_tokens} + r.output_tokens <= max_context) kept.push_back(i);
   }
   return kept;
+}
+
+// The prompt a row replays as: cut to leave room for its output when asked
+// (at least one token of prompt; an output longer than the context is then
+// cut to max_tokens like any other).
+int32_t PromptThatFits(const TraceRow& r, int32_t max_context, bool clip) {
+  if (!clip || int64_t{r.prompt_tokens} + r.output_tokens <= max_context) return r.prompt_tokens;
+  return std::max(1, std::min(r.prompt_tokens, max_context - r.output_tokens));
 }
 
 int SloIndex(const std::string& name, int drawn) {
@@ -69,7 +78,7 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
 
   if (trace.rows.empty()) return Status::InvalidArgument(trace.source + ": the trace has no rows");
   Workload w;
-  std::vector<size_t> rows = RowsThatFit(trace, opts.max_context);
+  std::vector<size_t> rows = RowsThatFit(trace, opts.max_context, opts.clip_prompts);
   w.dropped_over_context = static_cast<int64_t>(trace.rows.size() - rows.size());
   w.rows_available = static_cast<int64_t>(rows.size());
   if (rows.empty()) {
@@ -144,8 +153,9 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
     WorkloadRequest q;
     q.id = static_cast<int64_t>(k);
     q.arrival_s = arrivals[k];
-    q.prompt_tokens = r.prompt_tokens;
-    const int32_t room = opts.max_context - r.prompt_tokens;  // >= output >= 1
+    q.prompt_tokens = PromptThatFits(r, opts.max_context, opts.clip_prompts);
+    w.clipped_to_context += q.prompt_tokens < r.prompt_tokens;
+    const int32_t room = opts.max_context - q.prompt_tokens;  // >= 1; >= output unless clipped
     q.max_tokens = r.max_tokens > 0 ? std::min(r.max_tokens, room) : room;
     if (opts.max_tokens_cap > 0) q.max_tokens = std::min(q.max_tokens, opts.max_tokens_cap);
     q.output_tokens = std::min(r.output_tokens, q.max_tokens);
@@ -155,6 +165,9 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
     q.slo_class = SloIndex(r.slo_class, static_cast<int>(UniformInt(slo_rng, 3)));
     assert(k == 0 || q.arrival_s >= w.requests.back().arrival_s);
     w.requests.push_back(q);
+  }
+  if (w.clipped_to_context > 0) {
+    desc << "; " << w.clipped_to_context << " prompts clipped to fit context " << opts.max_context;
   }
   if (w.truncated_to_max_tokens > 0) {
     desc << "; " << w.truncated_to_max_tokens << " outputs cut to max_tokens";

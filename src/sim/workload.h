@@ -35,6 +35,11 @@ struct WorkloadOptions {
   // The model's context: rows with prompt + output > max_context are dropped
   // (for every policy alike) and counted. Must be > 0.
   int32_t max_context = 4096;
+  // Instead of dropping them, cut such rows' prompts to fit (their head is
+  // kept: it is the shared prefix) and count them. For long-prompt traces
+  // (Mooncake: mean prompt 15k tokens) on short-context models, where dropping
+  // would keep only the short rows and change the workload's character.
+  bool clip_prompts = false;
   // `--max-tokens-cap`: if > 0, every request's max_tokens is at most this.
   int32_t max_tokens_cap = -1;
 };
@@ -57,6 +62,8 @@ struct Workload {
   std::vector<WorkloadRequest> requests;
   int64_t dropped_over_context = 0;  // rows with prompt + output > max_context
   int64_t rows_available = 0;        // rows left after that drop
+  // Requests whose prompt was cut to fit the context (clip_prompts).
+  int64_t clipped_to_context = 0;
   // Requests whose true output exceeded max_tokens and was cut to it.
   int64_t truncated_to_max_tokens = 0;
   std::string description;  // one line for logs and reports

@@ -227,6 +227,31 @@ TEST(WorkloadTest, DropsRowsOverContextAndCountsThem) {
   EXPECT_THAT(none.status().message(), HasSubstr("no rows left"));
 }
 
+TEST(WorkloadTest, ClipsPromptsOverContextAndCountsThem) {
+  Trace t = LengthOnly(0);
+  // fits; prompt cut to 4000; prompt cut to 1 (output 4095 fits after); prompt
+  // cut to 1 and the output beyond the context cut to max_tokens.
+  t.rows = {Row(100, 50), Row(5000, 96), Row(7, 4095), Row(9, 5000)};
+  WorkloadOptions o = Opts(1, 0, 1);
+  o.max_context = 4096;
+  o.clip_prompts = true;
+  const Workload w = Build(t, o);
+  EXPECT_EQ(w.dropped_over_context, 0);
+  EXPECT_EQ(w.clipped_to_context, 3);
+  ASSERT_EQ(w.requests.size(), 4u);
+  std::multiset<int32_t> prompts;
+  for (const WorkloadRequest& q : w.requests) {
+    prompts.insert(q.prompt_tokens);
+    EXPECT_LE(q.prompt_tokens + q.output_tokens, 4096);
+    EXPECT_LE(q.prompt_tokens + q.max_tokens, 4096);
+  }
+  EXPECT_EQ(prompts, (std::multiset<int32_t>{1, 1, 100, 4000}));
+  EXPECT_EQ(w.truncated_to_max_tokens, 1);
+  EXPECT_THAT(w.description, HasSubstr("3 prompts clipped to fit context 4096"));
+  o.max_context = 1;
+  EXPECT_FALSE(BuildWorkload(t, o).ok());
+}
+
 TEST(WorkloadTest, MoreRequestsThanRowsUsesAllAndSaysSo) {
   const Workload w = Build(SyntheticTrace(1, 50), Opts(1, 80, 1));
   EXPECT_EQ(w.requests.size(), 50u);

@@ -50,9 +50,43 @@ Status GetCount(const RowContext& ctx, const json& obj, const char* key, bool re
   return CheckCount(ctx, key, v->get<int64_t>(), out);
 }
 
+// Mooncake's release (kvcache-ai/Mooncake FAST25-release/traces):
+// `timestamp` in ms, `input_length`, `output_length`, `hash_ids`.
+Status ParseMooncakeRow(const RowContext& ctx, const json& obj, TraceRow* row,
+                        std::optional<double>* arrival) {
+  Status st = GetCount(ctx, obj, "input_length", true, &row->prompt_tokens);
+  if (st.ok()) st = GetCount(ctx, obj, "output_length", true, &row->output_tokens);
+  if (!st.ok()) return st;
+  if (const json* v = Find(obj, "timestamp")) {
+    if (!v->is_number()) return ctx.FieldError("timestamp", "not a number (milliseconds): " + QuoteJson(*v));
+    double s = 0;
+    st = CheckSeconds(ctx, "timestamp", v->get<double>() / 1000.0, &s);
+    if (!st.ok()) return st;
+    *arrival = s;
+  }
+  if (const json* v = Find(obj, "hash_ids")) {
+    if (!v->is_array()) return ctx.FieldError("hash_ids", "not an array: " + QuoteJson(*v));
+    const size_t want = (static_cast<size_t>(row->prompt_tokens) + kPrefixBlockTokens - 1) / kPrefixBlockTokens;
+    if (v->size() != want)
+      return ctx.FieldError("hash_ids", "has " + std::to_string(v->size()) + " ids, but input_length " +
+                                            std::to_string(row->prompt_tokens) + " needs " + std::to_string(want) +
+                                            " (one per " + std::to_string(kPrefixBlockTokens) + " tokens)");
+    row->prefix_block_ids.reserve(want);
+    for (const json& id : *v) {
+      if (!id.is_number_integer() || (id.is_number_unsigned() && id.get<uint64_t>() > INT64_MAX))
+        return ctx.FieldError("hash_ids", "not an integer id: " + QuoteJson(id));
+      row->prefix_block_ids.push_back(id.get<int64_t>());
+    }
+  }
+  return Status::Ok();
+}
+
+bool IsMooncakeRow(const json& obj) { return obj.contains("input_length") && !obj.contains("prompt_tokens"); }
+
 Status ParseRow(const RowContext& ctx, const json& obj, TraceRow* row,
                 std::optional<double>* arrival) {
   if (!obj.is_object()) return ctx.Error("expected a JSON object, got " + QuoteJson(obj));
+  if (IsMooncakeRow(obj)) return ParseMooncakeRow(ctx, obj, row, arrival);
   Status st = GetCount(ctx, obj, "prompt_tokens", true, &row->prompt_tokens);
   if (st.ok()) st = GetCount(ctx, obj, "output_tokens", true, &row->output_tokens);
   if (st.ok()) st = GetCount(ctx, obj, "max_tokens", false, &row->max_tokens);
@@ -80,7 +114,8 @@ Status ParseRow(const RowContext& ctx, const json& obj, TraceRow* row,
 
 Result<Trace> ParseJsonlTrace(std::string_view text, const std::string& source) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  TraceBuilder builder(source, "jsonl", "arrival_s");
+  std::optional<TraceBuilder> builder;  // made at the first row, which picks the dialect
+  bool mooncake = false;
   bool any_text = false;
   int64_t line = 0;
   size_t pos = 0;
@@ -97,14 +132,21 @@ Result<Trace> ParseJsonlTrace(std::string_view text, const std::string& source) 
     // allow_exceptions = false: a parse failure comes back as a discarded value.
     const json obj = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (obj.is_discarded()) return ctx.Error("invalid JSON: " + Quote(body));
+    if (!builder) {
+      mooncake = obj.is_object() && IsMooncakeRow(obj);
+      builder.emplace(source, mooncake ? "mooncake" : "jsonl", mooncake ? "timestamp" : "arrival_s");
+    } else if (obj.is_object() && IsMooncakeRow(obj) != mooncake) {
+      return ctx.Error(mooncake ? "expected Mooncake keys (input_length, output_length) as in the first row"
+                                : "expected prompt_tokens and output_tokens as in the first row");
+    }
     TraceRow row;
     std::optional<double> arrival;
     Status st = ParseRow(ctx, obj, &row, &arrival);
-    if (st.ok()) st = builder.Add(ctx, arrival, std::move(row));
+    if (st.ok()) st = builder->Add(ctx, arrival, std::move(row));
     if (!st.ok()) return st;
   }
   if (!any_text) return Status::InvalidArgument(source + ": empty file (expected JSON lines)");
-  return std::move(builder).Finish();
+  return std::move(*builder).Finish();
 }
 
 }  // namespace cacheopt

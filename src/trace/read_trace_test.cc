@@ -233,6 +233,43 @@ TEST(ReadTraceTest, JsonErrors) {
                  "rows must be sorted by arrival");
 }
 
+// Mooncake's FAST'25 release: timestamp in ms, 512-token prefix-block ids.
+TEST(ReadTraceTest, MooncakeJsonLines) {
+  std::string big = "[";
+  for (int i = 0; i < 3; ++i) big += (i ? "," : "") + std::to_string(10 + i);
+  const Result<Trace> t =
+      Read("m.jsonl",
+           "{\"timestamp\": 1000, \"input_length\": 600, \"output_length\": 6, \"hash_ids\": [0, 1]}\n"
+           "{\"timestamp\": 1500, \"input_length\": 1025, \"output_length\": 1, \"hash_ids\": " + big + "]}\n"
+           "{\"timestamp\": 1500, \"input_length\": 512, \"output_length\": 2, \"hash_ids\": [0]}\n");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->format, "mooncake");
+  EXPECT_TRUE(t->has_timestamps);
+  ASSERT_EQ(t->rows.size(), 3u);
+  EXPECT_EQ(t->rows[0].arrival_s, 0.0);
+  EXPECT_EQ(t->rows[1].arrival_s, 0.5);  // milliseconds
+  EXPECT_EQ(t->rows[1].prompt_tokens, 1025);
+  EXPECT_EQ(t->rows[1].output_tokens, 1);
+  EXPECT_EQ(t->rows[1].prefix_block_ids, (std::vector<int64_t>{10, 11, 12}));
+  EXPECT_EQ(t->rows[2].prefix_block_ids, (std::vector<int64_t>{0}));
+}
+
+TEST(ReadTraceTest, MooncakeErrors) {
+  ExpectRowError("m.jsonl", "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 1, \"hash_ids\": [0]}\n", 1,
+                 "field 'hash_ids': has 1 ids, but input_length 600 needs 2 (one per 512 tokens)");
+  ExpectRowError("m.jsonl", "{\"timestamp\": 0, \"input_length\": 6, \"output_length\": 1, \"hash_ids\": [1.5]}\n", 1,
+                 "field 'hash_ids': not an integer id: '1.5'");
+  ExpectRowError("m.jsonl", "{\"timestamp\": 0, \"input_length\": 6, \"output_length\": 1, \"hash_ids\": 3}\n", 1,
+                 "field 'hash_ids': not an array: '3'");
+  ExpectRowError("m.jsonl", "{\"timestamp\": \"0\", \"input_length\": 6, \"output_length\": 1}\n", 1,
+                 "field 'timestamp': not a number (milliseconds): '\"0\"'");
+  ExpectRowError("m.jsonl", "{\"timestamp\": 0, \"input_length\": 6}\n", 1, "field 'output_length': missing");
+  ExpectRowError("m.jsonl",
+                 "{\"timestamp\": 0, \"input_length\": 6, \"output_length\": 1}\n"
+                 "{\"prompt_tokens\": 6, \"output_tokens\": 1}\n",
+                 2, "expected Mooncake keys (input_length, output_length) as in the first row");
+}
+
 TEST(ReadTraceTest, UnknownHeaderListsSupportedOnes) {
   TempFile file("u.csv", "time,in,out\n1,2,3\n");
   const Result<Trace> t = ReadTrace(file.path());

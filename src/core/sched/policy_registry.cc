@@ -70,6 +70,11 @@ Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const Sc
     c.max_num_seqs = static_cast<int32_t>(*seqs);
     c.token_budget = static_cast<int32_t>(*budget);
     c.watermark = *wm;
+    // Unset is -1 (the policy's default); anything given is a fraction of the pool.
+    if ((c.knobs.count("watermark") > 0 || c.watermark >= 0) && !(c.watermark >= 0 && c.watermark < 1))
+      return Status::InvalidArgument("knob watermark must be a fraction in [0, 1) of the device blocks, got " +
+                                     (c.knobs.count("watermark") > 0 ? c.knobs.at("watermark")
+                                                                      : std::to_string(c.watermark)));
     if (c.device_blocks <= 0) return Status::InvalidArgument("the device KV pool has no blocks");
     if (c.block_size <= 0) return Status::InvalidArgument("block size must be positive");
     return e.make(c, cost);

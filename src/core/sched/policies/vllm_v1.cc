@@ -14,6 +14,11 @@ VllmV1Scheduler::VllmV1Scheduler(const SchedulerConfig& config, const CostModel*
   long_prefill_threshold_ = 0;
   auto it = config.knobs.find("reserve_full_prompt");
   reserve_full_prompt_ = it == config.knobs.end() || it->second != "0";
+  // SchedulerConfig.watermark (PR vllm-project/vllm#44594, merged June 2026):
+  // a fraction of all blocks kept free when admitting a waiting or preempted
+  // request; 0.0 (off) by default, as upstream.
+  double wm = config.watermark > 0 ? config.watermark : 0.0;
+  watermark_blocks_ = static_cast<int32_t>(wm * config.device_blocks);
 }
 
 void VllmV1Scheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
@@ -56,7 +61,12 @@ void VllmV1Scheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
     n = std::min(n, budget);
     // scheduler_reserve_full_isl: the whole prompt must fit now, though only
     // the chunk is allocated. Failing either check stops admission (FCFS).
-    if (reserve_full_prompt_ && BlocksToGrow(r, r->TokensToCompute()) > blocks_.device_free()) break;
+    // The watermark's headroom counts only once some request runs
+    // (has_scheduled_reqs upstream): the first request into an empty cache
+    // is never held back by it.
+    const int32_t headroom = running_.empty() ? 0 : watermark_blocks_;
+    const int64_t gate_tokens = reserve_full_prompt_ ? r->TokensToCompute() : n;
+    if (BlocksToGrow(r, gate_tokens) + headroom > blocks_.device_free()) break;
     if (!Grow(r, n)) break;
     waiting_.pop_front();
     MarkRunning(r);

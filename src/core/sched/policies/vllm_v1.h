@@ -21,6 +21,7 @@ class VllmV1Scheduler : public Scheduler {
   int32_t max_num_seqs_;
   int32_t long_prefill_threshold_;  // 0: a chunk is limited by the budget only
   bool reserve_full_prompt_;        // knob reserve_full_prompt (default 1)
+  int32_t watermark_blocks_;        // knob watermark (default 0: off)
 };
 
 }  // namespace cacheopt

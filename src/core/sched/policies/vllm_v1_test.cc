@@ -1,5 +1,6 @@
 #include "core/sched/policies/vllm_v1.h"
 
+#include "core/sched/policy_registry.h"
 #include "core/testing/harness.h"
 
 namespace cacheopt {
@@ -56,6 +57,45 @@ TEST(VllmV1Test, WaitingRequestBlockedAtHeadOfLine) {
   EXPECT_EQ(s.Tokens(0), 32);
   EXPECT_EQ(s.Tokens(1), 0);
   EXPECT_EQ(s.Tokens(2), 0);
+}
+
+// PR vllm-project/vllm#44594: watermark * blocks stay free when a waiting
+// request is admitted, except for the first one into an empty cache.
+TEST(VllmV1Test, WatermarkKeepsHeadroomButNeverBlocksTheFirstRequest) {
+  auto cfg = SmallConfig(100);  // 4 tokens per block
+  cfg.knobs["watermark"] = "0.1";  // 10 blocks
+  Harness h("vllm-v1", cfg);
+  h.Add(0, 4 * 95, 100);  // 95 blocks: leaves less than the headroom, admitted anyway
+  h.Add(1, 4, 100);       // 1 block: 5 free < 1 + 10
+  auto s = h.Step();
+  EXPECT_EQ(s.Tokens(0), 4 * 95);
+  EXPECT_EQ(s.Tokens(1), 0);
+  EXPECT_EQ(h.sched().num_waiting(), 1u);
+}
+
+TEST(VllmV1Test, WatermarkAdmitsAtTheBoundaryAndIsOffByDefault) {
+  for (const char* wm : {"0.1", ""}) {
+    auto cfg = SmallConfig(100);
+    if (*wm) cfg.knobs["watermark"] = wm;
+    Harness h("vllm-v1", cfg);
+    h.Add(0, 4 * 80, 100);  // 80 blocks
+    h.Add(1, 4 * 10, 100);  // 10 blocks: 20 free = 10 + 10, exactly the headroom
+    h.Add(2, 4, 100);       // 1 more: 10 free < 1 + 10 with the watermark
+    auto s = h.Step();
+    EXPECT_EQ(s.Tokens(0), 320) << wm;
+    EXPECT_EQ(s.Tokens(1), 40) << wm;
+    EXPECT_EQ(s.Tokens(2), *wm ? 0 : 4) << wm;
+  }
+}
+
+TEST(VllmV1Test, WatermarkOutsideZeroToOneIsAnError) {
+  for (const char* bad : {"1", "-0.1", "1.5", "x"}) {
+    auto cfg = SmallConfig(100);
+    cfg.knobs["watermark"] = bad;
+    auto made = MakeScheduler("vllm-v1", cfg, nullptr);
+    ASSERT_FALSE(made.ok()) << bad;
+    EXPECT_NE(made.status().message().find("watermark"), std::string::npos) << made.status().message();
+  }
 }
 
 }  // namespace
