@@ -50,6 +50,9 @@ void AddSimFlags(CLI::App* app, SimFlags* f, bool with_rate, bool with_policy) {
       ->capture_default_str();
   app->add_option("--max-tokens-cap", f->max_tokens_cap,
                   "Cap on each request's max_tokens (default: context minus prompt)");
+  app->add_flag("--clip-prompts", f->clip_prompts,
+                "Cut prompts over the context to fit instead of dropping their rows (long-prompt traces such as "
+                "Mooncake's); counted");
   app->add_option("--slo-scale", f->slo_scale, "Multiplies every TTFT and TBT SLO")->capture_default_str();
   app->add_option("--set", f->set, "Policy knob KEY=VALUE (repeatable)");
   app->add_flag("--check-invariants", f->check_invariants, "Check block invariants after every step");
@@ -130,6 +133,7 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   if (f.arrival_cv <= 0) return Status::InvalidArgument("--arrival-cv must be positive");
   w.max_context = run->setup.sched.max_model_len;
   w.max_tokens_cap = f.max_tokens_cap;
+  w.clip_prompts = f.clip_prompts;
 
   // Simulation.
   SimulationOptions& s = run->sim;

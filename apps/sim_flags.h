@@ -39,6 +39,7 @@ struct SimFlags {
   std::string arrival;    // "" = replay for timestamped traces, else poisson
   double arrival_cv = 3.0;
   int32_t max_tokens_cap = -1;
+  bool clip_prompts = false;  // --clip-prompts
   double slo_scale = 1.0;
   std::vector<std::string> set;  // KEY=VALUE policy knobs
   bool check_invariants = false;

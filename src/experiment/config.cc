@@ -29,7 +29,7 @@ const std::vector<std::string> kSetupKeys = {
     "name",       "model",          "gpu",        "tp",         "trace",
     "arrival",    "arrival_cv",     "requests",   "kv_device_blocks", "host_kv_gib",
     "preemption_mode", "block_size", "gpu_memory_utilization", "max_tokens_cap",
-    "over_context"};
+    "over_context", "slo_scale"};
 const std::vector<std::string> kPolicyKeys = {"label", "policy", "knobs", "token_budget"};
 const std::vector<std::string> kLoadKeys = {"multiples", "policies", "setups"};
 const std::vector<std::string> kCapacityKeys = {"definitions", "lo_rps", "hi_rps", "rel_width",
@@ -41,6 +41,8 @@ const std::vector<std::string> kAblationVariantKeys = {"name", "knobs"};
 const std::vector<std::string> kSensitivityKeys = {"base", "sweeps", "load_multiples", "capacity", "setups"};
 const std::vector<std::string> kSweepKeys = {"knob", "values", "with"};
 const std::vector<std::string> kSloScaleKeys = {"values", "load_multiple", "policies", "setups"};
+const std::vector<std::string> kOverloadKeys = {"multiples", "policies", "setups"};
+const std::vector<std::string> kEqualLoadKeys = {"policies", "setups"};
 const std::vector<std::string> kCeilingsKeys = {"kv_device_blocks", "oracle"};
 const std::vector<std::string> kScaleKeys = {"setup", "policies", "requests", "pool_blocks", "load_multiple",
                                              "seed"};
@@ -81,12 +83,14 @@ Status ParseSetup(const Json& j, const std::string& where, const std::string& sh
   RETURN_IF_ERROR(GetInt(j, where, "max_tokens_cap", 1, 1'000'000, &cap));
   s->max_tokens_cap = static_cast<int32_t>(cap);
   RETURN_IF_ERROR(GetChoice(j, where, "over_context", {"drop", "clip"}, &s->over_context));
+  RETURN_IF_ERROR(GetNumber(j, where, "slo_scale", 0, true, 1000, &s->slo_scale));
   if (j.contains("name")) {
     RETURN_IF_ERROR(GetString(j, where, "name", &s->name));
   } else {
     s->name = s->model + "/" + s->gpu + (s->tp > 1 ? "/tp" + std::to_string(s->tp) : "") + "/" + s->trace + "/" +
               (arrival.empty() ? "default" : arrival) +
-              (s->arrival == ArrivalKind::kGamma ? "-cv" + ShortNumber(s->arrival_cv) : "");
+              (s->arrival == ArrivalKind::kGamma ? "-cv" + ShortNumber(s->arrival_cv) : "") +
+              (s->slo_scale != 1 ? "/slo" + ShortNumber(s->slo_scale) : "");
   }
   return Status::Ok();
 }
@@ -293,7 +297,8 @@ int ExperimentConfig::FindSetup(const std::string& n) const {
 const std::vector<std::string>& ConfigKeys() {
   static const std::vector<std::string> kKeys = {
       "name",        "description", "seeds",   "requests",    "reference", "setups",   "policies",
-      "load_curves", "capacity",    "anatomy", "ablation", "sensitivity", "slo_scale", "scale", "ceilings"};
+      "load_curves", "capacity",    "anatomy", "ablation", "sensitivity", "slo_scale", "scale", "ceilings",
+      "overload", "equal_load"};
   return kKeys;
 }
 
@@ -441,12 +446,28 @@ Result<ExperimentConfig> ParseExperimentConfig(const Json& j, const std::string&
     RETURN_IF_ERROR(GetFilters(*it, "slo_scale", names, &c.slo_scale.policies, &c.slo_scale.setups));
   }
   if (auto it = j.find("scale"); it != j.end()) RETURN_IF_ERROR(ParseScale(*it, "scale", c, names, &c.scale));
+  const bool stall = std::find(c.capacity.definitions.begin(), c.capacity.definitions.end(),
+                               CapacityDefinition::kStall) != c.capacity.definitions.end();
+  if (auto it = j.find("overload"); it != j.end()) {
+    RETURN_IF_ERROR(CheckObject(*it, "overload", kOverloadKeys));
+    if (!stall) return Bad("overload", "needs \"stall\" in capacity.definitions: rates are multiples of it");
+    c.overload.enabled = true;
+    RETURN_IF_ERROR(CheckMultiples(*it, "overload", "multiples", &c.overload.multiples));
+    RETURN_IF_ERROR(GetFilters(*it, "overload", names, &c.overload.policies, &c.overload.setups));
+  }
+  if (auto it = j.find("equal_load"); it != j.end()) {
+    RETURN_IF_ERROR(CheckObject(*it, "equal_load", kEqualLoadKeys));
+    if (!stall) return Bad("equal_load", "needs \"stall\" in capacity.definitions: the load is the best baseline's");
+    c.equal_load.enabled = true;
+    RETURN_IF_ERROR(GetFilters(*it, "equal_load", names, &c.equal_load.policies, &c.equal_load.setups));
+  }
 
   // Filters left empty mean "all".
-  for (auto* p : {&c.load_curves.policies, &c.capacity.policies, &c.anatomy.policies, &c.slo_scale.policies})
+  for (auto* p : {&c.load_curves.policies, &c.capacity.policies, &c.anatomy.policies, &c.slo_scale.policies,
+                 &c.overload.policies, &c.equal_load.policies})
     if (p->empty()) *p = names.labels;
   for (auto* s : {&c.load_curves.setups, &c.capacity.setups, &c.anatomy.setups, &c.ablation.setups,
-                  &c.sensitivity.setups, &c.slo_scale.setups})
+                  &c.sensitivity.setups, &c.slo_scale.setups, &c.overload.setups, &c.equal_load.setups})
     if (s->empty()) *s = names.setups;
   if (auto it = j.find("ceilings"); it != j.end()) RETURN_IF_ERROR(ParseCeilings(*it, "ceilings", &c));
   return c;

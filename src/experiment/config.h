@@ -37,6 +37,9 @@ struct SetupSpec {
   // Rows whose prompt + output exceed the model's context: "drop" them, or
   // "clip" their prompts to fit (counted in the report).
   std::string over_context = "drop";
+  // Multiplies both SLOs of every run on this setup (capacities included);
+  // the slo_scale experiment's values multiply on top.
+  double slo_scale = 1;
   std::string where;          // "setups[i]", for messages
 };
 
@@ -111,6 +114,22 @@ struct SloScaleSpec {
   std::vector<std::string> setups;
 };
 
+// Overload curves (issue 13): every policy at multiples of its own
+// stall-aware capacity, to see whether it degrades steadily or falls off a cliff.
+struct OverloadSpec {
+  bool enabled = false;
+  std::vector<double> multiples = {0.5, 1.0, 1.25, 1.5, 2.0};
+  std::vector<std::string> policies;
+  std::vector<std::string> setups;
+};
+
+// Tails at equal load: every policy at the best baseline's stall-aware capacity.
+struct EqualLoadSpec {
+  bool enabled = false;
+  std::vector<std::string> policies;
+  std::vector<std::string> setups;
+};
+
 struct ScaleSpec {
   bool enabled = false;
   std::string setup;                    // default: the first
@@ -151,6 +170,8 @@ struct ExperimentConfig {
   SloScaleSpec slo_scale;
   ScaleSpec scale;
   CeilingsSpec ceilings;
+  OverloadSpec overload;
+  EqualLoadSpec equal_load;
   Json raw;  // the config as read, for the report
 
   const Variant* FindPolicy(const std::string& label) const;

@@ -77,8 +77,10 @@ const MetricDef* FindMetric(const std::string& name) {
   return nullptr;
 }
 
-RunSpec SpecFor(const ExperimentConfig& c, int setup, const Variant& v, double multiple, double slo_scale) {
+RunSpec SpecFor(const ExperimentConfig& c, int setup, const Variant& v, double multiple, double slo_scale,
+                RateBasis basis) {
   RunSpec r;
+  r.basis = basis;
   r.setup = setup;
   r.variant = v;
   r.multiple = multiple;

@@ -28,7 +28,8 @@ const MetricDef* FindMetric(const std::string& name);
 // n == 0 gives NaN.
 SeedStat OverSeeds(const ExperimentResults& r, RunSpec spec, const std::function<double(const RunRecord&)>& metric);
 // The RunSpec the planner makes for one seed of these settings.
-RunSpec SpecFor(const ExperimentConfig& c, int setup, const Variant& v, double multiple, double slo_scale = 1);
+RunSpec SpecFor(const ExperimentConfig& c, int setup, const Variant& v, double multiple, double slo_scale = 1,
+                RateBasis basis = RateBasis::kReference);
 
 // A setup's KV pressure: the reference policy at kPressureMultiples of its
 // token-level capacity (means over seeds).

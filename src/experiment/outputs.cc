@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "experiment/report_html.h"
+#include "experiment/summary_md.h"
 #include "experiment/summary_svg.h"
 #include "experiment/results_csv.h"
 #include "experiment/results_json.h"
@@ -33,6 +34,8 @@ Status WriteExperimentOutputs(const ExperimentResults& r, const std::string& out
   if (Status s = WriteFile(fs::path(out_dir) / "results.csv", csv.str()); !s.ok()) return s;
   if (Status s = WriteFile(fs::path(out_dir) / "results.json", ResultsJson(r).dump(2) + "\n"); !s.ok()) return s;
   if (Status s = WriteFile(fs::path(out_dir) / "summary.svg", RenderSummarySvg(r)); !s.ok()) return s;
+  if (r.config->ceilings.enabled)
+    if (Status s = WriteFile(fs::path(out_dir) / "summary.md", RenderSummaryMarkdown(r)); !s.ok()) return s;
   return WriteFile(fs::path(out_dir) / "report.html", RenderReport(r));
 }
 

@@ -34,9 +34,11 @@ class Planner {
   }
 
   // One run per seed.
-  void Seeds(int setup, const Variant& v, double multiple, double slo_scale, const std::string& section) {
+  void Seeds(int setup, const Variant& v, double multiple, double slo_scale, const std::string& section,
+             RateBasis basis = RateBasis::kReference) {
     for (uint64_t seed : c_.seeds) {
       RunSpec r;
+      r.basis = basis;
       r.setup = setup;
       r.variant = v;
       r.seed = seed;
@@ -71,6 +73,12 @@ class Planner {
         for (const auto& v : c_.ceilings.unbounded) Capacity(s, v, "ceilings");
         for (const auto& v : c_.ceilings.oracles) Capacity(s, v, "ceilings");
       }
+    if (c_.overload.enabled)
+      for (int s : Setups(c_.overload.setups))
+        for (const auto& label : c_.overload.policies) Capacity(s, *c_.FindPolicy(label), "overload");
+    if (c_.equal_load.enabled)  // the best baseline is the best of the capacity policies
+      for (int s : Setups(c_.equal_load.setups))
+        for (const auto& label : c_.capacity.policies) Capacity(s, *c_.FindPolicy(label), "equal_load");
     if (c_.sensitivity.enabled && c_.sensitivity.capacity)
       for (int s : Setups(c_.sensitivity.setups))
         for (const auto& sw : c_.sensitivity.sweeps)
@@ -104,6 +112,15 @@ class Planner {
         for (const auto& label : c_.slo_scale.policies)
           for (double scale : c_.slo_scale.values)
             Seeds(s, *c_.FindPolicy(label), c_.slo_scale.load_multiple, scale, "slo_scale");
+    if (c_.overload.enabled)
+      for (int s : Setups(c_.overload.setups))
+        for (const auto& label : c_.overload.policies)
+          for (double m : c_.overload.multiples)
+            Seeds(s, *c_.FindPolicy(label), m, 1.0, "overload", RateBasis::kOwnStall);
+    if (c_.equal_load.enabled)
+      for (int s : Setups(c_.equal_load.setups))
+        for (const auto& label : c_.equal_load.policies)
+          Seeds(s, *c_.FindPolicy(label), 1.0, 1.0, "equal_load", RateBasis::kBestBaseline);
     if (c_.scale.enabled) {
       const ScaleSpec& sc = c_.scale;
       int s = c_.FindSetup(sc.setup);

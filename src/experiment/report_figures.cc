@@ -451,4 +451,36 @@ std::string SloScaleFigures(const ExperimentResults& r, int setup) {
   return o + "</div>";
 }
 
+std::string OverloadFigures(const ExperimentResults& r, int setup) {
+  const ExperimentConfig& c = *r.config;
+  const OverloadSpec& ov = c.overload;
+  const std::vector<PlotMetric> metrics = {{"slo_goodput_rps", "SLO goodput", "req/s", false, false},
+                                           {"p99_ttft_ms", "p99 TTFT", "ms", true, false},
+                                           {"p99_tbt_ms", "p99 TBT", "ms", true, false}};
+  std::string o = "<div class=\"figs\">";
+  for (const auto& pm : metrics) {
+    LinePlot p;
+    p.title = std::string(pm.title) + " vs load";
+    p.x_label = "multiple of the policy's own stall-aware capacity";
+    p.y_label = pm.unit;
+    p.y_log = pm.log;
+    p.v_lines = {1.0};
+    std::vector<Series> series;
+    for (const auto& label : ov.policies) {
+      Series s;
+      s.name = label;
+      for (double m : ov.multiples) {
+        SeedStat st = OverSeeds(r, SpecFor(c, setup, *c.FindPolicy(label), m, 1, RateBasis::kOwnStall), Metric(pm.metric));
+        s.x.push_back(m);
+        s.y.push_back(st.mean);
+        s.lo.push_back(st.min);
+        s.hi.push_back(st.max);
+      }
+      series.push_back(std::move(s));
+    }
+    o += Figure(RenderLinePlot(p, series));
+  }
+  return o + "</div>";
+}
+
 }  // namespace cacheopt::experiment

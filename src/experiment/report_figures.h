@@ -17,6 +17,7 @@ std::string SensitivityFigures(const ExperimentResults& r, int setup); // 5
 std::string AnatomyFigures(const ExperimentResults& r, int setup);     // 6
 std::string ScaleFigures(const ExperimentResults& r);                  // 7
 std::string SloScaleFigures(const ExperimentResults& r, int setup);    // 8
+std::string OverloadFigures(const ExperimentResults& r, int setup);    // goodput and tails to 2x own capacity
 
 // "2.84 [2.71..2.95]" (seed mean [per-seed range]), with "<lo" / ">=hi" when
 // the search hit an end of its range; "n/a" when there is none.

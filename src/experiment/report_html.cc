@@ -253,6 +253,11 @@ std::string RenderReport(const ExperimentResults& r) {
   o += "\n<h2 id=\"e8\">8. SLO scale</h2>\n";
   o += c.slo_scale.enabled ? PerSetup(r, "e8", c.slo_scale.setups, [&](int s) { return SloScaleFigures(r, s); })
                            : NotConfigured("slo_scale");
+  if (c.overload.enabled) {
+    o += "\n<h2 id=\"overload\">Overload</h2>\n<p class=\"cap\">Every policy at multiples of its own stall-aware "
+         "capacity (dashed line: 1x).</p>\n";
+    o += PerSetup(r, "overload", c.overload.setups, [&](int s) { return OverloadFigures(r, s); });
+  }
   o += "\n<h2 id=\"config\">Config</h2>\n<pre>" + Esc(c.raw.dump(2)) + "</pre>\n";
   o += "</body></html>\n";
   return o;

@@ -16,7 +16,7 @@ std::string Exact(double v) {
 std::string RunSpec::Key() const {
   return std::to_string(setup) + "|" + variant.Key() + "|seed=" + std::to_string(seed) + "|x=" + Exact(multiple) +
          "|slo=" + Exact(slo_scale) + "|n=" + std::to_string(requests) + "|kv=" + std::to_string(kv_device_blocks) +
-         (timed ? "|timed" : "");
+         (timed ? "|timed" : "") + (basis != RateBasis::kReference ? "|basis=" + std::to_string(int(basis)) : "");
 }
 
 double RunRecord::PreemptionsPer1000() const {

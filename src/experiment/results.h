@@ -20,6 +20,13 @@ namespace cacheopt::experiment {
 inline constexpr double kPressureMultiples[2] = {1.0, 1.25};
 inline constexpr double kContendedPreemptions = 10;
 
+// What a run's load multiple multiplies (seed means, req/s).
+enum class RateBasis : int8_t {
+  kReference,     // the reference policy's token-level capacity on the setup
+  kOwnStall,      // the run's own policy's stall-aware capacity (overload curves)
+  kBestBaseline,  // the best baseline's stall-aware capacity (tails at equal load)
+};
+
 // One simulation run, identified by everything that changes its result.
 struct RunSpec {
   int setup = 0;
@@ -30,6 +37,7 @@ struct RunSpec {
   int64_t requests = 0;
   int64_t kv_device_blocks = -1;  // > 0: overrides the setup's pool (scale)
   bool timed = false;             // a scale run: runs alone, wall time recorded
+  RateBasis basis = RateBasis::kReference;
   std::vector<std::string> sections;  // which experiments use it
 
   std::string Key() const;

@@ -94,6 +94,8 @@ Json ResultsJson(const ExperimentResults& r) {
     o["kv_capacity_tokens"] = rec.kv_capacity_tokens;
     o["kv_bytes_per_token"] = rec.kv_bytes_per_token;
     o["preemption_mode"] = sp.preemption_mode;
+    o["slo_scale"] = sp.slo_scale;
+    o["over_context"] = sp.over_context;
     o["notes"] = rec.notes;
     o["reference_capacity_rps"] = rec.reference_rps;
     KvPressure k = ComputeKvPressure(r, static_cast<int>(s));
@@ -157,6 +159,9 @@ Json ResultsJson(const ExperimentResults& r) {
     o["variant"] = VariantJson(s.variant);
     o["seed"] = s.seed;
     o["load_multiple"] = s.multiple;
+    o["rate_basis"] = s.basis == RateBasis::kOwnStall       ? "own stall-aware capacity"
+                      : s.basis == RateBasis::kBestBaseline ? "best baseline's stall-aware capacity"
+                                                            : "reference token-level capacity";
     o["slo_scale"] = s.slo_scale;
     o["requests"] = run.ok() ? run.workload_requests : s.requests;
     o["block_size"] = run.block_size;

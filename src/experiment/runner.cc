@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/sched/policy_registry.h"
+#include "experiment/ceilings.h"
 #include "experiment/job_pool.h"
 #include "experiment/plan.h"
 #include "experiment/progress.h"
@@ -227,7 +228,7 @@ class Runner {
     rec->device_blocks = env->sim.sched.device_blocks;
     const int64_t n = c_.setups[item.setup].requests;
     AttainmentMemo memo([&](double rate, uint64_t seed) -> Result<SeedAttainment> {
-      auto r = Simulate1(item.setup, *env, item.variant, rate, seed, 1.0, n);
+      auto r = Simulate1(item.setup, *env, item.variant, rate, seed, c_.setups[item.setup].slo_scale, n);
       if (!r.ok()) return r.status();
       return SeedAttainment{r->summary.ttft_attainment, r->summary.tbt_attainment, r->summary.stall_attainment};
     });
@@ -243,24 +244,52 @@ class Runner {
     rec->simulations = memo.simulations();
   }
 
+  // The capacity a run's multiple multiplies (seed mean, req/s); 0 with a
+  // reason when there is none.
+  double BaseRate(const RunSpec& spec, std::string* why) const {
+    auto mean = [&](const Variant& v, CapacityDefinition d) -> double {
+      const CapacityRecord* cap = res_.FindCapacity(spec.setup, v);
+      const CapacityEstimate* e = cap != nullptr && cap->status.ok() ? cap->Find(d) : nullptr;
+      return e != nullptr ? e->mean.max_rate_rps : -1;
+    };
+    double base = 0;
+    switch (spec.basis) {
+      case RateBasis::kReference:
+        base = mean(*c_.FindPolicy(c_.reference), CapacityDefinition::kToken);
+        *why = base < 0 ? "the reference capacity search failed"
+                        : c_.reference + " meets the SLOs at no rate in the search range";
+        break;
+      case RateBasis::kOwnStall:
+        base = mean(spec.variant, CapacityDefinition::kStall);
+        *why = spec.variant.label + "'s stall-aware capacity is " + (base < 0 ? "missing" : "below the search range");
+        break;
+      case RateBasis::kBestBaseline:
+        for (const auto& label : c_.capacity.policies)
+          if (IsBaseline(*c_.FindPolicy(label)))
+            base = std::max(base, mean(*c_.FindPolicy(label), CapacityDefinition::kStall));
+        *why = "no baseline has a stall-aware capacity in the search range";
+        break;
+    }
+    return std::max(0.0, base);
+  }
+
   void RunOne(RunRecord* rec) {
     const RunSpec& spec = rec->spec;
-    const CapacityRecord& ref = res_.capacities[spec.setup];
-    const CapacityEstimate* e = ref.Find(CapacityDefinition::kToken);
-    if (e == nullptr || e->mean.max_rate_rps <= 0) {
+    std::string why;
+    const double base = BaseRate(spec, &why);
+    if (base <= 0) {
       rec->skipped = true;
-      rec->status = Status::OutOfRange(
-          e == nullptr ? "skipped: the reference capacity search failed"
-                       : "skipped: " + c_.reference + " meets the SLOs at no rate in the search range");
+      rec->status = Status::OutOfRange("skipped: " + why);
       return;
     }
-    rec->rate_rps = spec.multiple * e->mean.max_rate_rps;
+    rec->rate_rps = spec.multiple * base;
     const Env* env = GetEnvConst(spec.setup, spec.variant.block_size,
                                  spec.kv_device_blocks > 0 ? spec.kv_device_blocks : spec.variant.kv_device_blocks);
     rec->device_blocks = env->sim.sched.device_blocks;
     rec->block_size = env->sim.sched.block_size;
     Workload w;
-    auto r = Simulate1(spec.setup, *env, spec.variant, rec->rate_rps, spec.seed, spec.slo_scale, spec.requests, &w,
+    auto r = Simulate1(spec.setup, *env, spec.variant, rec->rate_rps, spec.seed,
+                       spec.slo_scale * c_.setups[spec.setup].slo_scale, spec.requests, &w,
                        &rec->wall_s, &rec->cpu_s);
     if (!r.ok()) {
       rec->status = r.status();
@@ -289,6 +318,7 @@ class Runner {
     res_.runs.resize(plan.runs.size());
     JobPool pool;
     std::vector<size_t> ref_job(c_.setups.size());
+    std::vector<size_t> cap_job(plan.capacities.size());
     for (size_t i = 0; i < plan.capacities.size(); ++i) {
       const CapacityPlanItem& item = plan.capacities[i];
       CapacityRecord& rec = res_.capacities[i];
@@ -304,6 +334,7 @@ class Runner {
                       static_cast<double>(c_.setups[item.setup].requests) / 1000.0;
       size_t job = pool.Add(c_.setups[item.setup].name + " " + item.variant.label + " capacity", 0, weight, {},
                             [this, &item, &rec] { RunCapacity(item, &rec); });
+      cap_job[i] = job;
       if (i < c_.setups.size()) ref_job[i] = job;
     }
     for (size_t i = 0; i < plan.runs.size(); ++i) {
@@ -311,10 +342,22 @@ class Runner {
       RunRecord& rec = res_.runs[i];
       rec.spec = spec;
       std::string label = c_.setups[spec.setup].name + " " + spec.variant.label + " " + Mult(spec.multiple) +
+                          (spec.basis == RateBasis::kOwnStall       ? " own capacity"
+                           : spec.basis == RateBasis::kBestBaseline ? " best baseline's capacity"
+                                                                    : "") +
                           (spec.slo_scale != 1 ? " slo-scale " + ShortNumber(spec.slo_scale) : "") +
                           (spec.timed ? " n=" + std::to_string(spec.requests) : "") + " seed " +
                           std::to_string(spec.seed);
-      pool.Add(label, 1, static_cast<double>(spec.requests) / 1000.0, {ref_job[spec.setup]},
+      std::vector<size_t> deps = {ref_job[spec.setup]};
+      auto dep_on = [&](const Variant& v) {
+        auto it = plan.capacity_index.find(CapacityKey(spec.setup, v));
+        if (it != plan.capacity_index.end()) deps.push_back(cap_job[it->second]);
+      };
+      if (spec.basis == RateBasis::kOwnStall) dep_on(spec.variant);
+      if (spec.basis == RateBasis::kBestBaseline)
+        for (const auto& l : c_.capacity.policies)
+          if (IsBaseline(*c_.FindPolicy(l))) dep_on(*c_.FindPolicy(l));
+      pool.Add(label, 1, static_cast<double>(spec.requests) / 1000.0, deps,
                [this, &rec] { RunOne(&rec); }, spec.timed);
     }
     for (size_t s = 0; s < c_.setups.size(); ++s) res_.setups[s].reference_capacity = static_cast<int>(s);

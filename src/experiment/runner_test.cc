@@ -320,6 +320,41 @@ TEST(ExperimentRunner, CeilingsChangeOnlyTheDeviceTierOrTheEstimator) {
   EXPECT_DOUBLE_EQ(sc.fraction[0], vllm / best_unbounded);
 }
 
+// Overload runs scale the policy's own stall-aware capacity; equal-load runs
+// the best baseline's.
+TEST(ExperimentRunner, OverloadAndEqualLoadRatesComeFromTheirCapacities) {
+  Json j = WithCeilings();
+  j["policies"] = Json::parse(R"([{"policy": "vllm"}, {"policy": "sarathi", "token_budget": 512}, {"policy": "cacheopt"}])");
+  j["overload"] = Json::parse(R"({"multiples": [1, 2]})");
+  j["equal_load"] = Json::object();
+  ExperimentConfig c = Parse(j);
+  RunnerOptions o;
+  o.threads = 2;
+  auto r = RunExperiment(c, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->Failures().empty());
+  auto stall = [&](const char* label) {
+    return r->FindCapacity(0, *c.FindPolicy(label))->Find(CapacityDefinition::kStall)->mean.max_rate_rps;
+  };
+  const double best = std::max(stall("vllm"), stall("sarathi-512"));
+  int overload = 0, equal = 0;
+  for (const RunRecord& run : r->runs) {
+    if (run.spec.basis == RateBasis::kOwnStall) {
+      ++overload;
+      EXPECT_DOUBLE_EQ(run.rate_rps, run.spec.multiple * stall(run.spec.variant.label.c_str()));
+    } else if (run.spec.basis == RateBasis::kBestBaseline) {
+      ++equal;
+      EXPECT_DOUBLE_EQ(run.rate_rps, best);
+    }
+  }
+  EXPECT_EQ(overload, 3 * 2);  // policies x multiples x 1 seed
+  EXPECT_EQ(equal, 3);
+  j["capacity"]["definitions"] = Json::parse(R"(["token"])");
+  auto bad = ParseExperimentConfig(j, "", "x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("needs \"stall\""));
+}
+
 TEST(ExperimentConfigCeilings, BadInputNamesTheKey) {
   Json j = WithCeilings();
   j.erase("capacity");

@@ -11,7 +11,7 @@ const std::vector<std::string>& CacheOptKnobNames() {
   static const std::vector<std::string> k = {
       "estimator", "noise_spread", "padding", "hoeffding_n", "alpha", "beta", "p_min", "p_max",
       "rate_tau_s", "lending", "lend_buffer_blocks", "preallocate_iterations", "reserve_blocks",
-      "max_preemptions", "min_prefill_chunk", "urgent_chunk", "late_last", "urgent_overcommit", "disable", "prior_tokens", "residual_window"};
+      "max_preemptions", "min_prefill_chunk", "urgent_chunk", "late_last", "urgent_overcommit", "gap_guard", "disable", "prior_tokens", "residual_window"};
   return k;
 }
 
@@ -77,6 +77,7 @@ Result<CacheOptOptions> ParseCacheOptOptions(const std::map<std::string, std::st
   check(Read(knobs, "urgent_chunk", &o.urgent_chunk, 1, 1e6));
   check(Read(knobs, "late_last", &o.late_last, 0, 1));
   check(Read(knobs, "urgent_overcommit", &o.urgent_overcommit, 0, 1));
+  check(Read(knobs, "gap_guard", &o.gap_guard, 0, 1));
   if (!s.ok()) return s;
   if (o.coverage.p_min > o.coverage.p_max) return Status::InvalidArgument("knob p_min must be <= p_max");
   if (auto it = knobs.find("disable"); it != knobs.end()) {

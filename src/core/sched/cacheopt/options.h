@@ -48,6 +48,11 @@ struct CacheOptOptions {
   // knob `urgent_overcommit` (0|1): a request about to miss its TTFT SLO is
   // admitted on physical room alone; C4/C5 absorb any later shortage.
   int32_t urgent_overcommit = 1;
+  // knob `gap_guard` (0|1): the prefill floors (min_prefill_chunk, urgent_chunk)
+  // may push a step past a running request's TBT SLO only while that request
+  // can still afford one more late gap and meet its p95 (GapAllowance);
+  // otherwise the floor is cut to what its SLO allows.
+  int32_t gap_guard = 1;
   int32_t fallback_token_budget = 2048;  // Sarathi-style budget when slo-batching is off
   int32_t max_num_seqs = 256;          // knob `max_num_seqs` (vLLM's default)
   // Switches (`disable=padding,lending,proactive,reserve,victim,strategy,slo-batching`).

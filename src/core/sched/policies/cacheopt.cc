@@ -6,6 +6,7 @@
 
 #include "core/cost/cost_model.h"
 #include "core/preempt/swap_or_recompute.h"
+#include "core/sched/cacheopt/gap_allowance.h"
 
 namespace cacheopt {
 
@@ -254,39 +255,63 @@ bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead,
   return blocks_.device_free() >= need;
 }
 
+int32_t CacheOptScheduler::ChunkWithin(double step_s) const {
+  if (!std::isfinite(step_s) || work_.empty()) return token_budget_;
+  // The largest chunk that keeps the predicted step within `step_s`.
+  std::vector<SeqWork> w = work_;
+  // The chunk attends to what its request has computed so far: a late chunk
+  // of a long prompt costs more than its first (the ongoing prefill that gets
+  // the budget first; a waiting head starts from its cached part).
+  int32_t context = 0;
+  if (!prefills_.empty()) context = prefills_.front()->num_computed;
+  w.push_back({0, context});
+  auto time_with = [&](int32_t b) {
+    w.back().num_tokens = b;
+    return cost_->StepTime(w);
+  };
+  int32_t lo = 0, hi = 8192;
+  while (lo < hi) {
+    int32_t mid = (lo + hi + 1) / 2;
+    if (time_with(mid) <= step_s) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+bool CacheOptScheduler::CanTakeLateGap(const Request* r) const {
+  // Expected gaps in all: from the length estimate made at admission (not the
+  // padded one: over-estimating the length would over-state the allowance).
+  const double expected_output = std::max<double>(r->num_output + 1, r->predicted_output);
+  return LateGapAllowance(r->gaps, static_cast<int64_t>(std::ceil(expected_output)) - 1) > 0;
+}
+
 int32_t CacheOptScheduler::PrefillBudget(double now) const {
   if (waiting_.empty() && prefills_.empty()) return 0;  // nothing to prefill: skip the search
   if (!opts_.slo_batching_on) return token_budget_ - static_cast<int32_t>(work_.size());
+  // `tightest`: over every decode; `protect`: over those that cannot afford
+  // one more late gap and still meet their p95 (gap_guard).
   double tightest = std::numeric_limits<double>::infinity();
-  for (const Request* r : running_)
-    if (!r->InPrefill()) tightest = std::min(tightest, r->spec.tbt_slo_s);
-  int32_t budget;
-  if (!std::isfinite(tightest) || work_.empty()) {
-    budget = token_budget_;
-  } else {
-    // The largest chunk that keeps the predicted step under the tightest SLO.
-    std::vector<SeqWork> w = work_;
-    w.push_back({0, 0});
-    auto time_with = [&](int32_t b) {
-      w.back().num_tokens = b;
-      return cost_->StepTime(w);
-    };
-    int32_t lo = 0, hi = 8192;
-    while (lo < hi) {
-      int32_t mid = (lo + hi + 1) / 2;
-      if (time_with(mid) <= tightest) lo = mid;
-      else hi = mid - 1;
-    }
-    budget = lo;
+  double protect = std::numeric_limits<double>::infinity();
+  for (const Request* r : running_) {
+    if (r->InPrefill()) continue;
+    tightest = std::min(tightest, r->spec.tbt_slo_s);
+    if (!opts_.gap_guard || !CanTakeLateGap(r)) protect = std::min(protect, r->spec.tbt_slo_s);
   }
+  int32_t budget = ChunkWithin(tightest);
   // Never starve prefills below the floor; an urgent request gets its chunk.
-  if (!waiting_.empty() || !prefills_.empty()) budget = std::max(budget, opts_.min_prefill_chunk);
+  int32_t floor = 0;
+  if (!waiting_.empty() || !prefills_.empty()) floor = opts_.min_prefill_chunk;
   if (!waiting_.empty()) {
     const Request* head = waiting_.front();
     double est = cost_->SoloPrefillTime(head->TokensToCompute());
     // "Would otherwise miss": its solo prefill would end past 80% of its SLO.
     if (now + est >= head->spec.arrival_s + head->spec.ttft_slo_s * 0.8)
-      budget = std::max(budget, std::min(head->TokensToCompute(), opts_.urgent_chunk));
+      floor = std::max(floor, std::min(head->TokensToCompute(), opts_.urgent_chunk));
+  }
+  if (floor > budget) {
+    // A floor past the tightest SLO spends the late-gap allowance of the
+    // requests that have one, never of those that have none.
+    budget = opts_.gap_guard ? std::max(budget, std::min(floor, ChunkWithin(protect))) : floor;
   }
   return budget;
 }

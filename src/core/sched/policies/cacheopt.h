@@ -71,6 +71,11 @@ class CacheOptScheduler : public Scheduler {
   PreemptKind ChooseKind(const Request* r) const;
   // SLO-aware batching: prefill tokens allowed this step beside `decodes`.
   int32_t PrefillBudget(double now) const;
+  // The largest prefill chunk beside this step's decodes whose predicted step
+  // stays within `step_s` (the configured budget when unbounded).
+  int32_t ChunkWithin(double step_s) const;
+  // gap_guard: `r` can take one more gap over its TBT SLO and keep its p95.
+  bool CanTakeLateGap(const Request* r) const;
   void SortWaiting(double now);
 
   CacheOptOptions opts_;

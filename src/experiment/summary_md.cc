@@ -1,0 +1,128 @@
+#include "experiment/summary_md.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "experiment/ceilings.h"
+#include "experiment/metrics.h"
+
+namespace cacheopt::experiment {
+namespace {
+
+std::string Fixed(double v, int digits) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+double MeanCapacity(const ExperimentResults& r, int setup, const Variant& v, CapacityDefinition d) {
+  const CapacityRecord* cap = r.FindCapacity(setup, v);
+  const CapacityEstimate* e = cap != nullptr && cap->status.ok() ? cap->Find(d) : nullptr;
+  return e != nullptr ? e->mean.max_rate_rps : NAN;
+}
+
+double Mean(const ExperimentResults& r, int setup, const Variant& v, double multiple, RateBasis basis,
+            const char* metric) {
+  const MetricDef* m = FindMetric(metric);
+  return OverSeeds(r, SpecFor(*r.config, setup, v, multiple, 1, basis), m->get).mean;
+}
+
+// Per setup: each policy's SLO goodput at the largest overload multiple as a
+// fraction of its peak goodput over the multiples, and its p99 TTFT there.
+std::string OverloadTable(const ExperimentResults& r) {
+  const ExperimentConfig& c = *r.config;
+  const OverloadSpec& ov = c.overload;
+  const double top = *std::max_element(ov.multiples.begin(), ov.multiples.end());
+  std::string o = "### Overload: SLO goodput at " + Fixed(top, 2) +
+                  "x each policy's own stall-aware capacity / its peak goodput\n\n| setup |";
+  for (const auto& label : ov.policies) o += " " + label + " |";
+  o += "\n|---|";
+  for (size_t i = 0; i < ov.policies.size(); ++i) o += "---|";
+  o += "\n";
+  for (const auto& name : ov.setups) {
+    const int s = c.FindSetup(name);
+    o += "| " + name + " |";
+    for (const auto& label : ov.policies) {
+      const Variant& v = *c.FindPolicy(label);
+      double peak = NAN;
+      for (double m : ov.multiples) {
+        const double g = Mean(r, s, v, m, RateBasis::kOwnStall, "slo_goodput_rps");
+        if (std::isfinite(g)) peak = std::isfinite(peak) ? std::max(peak, g) : g;
+      }
+      const double at_top = Mean(r, s, v, top, RateBasis::kOwnStall, "slo_goodput_rps");
+      o += " " + (peak > 0 ? Fixed(at_top / peak, 2) : std::string("n/a")) + " |";
+    }
+    o += "\n";
+  }
+  return o + "\n";
+}
+
+// Per setup, at the best baseline's stall-aware capacity: p99 TTFT, p99 TBT
+// and preemptions per 1000 requests of every policy.
+std::string EqualLoadTable(const ExperimentResults& r) {
+  const ExperimentConfig& c = *r.config;
+  const EqualLoadSpec& el = c.equal_load;
+  std::string o = "### Tails at equal load (the best baseline's stall-aware capacity): p99 TTFT s / p99 TBT ms / "
+                  "preemptions per 1000\n\n| setup |";
+  for (const auto& label : el.policies) o += " " + label + " |";
+  o += "\n|---|";
+  for (size_t i = 0; i < el.policies.size(); ++i) o += "---|";
+  o += "\n";
+  for (const auto& name : el.setups) {
+    const int s = c.FindSetup(name);
+    o += "| " + name + " |";
+    for (const auto& label : el.policies) {
+      const Variant& v = *c.FindPolicy(label);
+      o += " " + Fixed(Mean(r, s, v, 1, RateBasis::kBestBaseline, "p99_ttft_ms") / 1000, 2) + " / " +
+           Fixed(Mean(r, s, v, 1, RateBasis::kBestBaseline, "p99_tbt_ms"), 0) + " / " +
+           Fixed(Mean(r, s, v, 1, RateBasis::kBestBaseline, "preemptions_per_1000"), 0) + " |";
+    }
+    o += "\n";
+  }
+  return o + "\n";
+}
+
+}  // namespace
+
+std::string RenderSummaryMarkdown(const ExperimentResults& r) {
+  const ExperimentConfig& c = *r.config;
+  if (!c.ceilings.enabled) return "";
+  std::string o;
+  for (CapacityDefinition d : c.capacity.definitions) {
+    o += "### " + std::string(d == CapacityDefinition::kStall ? "Stall-aware" : "Token-level") +
+         " capacity (req/s, seed means)\n\n";
+    o += "| setup | KV-free ceiling | best baseline | headroom | cacheopt | vs best baseline |";
+    for (const auto& label : c.capacity.policies) o += " " + label + " |";
+    for (const auto& v : c.ceilings.oracles) o += " " + v.label + " |";
+    o += "\n|---|---|---|---|---|---|";
+    for (size_t i = 0; i < c.capacity.policies.size() + c.ceilings.oracles.size(); ++i) o += "---|";
+    o += "\n";
+    int losses = 0, rows = 0;
+    for (const auto& name : c.capacity.setups) {
+      const int s = c.FindSetup(name);
+      const SetupCeiling sc = ComputeCeiling(r, s, d);
+      double co = NAN;
+      for (const auto& label : c.capacity.policies)
+        if (!IsBaseline(*c.FindPolicy(label))) co = std::isfinite(co) ? std::max(co, MeanCapacity(r, s, *c.FindPolicy(label), d))
+                                                                      : MeanCapacity(r, s, *c.FindPolicy(label), d);
+      const double vs = sc.best_baseline_rps > 0 ? co / sc.best_baseline_rps : NAN;
+      ++rows;
+      losses += std::isfinite(vs) && vs < 0.97;
+      o += "| " + name + " | " + Fixed(sc.ceiling_rps, 3) + " | " + Fixed(sc.best_baseline_rps, 3) + " (" +
+           sc.best_baseline_label + ") | " + Fixed(sc.headroom, 2) + "x | " + Fixed(co, 3) + " | " +
+           Fixed(vs, 2) + "x |";
+      for (double x : sc.fraction) o += " " + Fixed(x, 2) + " |";
+      for (double x : sc.oracle_fraction) o += " " + Fixed(x, 2) + " |";
+      o += "\n";
+    }
+    o += "\nPolicy columns: capacity / KV-free ceiling. Setups where cacheopt is below 0.97x the best baseline: " +
+         std::to_string(losses) + " of " + std::to_string(rows) + ".\n\n";
+  }
+  if (c.overload.enabled) o += OverloadTable(r);
+  if (c.equal_load.enabled) o += EqualLoadTable(r);
+  return o;
+}
+
+}  // namespace cacheopt::experiment
