@@ -5,7 +5,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps asan tsan bench clean experiment experiment-quick fuzz fuzz-smoke
+.PHONY: run test build deps asan tsan bench clean experiment experiment-quick experiment-robust experiment-tune fuzz fuzz-smoke
 
 deps:
 	@bash scripts/install-deps.sh
@@ -65,6 +65,16 @@ experiment: build
 
 experiment-quick: build
 	$(BUILD)/cacheopt experiment experiments/quick.json --out out/experiment-quick
+
+# The robustness suite (issue 13; README "Results"): 26 setups, every baseline and
+# tuned variant, KV-free ceilings, overload and equal-load runs; writes summary.md.
+experiment-robust: build
+	$(BUILD)/cacheopt experiment experiments/robust.json --out out/robust
+
+# cacheopt's tuning set (seed 100) and the leave-one-trace-out check of its defaults.
+experiment-tune: build
+	$(BUILD)/cacheopt experiment experiments/tune.json --out out/tune
+	bash scripts/leave-one-trace-out.sh out/tune/results.json
 
 # The engine soak (docs/soak.md): one million scheduler steps over every
 # policy, random workloads, invariants checked after every step.

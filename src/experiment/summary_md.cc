@@ -111,8 +111,8 @@ std::string RenderSummaryMarkdown(const ExperimentResults& r) {
       ++rows;
       losses += std::isfinite(vs) && vs < 0.97;
       o += "| " + name + " | " + Fixed(sc.ceiling_rps, 3) + " | " + Fixed(sc.best_baseline_rps, 3) + " (" +
-           sc.best_baseline_label + ") | " + Fixed(sc.headroom, 2) + "x | " + Fixed(co, 3) + " | " +
-           Fixed(vs, 2) + "x |";
+           sc.best_baseline_label + ") | " + (sc.headroom > 0 ? Fixed(sc.headroom, 2) + "x" : std::string("n/a")) + " | " + Fixed(co, 3) + " | " +
+           (std::isfinite(vs) ? Fixed(vs, 2) + "x" : std::string("n/a")) + " |";
       for (double x : sc.fraction) o += " " + Fixed(x, 2) + " |";
       for (double x : sc.oracle_fraction) o += " " + Fixed(x, 2) + " |";
       o += "\n";

@@ -25,6 +25,7 @@ std::vector<KnobAxis> CandidateAxes() {
   axes.push_back({"urgent_chunk", {"1", "64"}});
   axes.push_back({"late_last", {"0", "1"}});
   axes.push_back({"urgent_overcommit", {"0", "1"}});
+  axes.push_back({"gap_guard", {"0", "1"}});
   axes.push_back({"prior_tokens", {"1", "4096"}});
   axes.push_back({"reserve_full_prompt", {"0", "1"}});
   axes.push_back({"watermark", {"0", "0.05"}});

@@ -25,6 +25,10 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
   c.preemption_mode = UniformInt(rng, 2) ? PreemptMode::kSwap : PreemptMode::kRecompute;
   if (UniformInt(rng, 2)) c.token_budget = 1 + static_cast<int32_t>(UniformInt(rng, 600));
   if (UniformInt(rng, 2)) c.max_num_seqs = 1 + static_cast<int32_t>(UniformInt(rng, 64));
+  // The knobs issue 13 added or changed: the KV watermark (vllm-v1's, the
+  // common knob) and cacheopt's gap_guard, both values.
+  if (UniformInt(rng, 2)) c.knobs["watermark"] = UniformInt(rng, 2) ? "0.05" : "0.2";
+  if (policy == "cacheopt") c.knobs["gap_guard"] = UniformInt(rng, 2) ? "1" : "0";
   testing::LinearCostModel cost;
   auto made = MakeScheduler(policy, c, &cost);
   EXPECT_TRUE(made.ok()) << made.status().message();

@@ -242,5 +242,62 @@ TEST(CacheOptTest, AVictimOfAnEarlierChunkGetsNoChunkOfItsOwn) {
   EXPECT_EQ(h.sched().blocks().device_free(), 7);
 }
 
+// The predicted time of a step's plan under the harness's cost model.
+double PlannedStepTime(const testing::StepView& v) {
+  std::vector<SeqWork> w;
+  for (const ScheduledSeq& q : v.out.seqs) w.push_back({q.num_tokens, q.context_before});
+  return testing::LinearCostModel().StepTime(w);
+}
+
+// A decodes under a 10 ms TBT SLO while B's 3000-token prompt is chunked
+// beside it. Each chunk attends to what B has computed so far, so a late
+// chunk costs more than a first one; the budget must price that, or every
+// late step overruns A's SLO (it did: llama-3-8b steps of 60-68 ms against a
+// 60 ms tight SLO, issue 13).
+TEST(CacheOptTest, PrefillBudgetPricesTheChunksContext) {
+  Harness h("cacheopt", Config(4000, {{"min_prefill_chunk", "1"}, {"urgent_chunk", "1"}}));
+  Request* a = h.Add(0, 4, 2000, 2000);
+  a->spec.tbt_slo_s = 0.01;
+  a->spec.ttft_slo_s = 1e9;
+  h.Step();  // A's prompt
+  Request* b = h.Add(1, 3000, 2, 2);
+  b->spec.tbt_slo_s = 1;
+  b->spec.ttft_slo_s = 1e9;
+  int late_chunks = 0;
+  while (b->num_output == 0) {
+    auto v = h.Step();
+    ASSERT_GT(v.Tokens(0), 0);
+    EXPECT_LE(PlannedStepTime(v), 0.01 + 1e-12) << "B at " << b->num_computed;
+    late_chunks += b->num_computed > 2000;
+  }
+  EXPECT_GT(late_chunks, 0);
+}
+
+// gap_guard: a floor (min_prefill_chunk) beyond the tightest SLO is paid only
+// by decodes that can afford one more late gap; A expects 5 tokens, so it has
+// none (gap_allowance.h) and the floor is cut to its SLO. Without the guard
+// the floor wins.
+TEST(CacheOptTest, GapGuardCutsFloorsForRequestsWithoutAllowance) {
+  for (const char* guard : {"1", "0"}) {
+    Harness h("cacheopt", Config(4000, {{"min_prefill_chunk", "400"}, {"gap_guard", guard}}));
+    Request* a = h.Add(0, 4, 2000, 2000);
+    a->spec.tbt_slo_s = 0.01;
+    a->spec.ttft_slo_s = 1e9;
+    a->predicted_output = 5;
+    h.Step();
+    Request* b = h.Add(1, 1000, 2, 2);
+    b->spec.tbt_slo_s = 1;
+    b->spec.ttft_slo_s = 1e9;
+    auto v = h.Step();
+    if (*guard == '1') {
+      EXPECT_LE(PlannedStepTime(v), 0.01 + 1e-12);
+      EXPECT_LT(v.Tokens(1), 400);
+    } else {
+      EXPECT_EQ(v.Tokens(1), 400);
+      EXPECT_GT(PlannedStepTime(v), 0.01);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cacheopt
