@@ -3,15 +3,11 @@
 #include <cmath>
 
 namespace cacheopt::experiment {
-namespace {
-
-double MeanCapacity(const ExperimentResults& r, int setup, const Variant& v, CapacityDefinition d) {
+double MeanCapacityRps(const ExperimentResults& r, int setup, const Variant& v, CapacityDefinition d) {
   const CapacityRecord* cap = r.FindCapacity(setup, v);
   const CapacityEstimate* e = cap != nullptr && cap->status.ok() ? cap->Find(d) : nullptr;
   return e != nullptr ? e->mean.max_rate_rps : NAN;
 }
-
-}  // namespace
 
 bool IsBaseline(const Variant& v) { return v.policy != "cacheopt"; }
 
@@ -20,7 +16,7 @@ SetupCeiling ComputeCeiling(const ExperimentResults& r, int setup, CapacityDefin
   const ExperimentConfig& c = *r.config;
   if (!c.ceilings.enabled) return out;
   for (const Variant& v : c.ceilings.unbounded) {
-    const double x = MeanCapacity(r, setup, v, d);
+    const double x = MeanCapacityRps(r, setup, v, d);
     if (std::isfinite(x) && x > out.ceiling_rps) {
       out.ceiling_rps = x;
       out.ceiling_label = v.label;
@@ -28,7 +24,7 @@ SetupCeiling ComputeCeiling(const ExperimentResults& r, int setup, CapacityDefin
   }
   for (const auto& label : c.capacity.policies) {
     const Variant& v = *c.FindPolicy(label);
-    const double x = MeanCapacity(r, setup, v, d);
+    const double x = MeanCapacityRps(r, setup, v, d);
     if (IsBaseline(v) && std::isfinite(x) && x > out.best_baseline_rps) {
       out.best_baseline_rps = x;
       out.best_baseline_label = label;
@@ -36,7 +32,7 @@ SetupCeiling ComputeCeiling(const ExperimentResults& r, int setup, CapacityDefin
     out.fraction.push_back(out.ceiling_rps > 0 && std::isfinite(x) ? x / out.ceiling_rps : NAN);
   }
   for (const Variant& v : c.ceilings.oracles) {
-    const double x = MeanCapacity(r, setup, v, d);
+    const double x = MeanCapacityRps(r, setup, v, d);
     out.oracle_rps.push_back(x);
     out.oracle_fraction.push_back(out.ceiling_rps > 0 && std::isfinite(x) ? x / out.ceiling_rps : NAN);
   }

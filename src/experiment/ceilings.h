@@ -24,6 +24,10 @@ struct SetupCeiling {
   std::vector<double> oracle_rps;
 };
 
+// The seed-mean capacity of `v` on `setup` under `d` (req/s); NaN when its
+// search is missing or failed.
+double MeanCapacityRps(const ExperimentResults& r, int setup, const Variant& v, CapacityDefinition d);
+
 // Seed means of `d`. Needs ceilings enabled; otherwise every field is empty.
 SetupCeiling ComputeCeiling(const ExperimentResults& r, int setup, CapacityDefinition d);
 

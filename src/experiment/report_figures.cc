@@ -34,23 +34,33 @@ std::string Multiples(const std::vector<double>& ms) {
   return out;
 }
 
+// One series: the metric's seed mean (whiskers min..max) at each x, the run
+// at x given by `spec_at`; `x_of` maps x to the plotted value.
+Series SeedSeries(const ExperimentResults& r, const std::string& name, const std::vector<double>& xs,
+                  const std::function<RunSpec(double)>& spec_at, const MetricFn& f,
+                  const std::function<double(double)>& x_of = [](double x) { return x; }) {
+  Series s;
+  s.name = name;
+  for (double x : xs) {
+    SeedStat st = OverSeeds(r, spec_at(x), f);
+    s.x.push_back(x_of(x));
+    s.y.push_back(st.mean);
+    s.lo.push_back(st.min);
+    s.hi.push_back(st.max);
+  }
+  return s;
+}
+
 // One series per label: the metric at each load multiple of the setup's reference capacity.
 std::vector<Series> LoadSeries(const ExperimentResults& r, int setup, const std::vector<std::string>& labels,
                                const std::vector<double>& multiples, const MetricFn& f) {
   const ExperimentConfig& c = *r.config;
   std::vector<Series> out;
-  for (const auto& label : labels) {
-    Series s;
-    s.name = label;
-    for (double m : multiples) {
-      SeedStat st = OverSeeds(r, SpecFor(c, setup, *c.FindPolicy(label), m), f);
-      s.x.push_back(m * r.setups[setup].reference_rps);
-      s.y.push_back(st.mean);
-      s.lo.push_back(st.min);
-      s.hi.push_back(st.max);
-    }
-    out.push_back(std::move(s));
-  }
+  const double ref = r.setups[setup].reference_rps;
+  for (const auto& label : labels)
+    out.push_back(SeedSeries(
+        r, label, multiples, [&](double m) { return SpecFor(c, setup, *c.FindPolicy(label), m); }, f,
+        [ref](double m) { return m * ref; }));
   return out;
 }
 
@@ -434,18 +444,10 @@ std::string SloScaleFigures(const ExperimentResults& r, int setup) {
       p.h_lines = {c.capacity.target};
     }
     std::vector<Series> series;
-    for (const auto& label : s.policies) {
-      Series se;
-      se.name = label;
-      for (double v : s.values) {
-        SeedStat st = OverSeeds(r, SpecFor(c, setup, *c.FindPolicy(label), s.load_multiple, v), Metric(pm.metric));
-        se.x.push_back(v);
-        se.y.push_back(st.mean);
-        se.lo.push_back(st.min);
-        se.hi.push_back(st.max);
-      }
-      series.push_back(std::move(se));
-    }
+    for (const auto& label : s.policies)
+      series.push_back(SeedSeries(
+          r, label, s.values, [&](double v) { return SpecFor(c, setup, *c.FindPolicy(label), s.load_multiple, v); },
+          Metric(pm.metric)));
     o += Figure(RenderLinePlot(p, series));
   }
   return o + "</div>";
@@ -466,18 +468,11 @@ std::string OverloadFigures(const ExperimentResults& r, int setup) {
     p.y_log = pm.log;
     p.v_lines = {1.0};
     std::vector<Series> series;
-    for (const auto& label : ov.policies) {
-      Series s;
-      s.name = label;
-      for (double m : ov.multiples) {
-        SeedStat st = OverSeeds(r, SpecFor(c, setup, *c.FindPolicy(label), m, 1, RateBasis::kOwnStall), Metric(pm.metric));
-        s.x.push_back(m);
-        s.y.push_back(st.mean);
-        s.lo.push_back(st.min);
-        s.hi.push_back(st.max);
-      }
-      series.push_back(std::move(s));
-    }
+    for (const auto& label : ov.policies)
+      series.push_back(SeedSeries(
+          r, label, ov.multiples,
+          [&](double m) { return SpecFor(c, setup, *c.FindPolicy(label), m, 1, RateBasis::kOwnStall); },
+          Metric(pm.metric)));
     o += Figure(RenderLinePlot(p, series));
   }
   return o + "</div>";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
@@ -248,9 +249,8 @@ class Runner {
   // reason when there is none.
   double BaseRate(const RunSpec& spec, std::string* why) const {
     auto mean = [&](const Variant& v, CapacityDefinition d) -> double {
-      const CapacityRecord* cap = res_.FindCapacity(spec.setup, v);
-      const CapacityEstimate* e = cap != nullptr && cap->status.ok() ? cap->Find(d) : nullptr;
-      return e != nullptr ? e->mean.max_rate_rps : -1;
+      const double x = MeanCapacityRps(res_, spec.setup, v, d);
+      return std::isnan(x) ? -1 : x;  // -1: no search result, 0: below the range
     };
     double base = 0;
     switch (spec.basis) {

@@ -17,12 +17,6 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-double MeanCapacity(const ExperimentResults& r, int setup, const Variant& v, CapacityDefinition d) {
-  const CapacityRecord* cap = r.FindCapacity(setup, v);
-  const CapacityEstimate* e = cap != nullptr && cap->status.ok() ? cap->Find(d) : nullptr;
-  return e != nullptr ? e->mean.max_rate_rps : NAN;
-}
-
 double Mean(const ExperimentResults& r, int setup, const Variant& v, double multiple, RateBasis basis,
             const char* metric) {
   const MetricDef* m = FindMetric(metric);
@@ -105,8 +99,8 @@ std::string RenderSummaryMarkdown(const ExperimentResults& r) {
       const SetupCeiling sc = ComputeCeiling(r, s, d);
       double co = NAN;
       for (const auto& label : c.capacity.policies)
-        if (!IsBaseline(*c.FindPolicy(label))) co = std::isfinite(co) ? std::max(co, MeanCapacity(r, s, *c.FindPolicy(label), d))
-                                                                      : MeanCapacity(r, s, *c.FindPolicy(label), d);
+        if (!IsBaseline(*c.FindPolicy(label))) co = std::isfinite(co) ? std::max(co, MeanCapacityRps(r, s, *c.FindPolicy(label), d))
+                                                                      : MeanCapacityRps(r, s, *c.FindPolicy(label), d);
       const double vs = sc.best_baseline_rps > 0 ? co / sc.best_baseline_rps : NAN;
       ++rows;
       losses += std::isfinite(vs) && vs < 0.97;
