@@ -41,6 +41,8 @@ std::string BuildRequestBody(const PlannedRequest& r, const BodyOptions& o) {
   j["eos_after"] = r.eos_after;
   if (o.ignore_eos) j["ignore_eos"] = true;
   j["slo_class"] = SloClassName(r.slo_class);
+  if (r.ttft_slo_ms > 0) j["ttft_slo_ms"] = r.ttft_slo_ms;
+  if (r.tbt_slo_ms > 0) j["tbt_slo_ms"] = r.tbt_slo_ms;
   return j.dump();
 }
 

@@ -35,6 +35,19 @@ TEST(RequestBodyTest, CompletionsSendsTokenIdsCapAndLength) {
   EXPECT_FALSE(j.contains("messages"));
 }
 
+// The SLOs the client judges by go to the server, which schedules for them.
+TEST(RequestBodyTest, SendsTheRequestsSlosWhenKnown) {
+  PlannedRequest r = Request();
+  const json none = json::parse(BuildRequestBody(r, {EndpointKind::kCompletions, "m", false}));
+  EXPECT_FALSE(none.contains("ttft_slo_ms"));
+  EXPECT_FALSE(none.contains("tbt_slo_ms"));
+  r.ttft_slo_ms = 1000;
+  r.tbt_slo_ms = 100;
+  const json j = json::parse(BuildRequestBody(r, {EndpointKind::kChat, "m", false}));
+  EXPECT_EQ(j["ttft_slo_ms"], 1000.0);
+  EXPECT_EQ(j["tbt_slo_ms"], 100.0);
+}
+
 TEST(RequestBodyTest, IgnoreEosIsVllmsLikeForLikeMode) {
   PlannedRequest r = Request();
   r.max_tokens = r.eos_after;  // what the plan sets with ignore_eos

@@ -64,6 +64,10 @@ struct PlannedRequest {
   // apply it to the prompt it tokenized, whose length the client cannot know.
   bool default_cap = false;
   int slo_class = 1;  // 0 tight, 1 medium, 2 loose
+  // The SLOs this request is judged by, sent as the `ttft_slo_ms` /
+  // `tbt_slo_ms` extension fields so that a server can schedule for them;
+  // <= 0: not sent (the server applies its class defaults).
+  double ttft_slo_ms = 0, tbt_slo_ms = 0;
 };
 
 struct RequestPlan {

@@ -150,6 +150,14 @@ Result<BenchRun> RunBenchmark(const Trace& trace, const BenchOptions& o) {
            << (o.max_concurrency > 0 ? std::to_string(o.max_concurrency) : std::string("None")) << "\n";
   }
 
+  // Tell the server the SLOs each request will be judged by: without them it
+  // schedules for its own class defaults (a tight class of 4x its solo step),
+  // which can be far tighter than the client's targets.
+  for (size_t i = 0; i < run.plan.requests.size(); ++i) {
+    PlannedRequest& p = run.plan.requests[i];
+    p.ttft_slo_ms = 1e3 * run.slo.Ttft(i, p.slo_class);
+    if (auto tbt = run.slo.Tbt(i, p.slo_class)) p.tbt_slo_ms = 1e3 * *tbt;
+  }
   std::vector<std::string> bodies;
   bodies.reserve(run.plan.requests.size());
   for (const PlannedRequest& p : run.plan.requests) bodies.push_back(BuildRequestBody(p, body));

@@ -31,6 +31,12 @@ class CostModel {
   // Bytes of KV cache one token occupies on one device (per TP shard).
   virtual int64_t KvBytesPerToken() const = 0;
 
+  // How much longer than predicted a step runs at the 95th percentile
+  // (>= 1): a policy that sizes steps to an SLO aims this much under it.
+  // 1 for a model that is the clock itself (the simulator's); a model fitted
+  // to measured steps says how far off it is.
+  virtual double OverrunRatioP95() const { return 1.0; }
+
   double SoloPrefillTime(int32_t prompt_tokens) const {
     SeqWork w{prompt_tokens, 0};
     return StepTime(std::span<const SeqWork>(&w, 1));

@@ -1,5 +1,6 @@
 #include "core/cost/cpu_cost_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -96,6 +97,16 @@ double CpuCostModel::SwapTime(int64_t blocks_out, int64_t blocks_in, int block_s
 
 void CpuCostModel::ObserveStep(std::span<const SeqWork> seqs, double seconds) {
   if (seqs.empty() || !(seconds > 0) || !std::isfinite(seconds)) return;
+  // The prediction this step was planned with, against what it took: a
+  // stochastic-approximation quantile (Robbins-Monro) of the log ratio.
+  if (observations_ > 0) {
+    const double predicted = StepTime(seqs);
+    if (predicted > 0) {
+      constexpr double kRate = 0.02, kQuantile = 0.95;
+      const double log_ratio = std::log(seconds / predicted);
+      log_overrun_p95_ += kRate * ((log_ratio > log_overrun_p95_ ? 1.0 : 0.0) - (1 - kQuantile));
+    }
+  }
   Coeffs f = Features(seqs);
   // Relative error matters (a 1 ms decode as much as a 1 s prefill): weight
   // each row by 1/seconds^2.
@@ -106,6 +117,8 @@ void CpuCostModel::ObserveStep(std::span<const SeqWork> seqs, double seconds) {
   }
   ++observations_;
 }
+
+double CpuCostModel::OverrunRatioP95() const { return std::exp(std::max(0.0, log_overrun_p95_)); }
 
 void CpuCostModel::ObserveCopy(int64_t blocks, int block_size, double seconds) {
   if (blocks <= 0 || !(seconds > 0)) return;

@@ -35,6 +35,9 @@ class CpuCostModel : public CostModel {
 
   // A measured step (compute only, copies excluded) and measured copies.
   void ObserveStep(std::span<const SeqWork> seqs, double seconds);
+  // The 95th percentile of measured / predicted step time over the steps
+  // observed (a running quantile estimate), at least 1.
+  double OverrunRatioP95() const override;
   void ObserveCopy(int64_t blocks, int block_size, double seconds);
   // Refits the coefficients from every observation so far (weighted).
   void Fit();
@@ -54,6 +57,7 @@ class CpuCostModel : public CostModel {
   Coeffs xty_{};
   Coeffs coeffs_{};
   int64_t observations_ = 0;
+  double log_overrun_p95_ = 0;  // running estimate of the p95 of log(measured / predicted)
   double copy_bytes_ = 0, copy_seconds_ = 0;
   double copy_bytes_per_s_ = 5e9;  // until measured: a typical memcpy rate
 };

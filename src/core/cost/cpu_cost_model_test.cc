@@ -64,6 +64,30 @@ TEST(CpuCostModelTest, OnlineObservationsMoveTheFit) {
   EXPECT_NEAR(m.StepTime(w), 2e-3, 2e-5);
 }
 
+// The p95 overrun: 1 on a machine the model fits exactly; near the spread's
+// 95th percentile when one step in five runs 1.5x long.
+TEST(CpuCostModelTest, OverrunRatioP95TracksHowLongStepsRunPastThePrediction) {
+  const auto shapes = Shapes();
+  CpuCostModel exact(1024);
+  for (int i = 0; i < 3000; ++i) {
+    const auto& w = shapes[i % shapes.size()];
+    exact.ObserveStep(w, Truth(w));
+    exact.Fit();  // as the real engine refits between steps
+  }
+  EXPECT_NEAR(exact.OverrunRatioP95(), 1.0, 0.02);
+  CpuCostModel noisy(1024);
+  for (int i = 0; i < 6000; ++i) {
+    const auto& w = shapes[i % shapes.size()];
+    noisy.ObserveStep(w, Truth(w) * (i % 5 == 0 ? 1.5 : 1.0));
+    noisy.Fit();
+  }
+  // Measured / predicted is 1.5 / m or 1 / m for a fit m a little above 1:
+  // 20% of steps are over, so the p95 sits at the long ones.
+  EXPECT_GT(noisy.OverrunRatioP95(), 1.25);
+  EXPECT_LT(noisy.OverrunRatioP95(), 1.6);
+  EXPECT_EQ(CpuCostModel(1024).OverrunRatioP95(), 1.0);  // nothing observed yet
+}
+
 TEST(CpuCostModelTest, SwapTimeFollowsMeasuredBandwidth) {
   CpuCostModel m(/*kv_bytes_per_token=*/1000);
   m.ObserveCopy(10, 16, 160000.0 / 2e9);  // 160 kB at 2 GB/s

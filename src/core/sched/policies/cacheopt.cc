@@ -257,6 +257,9 @@ bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead,
 
 int32_t CacheOptScheduler::ChunkWithin(double step_s) const {
   if (!std::isfinite(step_s) || work_.empty()) return token_budget_;
+  // Aim under the target by how far real steps overrun their prediction (1
+  // in the simulator, where the cost model is the clock).
+  step_s /= cost_->OverrunRatioP95();
   // The largest chunk that keeps the predicted step within `step_s`.
   std::vector<SeqWork> w = work_;
   // The chunk attends to what its request has computed so far: a late chunk
