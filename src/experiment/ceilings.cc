@@ -29,11 +29,12 @@ SetupCeiling ComputeCeiling(const ExperimentResults& r, int setup, CapacityDefin
       out.best_baseline_rps = x;
       out.best_baseline_label = label;
     }
+    if (!IsBaseline(v) && std::isfinite(x) && (std::isnan(out.best_cacheopt_rps) || x > out.best_cacheopt_rps))
+      out.best_cacheopt_rps = x;
     out.fraction.push_back(out.ceiling_rps > 0 && std::isfinite(x) ? x / out.ceiling_rps : NAN);
   }
   for (const Variant& v : c.ceilings.oracles) {
     const double x = MeanCapacityRps(r, setup, v, d);
-    out.oracle_rps.push_back(x);
     out.oracle_fraction.push_back(out.ceiling_rps > 0 && std::isfinite(x) ? x / out.ceiling_rps : NAN);
   }
   if (out.ceiling_rps > 0 && out.best_baseline_rps > 0) out.headroom = out.ceiling_rps / out.best_baseline_rps;

@@ -4,6 +4,7 @@
 // the best baseline's capacity on the setup's own pool.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,11 @@ struct SetupCeiling {
   double best_baseline_rps = 0;    // best non-cacheopt capacity policy, setup's pool
   std::string best_baseline_label;
   double headroom = 0;             // ceiling / best baseline; 0 when either is missing
+  double best_cacheopt_rps = NAN;  // best cacheopt capacity policy, setup's pool
   // Per capacity policy (capacity.policies order), then per oracle variant
   // (ceilings.oracles order): capacity / ceiling, NaN when unknown.
   std::vector<double> fraction;
   std::vector<double> oracle_fraction;
-  std::vector<double> oracle_rps;
 };
 
 // The seed-mean capacity of `v` on `setup` under `d` (req/s); NaN when its

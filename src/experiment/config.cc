@@ -328,7 +328,6 @@ Status ParseCeilings(const Json& j, const std::string& where, ExperimentConfig* 
       v.label = label + "/oracle";
       v.where = where + " (from " + label + ")";
       ce.oracles.push_back(std::move(v));
-      ce.oracle_of.push_back(label);
     }
     if (ce.oracles.empty())
       return Bad(JoinPath(where, "oracle"), "needs a cacheopt policy among the capacity policies (or set false)");

@@ -151,7 +151,6 @@ struct CeilingsSpec {
   std::vector<Variant> unbounded;  // one per capacity policy, in capacity.policies' order
   std::vector<std::string> unbounded_of;  // the label each one derives from
   std::vector<Variant> oracles;    // one per cacheopt capacity policy
-  std::vector<std::string> oracle_of;
 };
 
 struct ExperimentConfig {

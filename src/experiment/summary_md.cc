@@ -17,6 +17,15 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
+// A Markdown table's head: the fixed columns, then one per label.
+std::string Head(const std::vector<std::string>& fixed, const std::vector<std::string>& labels) {
+  std::string names = "|", rule = "|";
+  for (const auto& x : fixed) names += " " + x + " |";
+  for (const auto& x : labels) names += " " + x + " |";
+  for (size_t i = 0; i < fixed.size() + labels.size(); ++i) rule += "---|";
+  return names + "\n" + rule + "\n";
+}
+
 double Mean(const ExperimentResults& r, int setup, const Variant& v, double multiple, RateBasis basis,
             const char* metric) {
   const MetricDef* m = FindMetric(metric);
@@ -30,11 +39,8 @@ std::string OverloadTable(const ExperimentResults& r) {
   const OverloadSpec& ov = c.overload;
   const double top = *std::max_element(ov.multiples.begin(), ov.multiples.end());
   std::string o = "### Overload: SLO goodput at " + Fixed(top, 2) +
-                  "x each policy's own stall-aware capacity / its peak goodput\n\n| setup |";
-  for (const auto& label : ov.policies) o += " " + label + " |";
-  o += "\n|---|";
-  for (size_t i = 0; i < ov.policies.size(); ++i) o += "---|";
-  o += "\n";
+                  "x each policy's own stall-aware capacity / its peak goodput\n\n" +
+                  Head({"setup"}, ov.policies);
   for (const auto& name : ov.setups) {
     const int s = c.FindSetup(name);
     o += "| " + name + " |";
@@ -59,11 +65,7 @@ std::string EqualLoadTable(const ExperimentResults& r) {
   const ExperimentConfig& c = *r.config;
   const EqualLoadSpec& el = c.equal_load;
   std::string o = "### Tails at equal load (the best baseline's stall-aware capacity): p99 TTFT s / p99 TBT ms / "
-                  "preemptions per 1000\n\n| setup |";
-  for (const auto& label : el.policies) o += " " + label + " |";
-  o += "\n|---|";
-  for (size_t i = 0; i < el.policies.size(); ++i) o += "---|";
-  o += "\n";
+                  "preemptions per 1000\n\n" + Head({"setup"}, el.policies);
   for (const auto& name : el.setups) {
     const int s = c.FindSetup(name);
     o += "| " + name + " |";
@@ -87,20 +89,14 @@ std::string RenderSummaryMarkdown(const ExperimentResults& r) {
   for (CapacityDefinition d : c.capacity.definitions) {
     o += "### " + std::string(d == CapacityDefinition::kStall ? "Stall-aware" : "Token-level") +
          " capacity (req/s, seed means)\n\n";
-    o += "| setup | KV-free ceiling | best baseline | headroom | cacheopt | vs best baseline |";
-    for (const auto& label : c.capacity.policies) o += " " + label + " |";
-    for (const auto& v : c.ceilings.oracles) o += " " + v.label + " |";
-    o += "\n|---|---|---|---|---|---|";
-    for (size_t i = 0; i < c.capacity.policies.size() + c.ceilings.oracles.size(); ++i) o += "---|";
-    o += "\n";
+    std::vector<std::string> labels = c.capacity.policies;
+    for (const auto& v : c.ceilings.oracles) labels.push_back(v.label);
+    o += Head({"setup", "KV-free ceiling", "best baseline", "headroom", "cacheopt", "vs best baseline"}, labels);
     int losses = 0, rows = 0;
     for (const auto& name : c.capacity.setups) {
       const int s = c.FindSetup(name);
       const SetupCeiling sc = ComputeCeiling(r, s, d);
-      double co = NAN;
-      for (const auto& label : c.capacity.policies)
-        if (!IsBaseline(*c.FindPolicy(label))) co = std::isfinite(co) ? std::max(co, MeanCapacityRps(r, s, *c.FindPolicy(label), d))
-                                                                      : MeanCapacityRps(r, s, *c.FindPolicy(label), d);
+      const double co = sc.best_cacheopt_rps;
       const double vs = sc.best_baseline_rps > 0 ? co / sc.best_baseline_rps : NAN;
       ++rows;
       losses += std::isfinite(vs) && vs < 0.97;
