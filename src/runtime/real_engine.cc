@@ -89,8 +89,8 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   auto sched = MakeScheduler(opts.policy, sc, e->cost_.get());
   if (!sched.ok()) return sched.status();
   e->scheduler_ = std::move(*sched);
-  e->engine_ = std::make_unique<Engine>(e->scheduler_.get(), e->executor_.get(),
-                                        EngineOptions{.check_invariants = opts.check_invariants});
+  e->session_ = std::make_unique<Session>(e->scheduler_.get(), e->executor_.get(),
+                                          SessionOptions{.check_invariants = opts.check_invariants});
   e->start_ = std::chrono::steady_clock::now();
   return e;
 }
@@ -114,7 +114,7 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
                               " tokens, beyond the model's context of " + std::to_string(context));
   if (params.stop_ids.empty()) params.stop_ids = model_->config.stop_ids;
   const int64_t id = next_id_;
-  Live live{params.stop_ids, false};
+  Live live{params.stop_ids};
   const int32_t prompt_len = static_cast<int32_t>(prompt.size());
   auto features = std::make_shared<const std::vector<uint32_t>>(PromptFeatures(prompt));
   Status s = executor_->AddSequence(id, std::move(prompt), std::move(params));
@@ -133,7 +133,7 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
   AssignSlo(&spec, *cost_, opts_.slo);
   if (slo.ttft_ms > 0) spec.ttft_slo_s = slo.ttft_ms / 1e3;
   if (slo.tbt_ms > 0) spec.tbt_slo_s = slo.tbt_ms / 1e3;
-  scheduler_->Add(spec);
+  session_->Submit(spec);
   live_.emplace(id, std::move(live));
   prompt_tokens_ += prompt_len;
   return id;
@@ -141,22 +141,20 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
 
 Status RealEngine::Abort(int64_t id) {
   if (live_.count(id) == 0) return Status::NotFound("no live request " + std::to_string(id));
-  scheduler_->Abort(id, Now());
-  CollectDone();
+  session_->Abort(id, Now());
+  CollectDone(session_->TakeFinished());
   return Status::Ok();
 }
 
 bool RealEngine::Step() {
-  bool ran = false;
-  double end = 0;
-  Status s = engine_->Step(Now(), &ran, &end);
+  StepReport step;
+  Status s = session_->Step(Now(), &step);
   if (!s.ok() && error_.ok()) error_ = s;
-  if (ran) {
-    ++steps_;
-    CollectTokens();
-  }
-  CollectDone();
-  return ran;
+  if (step.ran) ++steps_;
+  CollectTokens(session_->TakeTokens());
+  (void)session_->TakePreemptions();  // counted by the scheduler (stats)
+  CollectDone(session_->TakeFinished());
+  return step.ran;
 }
 
 RequestEvent& RealEngine::EventFor(int64_t id) {
@@ -168,57 +166,41 @@ RequestEvent& RealEngine::EventFor(int64_t id) {
   return events_[it->second];
 }
 
-void RealEngine::CollectTokens() {
-  const SchedulerOutput& step = engine_->last_step();
-  const ExecutorOutput& res = engine_->last_result();
-  for (size_t i = 0; i < step.seqs.size(); ++i) {
-    if (!step.seqs[i].emits_token) continue;
-    const int64_t id = step.seqs[i].req->spec.id;
-    const int32_t token = res.results[i].token;
-    auto live = live_.find(id);
-    const std::vector<int32_t>* toks = executor_->Tokens(id);
+void RealEngine::CollectTokens(const std::vector<TokenEvent>& tokens) {
+  for (const TokenEvent& t : tokens) {
+    auto live = live_.find(t.request_id);
+    const std::vector<int32_t>* toks = executor_->Tokens(t.request_id);
     if (live == live_.end() || toks == nullptr || toks->size() < 2) continue;  // cannot happen
     const bool stop_token =
-        std::find(live->second.stop_ids.begin(), live->second.stop_ids.end(), token) != live->second.stop_ids.end();
-    live->second.stopped = res.results[i].eos;
-    RequestEvent& ev = EventFor(id);
-    ev.tokens.push_back(token);
+        std::find(live->second.stop_ids.begin(), live->second.stop_ids.end(), t.token) != live->second.stop_ids.end();
+    RequestEvent& ev = EventFor(t.request_id);
+    ev.tokens.push_back(t.token);
     // As Tokenizer::Decode and run.c: BOS, EOS and a stop that ends the
     // sequence print nothing.
-    const bool silent =
-        token == tokenizer_.bos_id() || token == tokenizer_.eos_id() || (res.results[i].eos && stop_token);
-    if (!silent) ev.text += tokenizer_.DecodePiece((*toks)[toks->size() - 2], token);
+    const bool silent = t.token == tokenizer_.bos_id() || t.token == tokenizer_.eos_id() || (t.eos && stop_token);
+    if (!silent) ev.text += tokenizer_.DecodePiece((*toks)[toks->size() - 2], t.token);
     ++generated_tokens_;
   }
 }
 
-void RealEngine::CollectDone() {
-  for (const auto& r : scheduler_->TakeDone()) {
-    const int64_t id = r->spec.id;
-    auto live = live_.find(id);
+void RealEngine::CollectDone(std::vector<FinishEvent> finished) {
+  for (const FinishEvent& f : finished) {
+    const Request& r = *f.record;
+    const int64_t id = r.spec.id;
     RequestEvent& ev = EventFor(id);
     ev.finished = true;
-    switch (r->state) {
-      case RequestState::kRejected:
-        ev.reason = FinishReason::kRejected;
-        break;
-      case RequestState::kAborted:
-        ev.reason = FinishReason::kAbort;
-        break;
-      default:
-        // vLLM's order: a stop wins over the length cap reached with it.
-        ev.reason = live != live_.end() && live->second.stopped ? FinishReason::kStop : FinishReason::kLength;
-    }
-    ev.prompt_tokens = r->spec.prompt_tokens;
-    ev.completion_tokens = r->num_output;
-    ev.arrival_s = r->spec.arrival_s;
-    ev.first_token_s = r->first_token_s;
-    ev.finish_s = r->finish_s;
-    ev.preemptions = r->Preemptions();
-    ev.ttft_slo_s = r->spec.ttft_slo_s;
-    ev.tbt_slo_s = r->spec.tbt_slo_s;
+    ev.reason = f.reason;
+    ev.slo = f.slo;
+    ev.prompt_tokens = r.spec.prompt_tokens;
+    ev.completion_tokens = r.num_output;
+    ev.arrival_s = r.spec.arrival_s;
+    ev.first_token_s = r.first_token_s;
+    ev.finish_s = r.finish_s;
+    ev.preemptions = r.Preemptions();
+    ev.ttft_slo_s = r.spec.ttft_slo_s;
+    ev.tbt_slo_s = r.spec.tbt_slo_s;
     executor_->RemoveSequence(id);
-    if (live != live_.end()) live_.erase(live);
+    live_.erase(id);
   }
 }
 
@@ -230,20 +212,28 @@ std::vector<RequestEvent> RealEngine::TakeEvents() {
 }
 
 Status RealEngine::RunToCompletion(const std::function<void(const RequestEvent&)>& on_event) {
-  int idle = 0;
-  while (HasUnfinished()) {
-    const bool ran = Step();
-    auto events = TakeEvents();
-    for (const RequestEvent& ev : events) on_event(ev);
-    if (!error_.ok()) return error_;
-    // A step that ran nothing and ended nothing changed no state; with no
-    // arrivals to wait for, the policy is stuck (a bug, not a result).
-    idle = ran || !events.empty() ? 0 : idle + 1;
-    if (idle > 1000)
-      return Status::OutOfRange("policy " + opts_.policy + " made no progress with " +
-                                std::to_string(scheduler_->num_waiting()) + " waiting, " +
-                                std::to_string(scheduler_->num_running()) + " running, " +
-                                std::to_string(scheduler_->num_swapped()) + " swapped requests");
+  // Hands the events of each step to `on_event` as they come.
+  struct Observer : RunObserver {
+    RealEngine* e;
+    const std::function<void(const RequestEvent&)>* on_event;
+    Status OnStep(const StepReport& step, StepEvents& events) override {
+      if (step.ran) ++e->steps_;
+      e->CollectTokens(events.tokens);
+      e->CollectDone(std::move(events.finished));
+      for (const RequestEvent& ev : e->TakeEvents()) (*on_event)(ev);
+      return Status::Ok();
+    }
+  } observer;
+  observer.e = this;
+  observer.on_event = &on_event;
+  for (const RequestEvent& ev : TakeEvents()) on_event(ev);  // from aborts before the run
+  RunOptions ro;
+  ro.clock = [this] { return Now(); };
+  ro.tokens = true;
+  Status s = session_->Run({}, &observer, ro);
+  if (!s.ok()) {
+    if (error_.ok()) error_ = s;
+    return s;
   }
   for (const RequestEvent& ev : TakeEvents()) on_event(ev);
   return Status::Ok();

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "core/engine/engine.h"
+#include "core/engine/session.h"
 #include "core/metrics/slo.h"
 #include "core/sched/scheduler.h"
 #include "exec/cpu/calibrate.h"
@@ -126,11 +126,11 @@ class RealEngine {
  private:
   struct Live {
     std::vector<int32_t> stop_ids;
-    bool stopped = false;  // the executor ended it (stop token or eos_after)
   };
   RealEngine(std::shared_ptr<const Model> model, const RealEngineOptions& opts);
-  void CollectTokens();
-  void CollectDone();
+  // The session's events into RequestEvents (text decoded).
+  void CollectTokens(const std::vector<TokenEvent>& tokens);
+  void CollectDone(std::vector<FinishEvent> finished);
   RequestEvent& EventFor(int64_t id);
 
   std::shared_ptr<const Model> model_;
@@ -139,7 +139,7 @@ class RealEngine {
   std::unique_ptr<CpuCostModel> cost_;
   std::unique_ptr<CpuExecutor> executor_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Session> session_;
   CalibrationReport calibration_;
   std::chrono::steady_clock::time_point start_;
   std::unordered_map<int64_t, Live> live_;

@@ -7,17 +7,9 @@
 #include <string_view>
 #include <vector>
 
-namespace cacheopt {
+#include "core/engine/session.h"
 
-enum class FinishReason : int8_t {
-  kStop,      // a stop token (or the benchmark's eos_after)
-  kLength,    // max_tokens or the model's context
-  kAbort,     // the client cancelled it
-  kRejected,  // it can never fit the device KV tier
-};
-// "stop", "length", "abort", "rejected" (OpenAI's finish_reason words where
-// they exist).
-std::string_view ToString(FinishReason r);
+namespace cacheopt {
 
 struct RequestEvent {
   int64_t id = 0;
@@ -33,6 +25,7 @@ struct RequestEvent {
   double arrival_s = 0, first_token_s = -1, finish_s = 0;  // engine clock
   int32_t preemptions = 0;
   double ttft_slo_s = 0, tbt_slo_s = 0;  // the targets it was given
+  SloVerdict slo;                        // whether it met them (the session's verdict)
 };
 
 }  // namespace cacheopt

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/metrics/percentile.h"
 
 namespace cacheopt {
 namespace {
@@ -15,17 +14,6 @@ constexpr std::chrono::microseconds kIdleWait{200000};
 // on memory that only a finishing request frees, which cannot happen
 // without a step: rare), do not spin.
 constexpr std::chrono::microseconds kStalledWait{1000};
-
-std::string_view FinishWord(FinishReason r) {
-  switch (r) {
-    case FinishReason::kStop:
-      return "stop";
-    case FinishReason::kLength:
-      return "length";
-    default:
-      return "abort";
-  }
-}
 
 ApiError Unavailable(std::string message) {
   ApiError e;
@@ -150,7 +138,6 @@ void EngineLoop::Route(const RequestEvent& ev, double now) {
         metrics_->OnFirstToken(now - l.arrival_s);
       } else {
         const double gap = i == 0 ? now - l.last_token_s : 0.0;
-        l.gaps.push_back(gap);
         metrics_->OnTokenGap(gap);
       }
       l.last_token_s = now;
@@ -184,13 +171,13 @@ void EngineLoop::Route(const RequestEvent& ev, double now) {
     e.code = "kv_capacity";
     l.sink->Fail(std::move(e));
   } else {
-    const std::string_view reason = l.ended ? "stop" : FinishWord(ev.reason);
+    const std::string_view reason = l.ended ? "stop" : ToString(ev.reason);
     FinishRecord r;
     r.finish_reason = reason;
     r.e2e_s = now - l.arrival_s;
     r.slo_class = l.slo_class;
-    r.ttft_ok = l.first_token_s >= 0 && l.first_token_s - l.arrival_s <= ev.ttft_slo_s;
-    r.tbt_ok = l.gaps.empty() || Percentile(l.gaps, 95) <= ev.tbt_slo_s;
+    r.ttft_ok = ev.slo.ttft_met;
+    r.tbt_ok = ev.slo.tbt_met;
     metrics_->OnFinish(r);
     if (!l.ended) l.sink->Push(l.stop.Flush());
     l.sink->Finish(reason, usage);

@@ -66,7 +66,6 @@ class EngineLoop {
     double first_token_s = -1, last_token_s = -1;
     int32_t prompt_tokens = 0;
     int32_t completion_tokens = 0;
-    std::vector<double> gaps;
     bool ended = false;  // the sink has its end (a stop string); the engine's abort event is due
   };
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/engine/engine.h"
+#include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
 #include "exec/sim/sim_executor.h"
 #include "sim/steps_log.h"
@@ -24,69 +24,58 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
   if (!made.ok()) return made.status();
   Scheduler& sched = **made;
   SimExecutor exec(&cost, opts.sched.block_size);
-  EngineOptions eopts;
-  eopts.check_invariants = opts.check_invariants;
-  Engine engine(&sched, &exec, eopts);
+  Session session(&sched, &exec,
+                  {.check_invariants = opts.check_invariants, .stall_limit_s = opts.summary.stall_limit_s});
 
   const auto& reqs = workload.requests;
-  for (const WorkloadRequest& w : reqs) exec.SetTrueLength(w.id, w.output_tokens);
-
-  SimulationResult result;
-  std::vector<std::unique_ptr<Request>> done;
-  done.reserve(reqs.size());
-  double now = 0;
-  size_t next = 0;
-  int idle_steps = 0;  // consecutive steps that ran nothing
-  double block_seconds = 0;  // device blocks in use x step time
-  while (next < reqs.size() || sched.HasUnfinished()) {
-    // Arrivals up to now join the queue in arrival order (ties by id).
-    while (next < reqs.size() && reqs[next].arrival_s <= now) {
-      const WorkloadRequest& w = reqs[next++];
-      RequestSpec spec;
-      spec.id = w.id;
-      spec.arrival_s = w.arrival_s;
-      spec.prompt_tokens = w.prompt_tokens;
-      spec.max_tokens = w.max_tokens;
-      spec.slo_class = static_cast<SloClass>(w.slo_class);
-      AssignSlo(&spec, cost, opts.slo);
-      sched.Add(spec);
-    }
-    if (!sched.HasUnfinished()) {
-      now = std::max(now, reqs[next].arrival_s);  // idle: jump to the next arrival
-      continue;
-    }
-    bool ran = false;
-    double end = now;
-    Status s = engine.Step(now, &ran, &end);
-    if (!s.ok()) return s;
-    if (opts.steps_log != nullptr && (ran || !engine.last_step().rejected.empty()))
-      WriteStepLine(*opts.steps_log, engine.last_step(), end - now, sched.blocks().device_free(),
-                    sched.blocks().host_free());
-    // Blocks in use through this step: those still held, plus those of the
-    // requests it finished (already freed).
-    int64_t step_blocks = sched.blocks().device_total() - sched.blocks().device_free();
-    for (auto& r : sched.TakeDone()) {
-      if (r->num_computed > 0) step_blocks += (r->num_computed + opts.sched.block_size - 1) / opts.sched.block_size;
-      done.push_back(std::move(r));
-    }
-    // A step that only preempted or rejected still changed the state.
-    bool changed = !engine.last_step().rejected.empty() || !engine.last_step().preempted.empty();
-    idle_steps = ran ? 0 : idle_steps + 1;
-    if (ran) {
-      ++result.steps;
-      block_seconds += static_cast<double>(step_blocks) * (end - now);
-      now = end;
-    } else if (!changed || idle_steps > 1000) {
-      // Nothing can run until something arrives; with nothing left to arrive
-      // the policy is stuck, which is a bug, not a result.
-      if (next >= reqs.size())
-        return Status::OutOfRange("policy " + opts.policy + " made no progress with " +
-                                  std::to_string(sched.num_waiting()) + " waiting, " +
-                                  std::to_string(sched.num_running()) + " running, " +
-                                  std::to_string(sched.num_swapped()) + " swapped requests");
-      now = std::max(now, reqs[next].arrival_s);
-    }
+  std::vector<RequestSpec> arrivals;
+  arrivals.reserve(reqs.size());
+  for (const WorkloadRequest& w : reqs) {
+    exec.SetTrueLength(w.id, w.output_tokens);
+    RequestSpec spec;
+    spec.id = w.id;
+    spec.arrival_s = w.arrival_s;
+    spec.prompt_tokens = w.prompt_tokens;
+    spec.max_tokens = w.max_tokens;
+    spec.slo_class = static_cast<SloClass>(w.slo_class);
+    AssignSlo(&spec, cost, opts.slo);
+    arrivals.push_back(spec);
   }
+
+  // Per step: the steps log, and the device blocks in use through the step
+  // (those still held, plus those of the requests it finished, already freed).
+  struct Observer : RunObserver {
+    const SimulationOptions& opts;
+    const Scheduler& sched;
+    SimulationResult& result;
+    std::vector<std::unique_ptr<Request>> done;
+    double block_seconds = 0;  // device blocks in use x step time
+    Observer(const SimulationOptions& o, const Scheduler& s, SimulationResult& r) : opts(o), sched(s), result(r) {}
+    Status OnStep(const StepReport& step, StepEvents& events) override {
+      const double took = step.end_s - step.start_s;
+      if (opts.steps_log != nullptr && (step.ran || !step.plan->rejected.empty()))
+        WriteStepLine(*opts.steps_log, *step.plan, took, sched.blocks().device_free(), sched.blocks().host_free());
+      int64_t step_blocks = sched.blocks().device_total() - sched.blocks().device_free();
+      for (FinishEvent& f : events.finished) {
+        const Request& r = *f.record;
+        if (r.num_computed > 0) step_blocks += (r.num_computed + opts.sched.block_size - 1) / opts.sched.block_size;
+        done.push_back(std::move(f.record));
+      }
+      if (step.ran) {
+        ++result.steps;
+        block_seconds += static_cast<double>(step_blocks) * took;
+      }
+      return Status::Ok();
+    }
+  };
+  SimulationResult result;
+  Observer observer(opts, sched, result);
+  observer.done.reserve(reqs.size());
+  Status run = session.Run(arrivals, &observer);
+  if (!run.ok()) return run;
+  const std::vector<std::unique_ptr<Request>>& done = observer.done;
+  const double now = session.now();
+  const double block_seconds = observer.block_seconds;
   result.summary = Summarize(done, sched.TakeGapLog(), opts.summary);
   result.summary.requests_dropped = workload.dropped_over_context;
   result.summary.swapped_bytes =

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/engine/engine.h"
+#include "core/engine/session.h"
 #include "core/metrics/slo.h"
 #include "core/random/distributions.h"
 #include "core/random/rng.h"
@@ -209,7 +209,8 @@ namespace {
 // feeds) must hold at the moment the executor would write them.
 class CheckingExecutor : public Executor {
  public:
-  CheckingExecutor(Executor* inner, const SchedulerConfig& config) : inner_(inner), config_(config) {}
+  CheckingExecutor(Executor* inner, const Scheduler* sched, const SchedulerConfig& config)
+      : inner_(inner), sched_(sched), config_(config) {}
 
   void Execute(const SchedulerOutput& step, ExecutorOutput* out) override {
     if (error_.empty()) error_ = CheckPlan(step);
@@ -225,8 +226,8 @@ class CheckingExecutor : public Executor {
     ids_.clear();
     int64_t tokens = 0;
     for (const ScheduledSeq& s : step.seqs) {
-      const Request* r = s.req;
-      if (r == nullptr) return "plan: a sequence without a request";
+      const Request* r = sched_->Find(s.request_id);
+      if (r == nullptr) return "plan: request " + std::to_string(s.request_id) + " is scheduled but not live";
       std::string who = "plan: request " + std::to_string(r->spec.id);
       if (r->state != RequestState::kRunning) return who + " is scheduled but not running";
       if (s.num_tokens < 1) return who + " is scheduled for " + std::to_string(s.num_tokens) + " tokens";
@@ -238,6 +239,7 @@ class CheckingExecutor : public Executor {
                std::to_string(r->TokensToCompute()) + " to compute";
       if (s.emits_token != (s.num_tokens == r->TokensToCompute())) return who + " emits_token is wrong";
       if (r->kv_slot < 0) return who + " runs without a block table";
+      if (s.kv_slot != r->kv_slot || s.num_output != r->num_output) return who + " is described wrongly in the plan";
       const BlockTable& t = bm.table(r->kv_slot);
       if (!t.host.empty()) return who + " runs with blocks on the host tier";
       const int64_t kv = static_cast<int64_t>(s.context_before) + s.num_tokens;
@@ -269,6 +271,7 @@ class CheckingExecutor : public Executor {
   }
 
   Executor* inner_;
+  const Scheduler* sched_;
   const SchedulerConfig& config_;
   std::string error_;
   int64_t over_budget_steps_ = 0;
@@ -314,6 +317,101 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// The soak's view of each step: its trace line, the invariants (timed apart
+// from the step), and the checks of every request that ended.
+class EpisodeChecker : public RunObserver {
+ public:
+  EpisodeChecker(const EpisodeSpec& e, const Scheduler& sched, const CheckingExecutor& exec,
+                 const EpisodeRunOptions& opts, EpisodeResult* res)
+      : e_(e), sched_(sched), exec_(exec), opts_(opts), res_(res), reject_check_(MakeRejectCheck(e.config)),
+        last_(Clock::now()) {}
+
+  Status OnStep(const StepReport& step, StepEvents& events) override {
+    const auto t1 = Clock::now();
+    Status inv = sched_.CheckInvariants();
+    const auto t2 = Clock::now();
+    res_->step_wall_s += Seconds(t1 - last_);
+    res_->check_wall_s += Seconds(t2 - t1);
+    res_->steps = step.index + 1;
+    if (opts_.trace != nullptr) Trace(step, inv);
+    if (!exec_.error().empty()) Fail(step.index, exec_.error());
+    if (!inv.ok()) Fail(step.index, "invariant: " + inv.message());
+    if (res_->violation) return Stop();  // the state is no longer trustworthy
+    if (step.ran) ++res_->executed_steps;
+    for (const FinishEvent& f : events.finished) CheckEnded(step.index, *f.record);
+    last_ = Clock::now();
+    return res_->violation ? Stop() : Status::Ok();
+  }
+
+  void Fail(int64_t step, std::string message) {
+    if (res_->violation) return;
+    res_->violation = true;
+    res_->violation_step = step;
+    res_->message = std::move(message);
+  }
+
+ private:
+  static Status Stop() { return Status::OutOfRange("soak violation"); }
+
+  void Trace(const StepReport& step, const Status& inv) const {
+    const SchedulerOutput& out = *step.plan;
+    std::ostream& os = *opts_.trace;
+    int64_t tokens = 0;
+    for (const ScheduledSeq& s : out.seqs) tokens += s.num_tokens;
+    os << "step " << step.index << " t " << step.start_s << " seqs " << out.seqs.size() << " tokens " << tokens
+       << " preempted " << out.preempted.size() << " swap_out " << out.swap_out.size() << "+"
+       << out.swap_out_ahead.size() << " swap_in " << out.swap_in.size() << " rejected " << out.rejected.size()
+       << " free " << sched_.blocks().device_free() << "/" << sched_.blocks().host_free() << " queues "
+       << sched_.num_waiting() << "/" << sched_.num_running() << "/" << sched_.num_swapped();
+    // Who ran (id:tokens, p = prefill chunk) and who was preempted (id:r|s).
+    os << " [";
+    for (size_t i = 0; i < out.seqs.size(); ++i)
+      os << (i ? " " : "") << out.seqs[i].request_id << ":" << out.seqs[i].num_tokens
+         << (out.seqs[i].prefill ? "p" : "");
+    os << "] [";
+    for (size_t i = 0; i < out.preempted.size(); ++i)
+      os << (i ? " " : "") << out.preempted[i].request_id << ":"
+         << (out.preempted[i].kind == PreemptKind::kSwap ? "s" : "r");
+    os << "]" << (inv.ok() ? "" : " INVARIANT: " + inv.message()) << "\n";
+  }
+
+  void CheckEnded(int64_t step, const Request& r) {
+    const int32_t ctx = e_.config.max_model_len;
+    const EpisodeRequest& q = e_.requests[r.spec.id];
+    const std::string who = "request " + std::to_string(r.spec.id);
+    if (r.kv_slot >= 0) Fail(step, who + " ended holding a block table");
+    if (r.state == RequestState::kFinished) {
+      ++res_->finished;
+      res_->output_tokens += r.num_output;
+      if (r.num_output != q.ExpectedOutput(ctx))
+        Fail(step, who + " finished with " + std::to_string(r.num_output) + " tokens, expected " +
+                       std::to_string(q.ExpectedOutput(ctx)));
+      if (!(r.first_token_s >= r.spec.arrival_s && r.finish_s >= r.first_token_s))
+        Fail(step, who + " has a timeline out of order");
+    } else if (r.state == RequestState::kRejected) {
+      ++res_->rejected;
+      switch (reject_check_.Classify(r.spec)) {
+        case 1: ++res_->rejected_pool; break;
+        case 2: ++res_->rejected_budget; break;
+        default:
+          Fail(step, who + " (prompt " + std::to_string(r.spec.prompt_tokens) + ", max_tokens " +
+                         std::to_string(r.spec.max_tokens) + ") was rejected, yet it fits an empty pool of " +
+                         std::to_string(e_.config.device_blocks) + " blocks");
+      }
+    } else {
+      Fail(step, who + " ended " + std::string(ToString(r.state)) + "; nothing aborts in a soak");
+    }
+  }
+
+  const EpisodeSpec& e_;
+  const Scheduler& sched_;
+  const CheckingExecutor& exec_;
+  const EpisodeRunOptions& opts_;
+  EpisodeResult* res_;
+  const RejectCheck reject_check_;
+  Clock::time_point last_;
+};
+
 }  // namespace
 
 EpisodeResult RunEpisode(const EpisodeSpec& e, const CostModel& sim_cost, const CostModel& fake_cost,
@@ -323,12 +421,6 @@ EpisodeResult RunEpisode(const EpisodeSpec& e, const CostModel& sim_cost, const 
   const CostModel& cost = sim ? sim_cost : fake_cost;
   const auto& reqs = e.requests;
   const int32_t ctx = e.config.max_model_len;
-  auto fail = [&res](int64_t step, std::string message) {
-    if (res.violation) return;
-    res.violation = true;
-    res.violation_step = step;
-    res.message = std::move(message);
-  };
 
   SchedulerConfig config = e.config;
   // The oracle estimators read what each request will really produce.
@@ -338,121 +430,37 @@ EpisodeResult RunEpisode(const EpisodeSpec& e, const CostModel& sim_cost, const 
   auto made = opts.make_scheduler ? opts.make_scheduler(e.policy, config, &cost)
                                   : MakeScheduler(e.policy, config, &cost);
   if (!made.ok()) {
-    fail(-1, "cannot build the scheduler: " + made.status().message());
+    res.violation = true;
+    res.violation_step = -1;
+    res.message = "cannot build the scheduler: " + made.status().message();
     return res;
   }
   Scheduler& sched = **made;
 
   SimExecutor sim_exec(&sim_cost, config.block_size);
   testing::FakeExecutor fake_exec;
+  std::vector<RequestSpec> arrivals;
+  arrivals.reserve(reqs.size());
   for (const EpisodeRequest& q : reqs) {
     if (sim) {
       sim_exec.SetTrueLength(q.spec.id, q.natural_len);
     } else {
       fake_exec.true_len[q.spec.id] = q.natural_len;
     }
+    arrivals.push_back(q.spec);
   }
   Executor* inner = sim ? static_cast<Executor*>(&sim_exec) : static_cast<Executor*>(&fake_exec);
-  CheckingExecutor exec(inner, e.config);
-  Engine engine(&sched, &exec);  // the checks run here, timed apart
-  const RejectCheck reject_check = MakeRejectCheck(e.config);
-
-  double now = 0;
-  size_t next = 0;
-  int idle_steps = 0;
-  while (next < reqs.size() || sched.HasUnfinished()) {
-    while (next < reqs.size() && reqs[next].spec.arrival_s <= now) {
-      sched.Add(reqs[next++].spec);
-      ++res.added;
-    }
-    if (!sched.HasUnfinished()) {
-      now = std::max(now, reqs[next].spec.arrival_s);  // idle until the next arrival
-      continue;
-    }
-    if (res.steps >= opts.max_steps) {
-      fail(res.steps, "did not drain within " + std::to_string(opts.max_steps) + " steps");
-      break;
-    }
-    const int64_t step = res.steps++;
-    bool ran = false;
-    double end = now;
-    auto t0 = Clock::now();
-    Status st = engine.Step(now, &ran, &end);
-    auto t1 = Clock::now();
-    Status inv = sched.CheckInvariants();
-    auto t2 = Clock::now();
-    res.step_wall_s += Seconds(t1 - t0);
-    res.check_wall_s += Seconds(t2 - t1);
-    const SchedulerOutput& out = engine.last_step();
-    if (opts.trace != nullptr) {
-      int64_t tokens = 0;
-      for (const ScheduledSeq& s : out.seqs) tokens += s.num_tokens;
-      *opts.trace << "step " << step << " t " << now << " seqs " << out.seqs.size() << " tokens " << tokens
-                  << " preempted " << out.preempted.size() << " swap_out " << out.swap_out.size() << "+"
-                  << out.swap_out_ahead.size() << " swap_in " << out.swap_in.size() << " rejected "
-                  << out.rejected.size() << " free " << sched.blocks().device_free() << "/"
-                  << sched.blocks().host_free() << " queues " << sched.num_waiting() << "/" << sched.num_running()
-                  << "/" << sched.num_swapped();
-      // Who ran (id:tokens, p = prefill chunk) and who was preempted (id:r|s).
-      *opts.trace << " [";
-      for (size_t i = 0; i < out.seqs.size(); ++i)
-        *opts.trace << (i ? " " : "") << out.seqs[i].req->spec.id << ":" << out.seqs[i].num_tokens
-                    << (out.seqs[i].prefill ? "p" : "");
-      *opts.trace << "] [";
-      for (size_t i = 0; i < out.preempted.size(); ++i)
-        *opts.trace << (i ? " " : "") << out.preempted[i].request_id << ":"
-                    << (out.preempted[i].kind == PreemptKind::kSwap ? "s" : "r");
-      *opts.trace << "]" << (inv.ok() ? "" : " INVARIANT: " + inv.message()) << "\n";
-    }
-    if (!st.ok()) fail(step, st.message());
-    if (!exec.error().empty()) fail(step, exec.error());
-    if (!inv.ok()) fail(step, "invariant: " + inv.message());
-    if (res.violation) return res;  // the state is no longer trustworthy
-    if (ran) ++res.executed_steps;
-
-    for (const auto& r : sched.TakeDone()) {
-      const EpisodeRequest& q = reqs[r->spec.id];
-      const std::string who = "request " + std::to_string(r->spec.id);
-      if (r->kv_slot >= 0) fail(step, who + " ended holding a block table");
-      if (r->state == RequestState::kFinished) {
-        ++res.finished;
-        res.output_tokens += r->num_output;
-        if (r->num_output != q.ExpectedOutput(ctx))
-          fail(step, who + " finished with " + std::to_string(r->num_output) + " tokens, expected " +
-                         std::to_string(q.ExpectedOutput(ctx)));
-        if (!(r->first_token_s >= r->spec.arrival_s && r->finish_s >= r->first_token_s))
-          fail(step, who + " has a timeline out of order");
-      } else if (r->state == RequestState::kRejected) {
-        ++res.rejected;
-        switch (reject_check.Classify(r->spec)) {
-          case 1: ++res.rejected_pool; break;
-          case 2: ++res.rejected_budget; break;
-          default:
-            fail(step, who + " (prompt " + std::to_string(r->spec.prompt_tokens) + ", max_tokens " +
-                           std::to_string(r->spec.max_tokens) + ") was rejected, yet it fits an empty pool of " +
-                           std::to_string(e.config.device_blocks) + " blocks");
-        }
-      } else {
-        fail(step, who + " ended " + std::string(ToString(r->state)) + "; nothing aborts in a soak");
-      }
-    }
-    if (res.violation) return res;
-
-    // A step that only preempted or rejected still changed the state.
-    const bool changed = !out.rejected.empty() || !out.preempted.empty();
-    idle_steps = ran ? 0 : idle_steps + 1;
-    if (ran) {
-      now = end;
-    } else if (!changed || idle_steps > 1000) {
-      if (next >= reqs.size()) {
-        fail(step, "no progress: " + std::to_string(sched.num_waiting()) + " waiting, " +
-                       std::to_string(sched.num_running()) + " running, " + std::to_string(sched.num_swapped()) +
-                       " swapped, " + std::to_string(sched.blocks().device_free()) + " device blocks free");
-        return res;
-      }
-      now = std::max(now, reqs[next].spec.arrival_s);
-    }
+  CheckingExecutor exec(inner, &sched, e.config);
+  Session session(&sched, &exec);  // the checks run in the observer, timed apart
+  EpisodeChecker checker(e, sched, exec, opts, &res);
+  Status run = session.Run(arrivals, &checker, RunOptions::Bounded(opts.max_steps));
+  res.added = session.submitted();
+  if (res.violation) return res;
+  if (!run.ok()) {
+    checker.Fail(session.steps(), run.message());
+    return res;
   }
+  const double now = session.now();
 
   // The end: everyone ended, every block free on both tiers, nobody lost.
   const SchedulerCounters& k = sched.counters();
@@ -465,27 +473,27 @@ EpisodeResult RunEpisode(const EpisodeSpec& e, const CostModel& sim_cost, const 
   res.over_budget_steps = exec.over_budget_steps();
   const BlockManager& bm = sched.blocks();
   if (sched.HasUnfinished())
-    fail(-1, "requests left unfinished: " + std::to_string(sched.num_waiting()) + " waiting, " +
+    checker.Fail(-1, "requests left unfinished: " + std::to_string(sched.num_waiting()) + " waiting, " +
                  std::to_string(sched.num_running()) + " running, " + std::to_string(sched.num_swapped()) +
                  " swapped");
   if (bm.device_free() != bm.device_total())
-    fail(-1, "device blocks not freed: " + std::to_string(bm.device_total() - bm.device_free()) + " of " +
+    checker.Fail(-1, "device blocks not freed: " + std::to_string(bm.device_total() - bm.device_free()) + " of " +
                  std::to_string(bm.device_total()) + " still held");
   if (bm.host_free() != bm.host_total())
-    fail(-1, "host blocks not freed: " + std::to_string(bm.host_total() - bm.host_free()) + " of " +
+    checker.Fail(-1, "host blocks not freed: " + std::to_string(bm.host_total() - bm.host_free()) + " of " +
                  std::to_string(bm.host_total()) + " still held");
   if (res.added != static_cast<int64_t>(reqs.size()) || res.finished + res.rejected != res.added)
-    fail(-1, "requests lost: " + std::to_string(reqs.size()) + " in the workload, " + std::to_string(res.added) +
+    checker.Fail(-1, "requests lost: " + std::to_string(reqs.size()) + " in the workload, " + std::to_string(res.added) +
                  " added, " + std::to_string(res.finished) + " finished, " + std::to_string(res.rejected) +
                  " rejected");
   if (k.rejected != res.rejected)
-    fail(-1, "the rejected counter says " + std::to_string(k.rejected) + ", " + std::to_string(res.rejected) +
+    checker.Fail(-1, "the rejected counter says " + std::to_string(k.rejected) + ", " + std::to_string(res.rejected) +
                  " requests ended rejected");
   if (k.swapped_in_blocks > k.swapped_out_blocks)
-    fail(-1, "more blocks swapped in (" + std::to_string(k.swapped_in_blocks) + ") than out (" +
+    checker.Fail(-1, "more blocks swapped in (" + std::to_string(k.swapped_in_blocks) + ") than out (" +
                  std::to_string(k.swapped_out_blocks) + ")");
-  if (Status s = bm.CheckInvariants(); !s.ok()) fail(-1, "block manager at the end: " + s.message());
-  if (Status s = sched.CheckInvariants(); !s.ok()) fail(-1, "scheduler at the end: " + s.message());
+  if (Status s = bm.CheckInvariants(); !s.ok()) checker.Fail(-1, "block manager at the end: " + s.message());
+  if (Status s = sched.CheckInvariants(); !s.ok()) checker.Fail(-1, "scheduler at the end: " + s.message());
   return res;
 }
 

@@ -109,8 +109,8 @@ class FaultyScheduler : public VllmV0Scheduler {
     }
     if (fault_ == Fault::kDropRunningBlocks && !out->seqs.empty()) {
       // Frees the device blocks of a request the executor is about to write into.
-      Request* r = out->seqs.front().req;
-      if (r->kv_slot >= 0) blocks_.FreeDevice(r->kv_slot);
+      const int32_t slot = out->seqs.front().kv_slot;
+      if (slot >= 0) blocks_.FreeDevice(slot);
     }
   }
 

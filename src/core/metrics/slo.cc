@@ -12,6 +12,14 @@ void AssignSlo(RequestSpec* spec, const CostModel& cost, const SloOptions& opts)
   spec->tbt_slo_s = opts.tbt_multiple[static_cast<int>(spec->slo_class)] * decode * opts.slo_scale;
 }
 
+SloVerdict JudgeSlo(const Request& r, double stall_limit_s) {
+  SloVerdict v;
+  v.ttft_met = r.first_token_s >= 0 && r.first_token_s - r.spec.arrival_s <= r.spec.ttft_slo_s;
+  v.tbt_met = r.gaps.PercentileWithin(95, r.spec.tbt_slo_s);
+  v.stall_met = v.tbt_met && r.gaps.longest <= stall_limit_s;
+  return v;
+}
+
 SloClass NearestSloClass(double tbt_slo_s, double solo_decode_s, const SloOptions& opts) {
   int best = 0;
   double best_d = 1e300;

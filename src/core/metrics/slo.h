@@ -16,6 +16,17 @@ struct SloOptions {
   double tbt_multiple[kNumSloClasses] = {4.0, 8.0, 16.0};
 };
 
+// Whether one request met its targets, judged from its own timeline (any
+// end state: a rejected request has no first token, so it missed). TBT: its
+// p95 gap (fewer than two tokens: met); stall: that and no gap over the limit.
+struct SloVerdict {
+  bool ttft_met = false;
+  bool tbt_met = false;
+  bool stall_met = false;
+  bool Good() const { return ttft_met && stall_met; }  // counts toward SLO goodput
+};
+SloVerdict JudgeSlo(const Request& r, double stall_limit_s);
+
 // Fills spec->ttft_slo_s and spec->tbt_slo_s from spec->slo_class.
 void AssignSlo(RequestSpec* spec, const CostModel& cost, const SloOptions& opts);
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/metrics/percentile.h"
+#include "core/metrics/slo.h"
 
 namespace cacheopt {
 
@@ -41,19 +42,14 @@ Summary Summarize(const std::vector<std::unique_ptr<Request>>& done, const std::
     e2e.push_back(e);
     norm.push_back(e / std::max(1, r.num_output));
     if (r.num_output > 1) tpot.push_back((e - t) / (r.num_output - 1));
-    bool ttft_met = t <= r.spec.ttft_slo_s;
-    ttft_ok += ttft_met;
-
-    const GapStats& g = r.gaps;
-    gaps_ok += g.within;
-    gaps_all += g.count;
-    stall.push_back(g.longest);
-    // Fewer than two output tokens: no gap, TBT met.
-    bool own_met = g.PercentileWithin(95, r.spec.tbt_slo_s);
-    tbt_req_ok += own_met;
-    bool stall_met = own_met && g.longest <= opts.stall_limit_s;
-    stall_ok += stall_met;
-    good += ttft_met && stall_met;
+    const SloVerdict v = JudgeSlo(r, opts.stall_limit_s);
+    ttft_ok += v.ttft_met;
+    gaps_ok += r.gaps.within;
+    gaps_all += r.gaps.count;
+    stall.push_back(r.gaps.longest);
+    tbt_req_ok += v.tbt_met;
+    stall_ok += v.stall_met;
+    good += v.Good();
   }
 
   auto ms = [](double x) { return x * 1e3; };

@@ -47,6 +47,7 @@ struct Request {
 
   int32_t num_output = 0;    // tokens generated so far
   int32_t num_computed = 0;  // tokens whose KV is in the cache (device or host)
+  bool stopped = false;      // the model ended it (EOS or a stop token), not a cap
   int32_t kv_slot = -1;      // block-table slot in the BlockManager; -1: none
   int64_t admit_seq = -1;    // order of (re)admission to running; newest = max
   // Accounting of reservation-based policies (reserve-max, s3, cacheopt).

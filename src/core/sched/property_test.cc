@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/random/distributions.h"
+#include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
 #include "core/testing/fakes.h"
 
@@ -48,28 +49,28 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
     exec.true_len[i] = 1 + static_cast<int32_t>(UniformInt(rng, c.max_model_len));
     specs.push_back(spec);
   }
-  double now = 0;
-  size_t next = 0;
-  ExecutorOutput res;
-  for (int step = 0; step < 200000; ++step) {
-    while (next < specs.size() && specs[next].arrival_s <= now) s.Add(specs[next++]);
-    if (!s.HasUnfinished()) {
-      if (next == specs.size()) break;
-      now = specs[next].arrival_s;
-      continue;
+  // Every step checks the invariants; each request that ends is checked.
+  struct Observer : RunObserver {
+    Outcome o;
+    Status OnStep(const StepReport&, StepEvents& events) override {
+      for (const FinishEvent& f : events.finished) {
+        const Request& r = *f.record;
+        if (r.state == RequestState::kFinished) {
+          ++o.finished;
+          EXPECT_LE(r.num_output, r.spec.max_tokens);
+          EXPECT_GE(r.first_token_s, r.spec.arrival_s);
+        } else {
+          ++o.rejected;
+        }
+      }
+      return Status::Ok();
     }
-    const SchedulerOutput& out = s.Schedule(now);
-    res.results.clear();
-    res.duration_s = 0;
-    if (!out.empty()) exec.Execute(out, &res);
-    now += res.duration_s;
-    s.Update(res, now);
-    Status inv = s.CheckInvariants();
-    if (!inv.ok()) {
-      ADD_FAILURE() << policy << " seed " << seed << ": " << inv.message();
-      return {};
-    }
-    if (out.empty() && out.rejected.empty() && next < specs.size()) now = specs[next].arrival_s;
+  } observer;
+  Session session(&s, &exec, {.check_invariants = true});
+  Status run = session.Run(specs, &observer, RunOptions::Bounded(200000));
+  if (!run.ok()) {
+    ADD_FAILURE() << policy << " seed " << seed << ": " << run.message();
+    return {};
   }
   EXPECT_FALSE(s.HasUnfinished()) << policy << " seed " << seed << " did not drain: blocks "
                                   << c.device_blocks << "x" << c.block_size << " host " << c.host_blocks
@@ -78,16 +79,7 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
                                   << s.num_running() << " swapped " << s.num_swapped();
   EXPECT_EQ(s.blocks().device_free(), c.device_blocks) << policy << " seed " << seed;
   EXPECT_EQ(s.blocks().host_free(), c.host_blocks) << policy << " seed " << seed;
-  Outcome o;
-  for (const auto& r : s.TakeDone()) {
-    if (r->state == RequestState::kFinished) {
-      ++o.finished;
-      EXPECT_LE(r->num_output, r->spec.max_tokens);
-      EXPECT_GE(r->first_token_s, r->spec.arrival_s);
-    } else {
-      ++o.rejected;
-    }
-  }
+  const Outcome& o = observer.o;
   EXPECT_EQ(o.finished + o.rejected, n);
   return o;
 }

@@ -29,6 +29,7 @@ Request* Scheduler::Add(const RequestSpec& spec) {
 const SchedulerOutput& Scheduler::Schedule(double now) {
   assert(!have_output_ && "Schedule called twice without Update");
   out_.Clear();
+  scheduled_.clear();
   out_.step = step_++;
   out_.now = now;
   ScheduleStep(now, &out_);
@@ -45,7 +46,7 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
   bool any_done = false;
   for (size_t i = 0; i < out_.seqs.size(); ++i) {
     const ScheduledSeq& s = out_.seqs[i];
-    Request* r = s.req;
+    Request* r = scheduled_[i];
     r->num_computed += s.num_tokens;
     if (!s.emits_token) continue;
     ++r->num_output;
@@ -57,6 +58,7 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
       if (config_.keep_gap_log) gap_log_.push_back(static_cast<float>(gap));
     }
     r->last_token_s = end_s;
+    if (result.results[i].eos) r->stopped = true;
     if (result.results[i].eos || r->num_output >= r->spec.max_tokens ||
         r->TotalTokens() >= config_.max_model_len) {
       Finish(r, RequestState::kFinished, end_s);
@@ -68,6 +70,18 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
                                   [](const Request* r) { return r->Done(); }),
                    running_.end());
   }
+}
+
+void Scheduler::Unschedule(SchedulerOutput* out, const Request* r) {
+  assert(out == &out_ && out_.seqs.size() == scheduled_.size());
+  size_t kept = 0;
+  for (size_t i = 0; i < scheduled_.size(); ++i) {
+    if (scheduled_[i] == r) continue;
+    out_.seqs[kept] = out_.seqs[i];
+    scheduled_[kept++] = scheduled_[i];
+  }
+  out_.seqs.resize(kept);
+  scheduled_.resize(kept);
 }
 
 bool Scheduler::Abort(int64_t id, double now) {

@@ -56,6 +56,11 @@ class Scheduler {
   void Update(const ExecutorOutput& result, double end_s);
 
   bool HasUnfinished() const { return !live_.empty(); }
+  // A live request by id (null once it has ended), for checks and tools.
+  const Request* Find(int64_t id) const {
+    auto it = live_.find(id);
+    return it == live_.end() ? nullptr : it->second.get();
+  }
   size_t num_waiting() const { return waiting_.size(); }
   size_t num_running() const { return running_.size(); }
   size_t num_swapped() const { return swapped_.size(); }
@@ -103,8 +108,13 @@ class Scheduler {
   // Records that `r` feeds `n` tokens this step.
   void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
     int32_t left = r->TokensToCompute();
-    out->seqs.push_back({r, n, r->num_computed, n == left, left > 1 || r->num_output == 0});
+    out->seqs.push_back({r->spec.id, n, r->num_computed, n == left, left > 1 || r->num_output == 0, r->num_output,
+                         r->kv_slot});
+    scheduled_.push_back(r);
   }
+  // Takes `r` out of this step's sequences again (a victim preempted after
+  // it was scheduled).
+  void Unschedule(SchedulerOutput* out, const Request* r);
   // Preempts `victim` (already removed from running_): swap when `kind` is
   // kSwap and the host tier has room, else recompute (to the front of waiting).
   void Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out);
@@ -135,6 +145,7 @@ class Scheduler {
 
   std::unordered_map<int64_t, std::unique_ptr<Request>> live_;
   std::vector<std::unique_ptr<Request>> done_;
+  std::vector<Request*> scheduled_;  // out_.seqs' requests, in the same order
   std::vector<float> gap_log_;
   SchedulerOutput out_;
   int64_t step_ = 0;

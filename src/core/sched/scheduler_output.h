@@ -12,12 +12,15 @@ namespace cacheopt {
 
 enum class PreemptKind : int8_t { kRecompute, kSwap };
 
+// Plain data: executors see ids and counts, never the scheduler's requests.
 struct ScheduledSeq {
-  Request* req = nullptr;
+  int64_t request_id = 0;
   int32_t num_tokens = 0;      // new tokens fed this step (prefill chunk or 1)
   int32_t context_before = 0;  // tokens already in its KV cache
   bool emits_token = false;    // the step reaches the sequence's end: sample one
   bool prefill = false;        // a prompt (or recompute) chunk, not a decode
+  int32_t num_output = 0;      // tokens it had generated before this step
+  int32_t kv_slot = -1;        // its block table in `SchedulerOutput::blocks`
 };
 
 struct PreemptionRecord {

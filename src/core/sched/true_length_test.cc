@@ -38,13 +38,13 @@ std::string Trace(const std::string& policy, int32_t true_len_of_0, int32_t stop
   }
   std::ostringstream os;
   double now = 0;
-  Request* r0 = nullptr;
+  const Request* r0 = nullptr;  // stays valid after it ends (nothing takes it)
   ExecutorOutput res;
   for (int step = 0; step < 10000 && (*s)->HasUnfinished(); ++step) {
     const SchedulerOutput& out = (*s)->Schedule(now);
     for (const auto& q : out.seqs) {
-      if (q.req->spec.id == 0) r0 = q.req;
-      os << q.req->spec.id << ":" << q.num_tokens << " ";
+      if (q.request_id == 0 && r0 == nullptr) r0 = (*s)->Find(0);
+      os << q.request_id << ":" << q.num_tokens << " ";
     }
     for (const auto& p : out.preempted) os << "P" << p.request_id << " ";
     os << "\n";

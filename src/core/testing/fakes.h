@@ -38,8 +38,8 @@ class FakeExecutor : public Executor {
       SeqResult r;
       if (s.emits_token) {
         r.token = 1;
-        auto it = true_len.find(s.req->spec.id);
-        r.eos = it != true_len.end() && s.req->num_output + 1 >= it->second;
+        auto it = true_len.find(s.request_id);
+        r.eos = it != true_len.end() && s.num_output + 1 >= it->second;
       }
       out->results.push_back(r);
     }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
 #include "core/testing/fakes.h"
 
@@ -17,7 +18,7 @@ struct StepView {
   // Tokens scheduled for request `id` this step (0 if not scheduled).
   int32_t Tokens(int64_t id) const {
     for (const auto& s : out.seqs)
-      if (s.req->spec.id == id) return s.num_tokens;
+      if (s.request_id == id) return s.num_tokens;
     return 0;
   }
   bool Preempted(int64_t id) const {
@@ -45,6 +46,7 @@ class Harness {
     auto made = MakeScheduler(policy, c, &cost_);
     EXPECT_TRUE(made.ok()) << made.status().message();
     sched_ = std::move(made.value());
+    session_ = std::make_unique<Session>(sched_.get(), &exec_, SessionOptions{.check_invariants = true});
   }
 
   Request* Add(int64_t id, int32_t prompt, int32_t true_len, int32_t max_tokens = 1000) {
@@ -54,21 +56,22 @@ class Harness {
     spec.prompt_tokens = prompt;
     spec.max_tokens = max_tokens;
     exec_.true_len[id] = true_len;
-    return sched_->Add(spec);
+    return session_->Submit(spec);
   }
 
   StepView Step() {
-    StepView v;
-    v.out = sched_->Schedule(now_);
-    ExecutorOutput res;
-    exec_.Execute(v.out, &res);
-    if (v.out.empty()) res.duration_s = 0;
-    now_ += res.duration_s;
-    sched_->Update(res, now_);
-    Status s = sched_->CheckInvariants();
+    StepReport step;
+    Status s = session_->Step(now_, &step);
     EXPECT_TRUE(s.ok()) << s.message();
-    return v;
+    now_ = step.end_s;
+    (void)session_->TakeTokens();
+    (void)session_->TakePreemptions();
+    for (FinishEvent& f : session_->TakeFinished()) finished_.push_back(std::move(f));
+    return StepView{*step.plan};
   }
+
+  // Every request that has ended, with its reason and verdict, in order.
+  const std::vector<FinishEvent>& finished() const { return finished_; }
 
   // Steps until nothing is left; returns the number of steps (bounded).
   int RunToEnd(int max_steps = 100000) {
@@ -86,6 +89,8 @@ class Harness {
   LinearCostModel cost_;
   FakeExecutor exec_;
   std::unique_ptr<Scheduler> sched_;
+  std::unique_ptr<Session> session_;
+  std::vector<FinishEvent> finished_;
   double now_ = 0;
 };
 

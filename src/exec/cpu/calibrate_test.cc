@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/engine/engine.h"
+#include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
 #include "exec/cpu/cpu_executor.h"
 #include "model/random_model.h"
@@ -140,6 +140,7 @@ TEST_F(CalibrateTest, OnlineRefinementChangesTheFit) {
   o.threads = 2;
   o.cost_model = &cost;
   CpuExecutor exec(*model_, o);
+  std::vector<RequestSpec> specs;
   for (int64_t id = 0; id < 2; ++id) {
     SamplingParams p;
     p.eos_after = 40;
@@ -149,15 +150,11 @@ TEST_F(CalibrateTest, OnlineRefinementChangesTheFit) {
     spec.id = id;
     spec.prompt_tokens = 4;
     spec.max_tokens = 40;
-    (*sched)->Add(spec);
+    specs.push_back(spec);
   }
-  Engine engine(sched->get(), &exec);
-  double now = 0;
-  int steps = 0;
-  for (; steps < 200 && (*sched)->HasUnfinished(); ++steps) {
-    bool ran = false;
-    ASSERT_TRUE(engine.Step(now, &ran, &now).ok());
-  }
+  Session session(sched->get(), &exec);
+  ASSERT_TRUE(session.Run(specs, nullptr, RunOptions::Bounded(200)).ok());
+  const int64_t steps = session.steps();
   EXPECT_GE(steps, 32);
   EXPECT_EQ(cost.observations(), steps);
   EXPECT_NE(cost.coeffs(), wrong);

@@ -85,7 +85,7 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
   batch_.clear();
   batch_seqs_.clear();
   for (const ScheduledSeq& s : step.seqs) {
-    Sequence* q = Find(s.req->spec.id);
+    Sequence* q = Find(s.request_id);
     assert(q != nullptr && "request never added to the executor");
     ForwardSeq f;
     if (q != nullptr) {
@@ -95,7 +95,7 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
       assert(!s.emits_token || s.context_before + s.num_tokens == static_cast<int32_t>(q->tokens.size()));
       f.tokens = std::span<const int32_t>(q->tokens).subspan(s.context_before, s.num_tokens);
       f.start_pos = s.context_before;
-      f.blocks = step.blocks->table(s.req->kv_slot).device;
+      f.blocks = step.blocks->table(s.kv_slot).device;
       f.want_logits = s.emits_token;
     }
     batch_.push_back(f);

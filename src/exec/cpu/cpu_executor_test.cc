@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/engine/engine.h"
+#include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
 #include "core/testing/fakes.h"
 #include "exec/cpu/test_model.h"
@@ -47,7 +47,7 @@ struct RunOut {
   int64_t preempt_recompute = 0, preempt_swap = 0, blocks_copied = 0, partial_prefills = 0;
 };
 
-// Serves `reqs` with `policy` through Engine::Step and the CPU executor.
+// Serves `reqs` with `policy` through a Session and the CPU executor.
 RunOut Serve(const Model& m, const std::string& policy, PreemptMode mode, int32_t device_blocks,
              const std::vector<Req>& reqs, int32_t token_budget = 0) {
   SchedulerConfig c;
@@ -68,6 +68,7 @@ RunOut Serve(const Model& m, const std::string& policy, PreemptMode mode, int32_
   o.threads = 2;
   o.keep_logits = true;
   CpuExecutor exec(m, o);
+  std::vector<RequestSpec> specs;
   for (const Req& r : reqs) {
     SamplingParams p;  // greedy
     p.eos_after = r.out_len;
@@ -79,28 +80,33 @@ RunOut Serve(const Model& m, const std::string& policy, PreemptMode mode, int32_
     spec.max_tokens = r.out_len + 8;  // the executor's EOS ends it first
     spec.ttft_slo_s = 10;
     spec.tbt_slo_s = 1;
-    sched.Add(spec);
+    specs.push_back(spec);
   }
-  Engine engine(&sched, &exec, {.check_invariants = true});
-  RunOut out;
-  double now = 0;
-  for (int step = 0; step < 5000 && sched.HasUnfinished(); ++step) {
-    bool ran = false;
-    double end = 0;
-    Status s = engine.Step(now, &ran, &end);
-    EXPECT_TRUE(s.ok()) << s.message();
-    now = ran ? end : now + 1e-3;
-    for (const ScheduledSeq& q : engine.last_step().seqs) out.partial_prefills += q.prefill && !q.emits_token;
-  }
+  struct Observer : RunObserver {
+    const std::string* policy;
+    CpuExecutor* exec;
+    RunOut out;
+    Status OnStep(const StepReport& step, StepEvents& events) override {
+      for (const ScheduledSeq& q : step.plan->seqs) out.partial_prefills += q.prefill && !q.emits_token;
+      for (const FinishEvent& f : events.finished) {
+        const Request& r = *f.record;
+        EXPECT_EQ(r.state, RequestState::kFinished) << *policy << " request " << r.spec.id;
+        out.preempt_recompute += r.preemptions_recompute;
+        out.preempt_swap += r.preemptions_swap;
+        out.tokens[r.spec.id] = exec->GeneratedTokens(r.spec.id);
+        if (const std::vector<float>* l = exec->LastLogits(r.spec.id)) out.last_logits[r.spec.id] = *l;
+        exec->RemoveSequence(r.spec.id);
+      }
+      return Status::Ok();
+    }
+  } observer;
+  observer.policy = &policy;
+  observer.exec = &exec;
+  Session session(&sched, &exec, {.check_invariants = true});
+  Status run = session.Run(specs, &observer, RunOptions::Bounded(5000));
+  EXPECT_TRUE(run.ok()) << run.message();
   EXPECT_FALSE(sched.HasUnfinished()) << policy;
-  for (const auto& r : sched.TakeDone()) {
-    EXPECT_EQ(r->state, RequestState::kFinished) << policy << " request " << r->spec.id;
-    out.preempt_recompute += r->preemptions_recompute;
-    out.preempt_swap += r->preemptions_swap;
-    out.tokens[r->spec.id] = exec.GeneratedTokens(r->spec.id);
-    if (const std::vector<float>* l = exec.LastLogits(r->spec.id)) out.last_logits[r->spec.id] = *l;
-    exec.RemoveSequence(r->spec.id);
-  }
+  RunOut& out = observer.out;
   out.blocks_copied = exec.arena().blocks_copied();
   return out;
 }
@@ -224,7 +230,7 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   ASSERT_TRUE(exec.AddSequence(3, {4, 9, 11, 20, 1}, p).ok());
   SchedulerOutput step;
   step.blocks = &blocks;
-  step.seqs.push_back({&req, 5, 0, true, true});
+  step.seqs.push_back({req.spec.id, 5, 0, true, true, 0, req.kv_slot});
   ExecutorOutput out;
   exec.Execute(step, &out);
   ASSERT_EQ(out.results.size(), 1u);
@@ -235,7 +241,7 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   // A copy issued ahead of need is performed too (before the step runs).
   const int32_t first = blocks.table(slot).device[0];
   step.swap_out_ahead.push_back({first, 3});
-  step.seqs[0] = {&req, 1, 5, true, false};
+  step.seqs[0] = {req.spec.id, 1, 5, true, false, 1, req.kv_slot};
   exec.Execute(step, &out);
   EXPECT_TRUE(out.results[0].eos);  // eos_after = 2
   EXPECT_EQ(exec.GeneratedTokens(3).size(), 2u);

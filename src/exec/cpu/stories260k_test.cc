@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/engine/engine.h"
+#include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
 #include "core/testing/fakes.h"
 #include "exec/cpu/cpu_executor.h"
@@ -95,6 +95,7 @@ TEST_P(Stories260KTest, GreedyStoryThroughTheScheduler) {
   o.host_blocks = c.host_blocks;
   o.block_size = c.block_size;
   CpuExecutor exec(model_, o);
+  std::vector<RequestSpec> specs;
   for (int64_t id = 0; id < 3; ++id) {
     SamplingParams p;  // greedy; the story does not emit BOS within 200
     p.eos_after = steps;
@@ -103,17 +104,19 @@ TEST_P(Stories260KTest, GreedyStoryThroughTheScheduler) {
     spec.id = id;
     spec.prompt_tokens = 1;
     spec.max_tokens = steps;
-    (*sched)->Add(spec);
+    specs.push_back(spec);
   }
-  Engine engine(sched->get(), &exec);
-  double now = 0;
-  for (int i = 0; i < 2000 && (*sched)->HasUnfinished(); ++i) {
-    bool ran = false;
-    ASSERT_TRUE(engine.Step(now, &ran, &now).ok());
-  }
+  struct Observer : RunObserver {
+    int64_t preempted = 0;
+    Status OnStep(const StepReport&, StepEvents& events) override {
+      for (const FinishEvent& f : events.finished) preempted += f.record->Preemptions();
+      return Status::Ok();
+    }
+  } observer;
+  Session session(sched->get(), &exec);
+  ASSERT_TRUE(session.Run(specs, &observer, RunOptions::Bounded(2000)).ok());
   EXPECT_FALSE((*sched)->HasUnfinished());
-  int64_t preempted = 0;
-  for (const auto& r : (*sched)->TakeDone()) preempted += r->Preemptions();
+  const int64_t preempted = observer.preempted;
   EXPECT_GT(preempted, 0);
   for (int64_t id = 0; id < 3; ++id) EXPECT_EQ(exec.GeneratedTokens(id), want) << id;
 }

@@ -19,10 +19,10 @@ void SimExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
     SeqResult res;
     if (s.emits_token) {
       res.token = 0;
-      int32_t truth = true_len_[s.req->spec.id];
+      int32_t truth = true_len_[s.request_id];
       assert(truth > 0);
       // The token about to be emitted is number num_output + 1.
-      res.eos = s.req->num_output + 1 >= truth;
+      res.eos = s.num_output + 1 >= truth;
     }
     out->results.push_back(res);
   }

@@ -209,9 +209,7 @@ PreemptKind CacheOptScheduler::ChooseKind(const Request* r) const {
 void CacheOptScheduler::PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out) {
   running_.erase(std::find(running_.begin(), running_.end(), victim));
   // A victim already scheduled this step does not run after all.
-  out->seqs.erase(std::remove_if(out->seqs.begin(), out->seqs.end(),
-                                 [victim](const ScheduledSeq& q) { return q.req == victim; }),
-                  out->seqs.end());
+  Unschedule(out, victim);
   DropLoans(victim);  // preempted hosts' guests become ordinary reservations
   size_t copies_before = out->swap_out.size();
   Preempt(victim, ChooseKind(victim), out);
