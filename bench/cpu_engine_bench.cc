@@ -134,6 +134,7 @@ EngineResult RunEngine(const Model& m, int32_t streams, int32_t steps, int32_t t
     std::exit(1);
   }
   Scheduler& sched = **made;
+  sched.set_plan_block_tables(true);  // as a Session does for the CPU executor
   CpuExecutorOptions xo;
   xo.device_blocks = sc.device_blocks;
   xo.host_blocks = 0;

@@ -109,7 +109,7 @@ class FaultyScheduler : public VllmV0Scheduler {
     }
     if (fault_ == Fault::kDropRunningBlocks && !out->seqs.empty()) {
       // Frees the device blocks of a request the executor is about to write into.
-      const int32_t slot = out->seqs.front().kv_slot;
+      const int32_t slot = Find(out->seqs.front().request_id)->kv_slot;
       if (slot >= 0) blocks_.FreeDevice(slot);
     }
   }

@@ -12,6 +12,9 @@ class Executor {
   virtual ~Executor() = default;
   // Performs the swap copies, then the step; fills `out` (reused across steps).
   virtual void Execute(const SchedulerOutput& step, ExecutorOutput* out) = 0;
+  // Whether it reads and writes real KV, so needs each step's block tables
+  // (SchedulerOutput::block_ids).
+  virtual bool ReadsKv() const { return false; }
 };
 
 }  // namespace cacheopt

@@ -20,7 +20,9 @@ std::string_view ToString(FinishReason r) {
 }
 
 Session::Session(Scheduler* scheduler, Executor* executor, SessionOptions opts)
-    : scheduler_(scheduler), executor_(executor), opts_(opts) {}
+    : scheduler_(scheduler), executor_(executor), opts_(opts) {
+  scheduler_->set_plan_block_tables(executor_->ReadsKv());
+}
 
 Request* Session::Submit(const RequestSpec& spec) {
   ++submitted_;

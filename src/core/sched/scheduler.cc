@@ -9,7 +9,6 @@ Scheduler::Scheduler(const SchedulerConfig& config, const CostModel* cost)
     : config_(config),
       cost_(cost),
       blocks_(config.device_blocks, config.host_blocks, config.block_size) {
-  out_.blocks = &blocks_;
 }
 
 Scheduler::~Scheduler() = default;
@@ -33,6 +32,14 @@ const SchedulerOutput& Scheduler::Schedule(double now) {
   out_.step = step_++;
   out_.now = now;
   ScheduleStep(now, &out_);
+  if (plan_block_tables_) {
+    for (size_t i = 0; i < out_.seqs.size(); ++i) {
+      const std::vector<int32_t>& t = blocks_.table(scheduled_[i]->kv_slot).device;
+      out_.seqs[i].blocks_begin = static_cast<int32_t>(out_.block_ids.size());
+      out_.seqs[i].blocks_count = static_cast<int32_t>(t.size());
+      out_.block_ids.insert(out_.block_ids.end(), t.begin(), t.end());
+    }
+  }
   counters_.peak_device_used =
       std::max(counters_.peak_device_used, blocks_.device_total() - blocks_.device_free());
   have_output_ = true;

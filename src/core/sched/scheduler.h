@@ -67,6 +67,9 @@ class Scheduler {
   const BlockManager& blocks() const { return blocks_; }
   const SchedulerCounters& counters() const { return counters_; }
   const SchedulerConfig& config() const { return config_; }
+  // Copy each scheduled sequence's block table into the plan (the session
+  // turns it on for executors that read KV).
+  void set_plan_block_tables(bool on) { plan_block_tables_ = on; }
   // Monitoring gauges of reservation-based policies (0 for the others):
   // blocks promised to requests beyond what plain reservation admission
   // allows, i.e. lent out of other requests' unused reservations (C2); and
@@ -108,8 +111,7 @@ class Scheduler {
   // Records that `r` feeds `n` tokens this step.
   void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
     int32_t left = r->TokensToCompute();
-    out->seqs.push_back({r->spec.id, n, r->num_computed, n == left, left > 1 || r->num_output == 0, r->num_output,
-                         r->kv_slot});
+    out->seqs.push_back({r->spec.id, n, r->num_computed, n == left, left > 1 || r->num_output == 0, r->num_output});
     scheduled_.push_back(r);
   }
   // Takes `r` out of this step's sequences again (a victim preempted after
@@ -151,6 +153,7 @@ class Scheduler {
   int64_t step_ = 0;
   int64_t next_admit_seq_ = 0;
   bool have_output_ = false;
+  bool plan_block_tables_ = false;
 };
 
 }  // namespace cacheopt

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/kv/block_manager.h"
@@ -20,7 +21,10 @@ struct ScheduledSeq {
   bool emits_token = false;    // the step reaches the sequence's end: sample one
   bool prefill = false;        // a prompt (or recompute) chunk, not a decode
   int32_t num_output = 0;      // tokens it had generated before this step
-  int32_t kv_slot = -1;        // its block table in `SchedulerOutput::blocks`
+  // Its device block table: block_ids[blocks_begin, blocks_begin + blocks_count)
+  // of the step, for executors that touch real KV (Executor::ReadsKv).
+  int32_t blocks_begin = 0;
+  int32_t blocks_count = 0;
 };
 
 struct PreemptionRecord {
@@ -39,8 +43,13 @@ struct SchedulerOutput {
   std::vector<BlockCopy> swap_out_ahead;
   std::vector<PreemptionRecord> preempted;
   std::vector<int64_t> rejected;    // requests that can never fit the pool
-  // Block tables of every scheduled request, for executors that touch real KV.
-  const BlockManager* blocks = nullptr;
+  // The scheduled sequences' device block tables, one after another (filled
+  // only for executors that read KV: the simulator's needs none).
+  std::vector<int32_t> block_ids;
+
+  std::span<const int32_t> BlocksOf(const ScheduledSeq& s) const {
+    return std::span<const int32_t>(block_ids).subspan(s.blocks_begin, s.blocks_count);
+  }
 
   bool empty() const { return seqs.empty() && swap_out.empty() && swap_in.empty() && swap_out_ahead.empty(); }
   void Clear() {
@@ -50,6 +59,7 @@ struct SchedulerOutput {
     swap_out_ahead.clear();
     preempted.clear();
     rejected.clear();
+    block_ids.clear();
   }
 };
 

@@ -71,10 +71,6 @@ const std::vector<float>* CpuExecutor::LastLogits(int64_t id) const {
 
 void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
   const auto start = std::chrono::steady_clock::now();
-  // The arenas must mirror the scheduler's BlockManager.
-  assert(step.blocks == nullptr || (step.blocks->block_size() == arena_.block_size() &&
-                                    step.blocks->device_total() <= arena_.num_blocks(KvTier::kDevice) &&
-                                    step.blocks->host_total() <= arena_.num_blocks(KvTier::kHost)));
   // The copies first: swap-outs free device blocks this step may reuse, and
   // swap-ins must land before the forward pass reads them.
   for (const BlockCopy& b : step.swap_out) arena_.CopyBlock(KvTier::kDevice, b.src, KvTier::kHost, b.dst);
@@ -95,7 +91,8 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
       assert(!s.emits_token || s.context_before + s.num_tokens == static_cast<int32_t>(q->tokens.size()));
       f.tokens = std::span<const int32_t>(q->tokens).subspan(s.context_before, s.num_tokens);
       f.start_pos = s.context_before;
-      f.blocks = step.blocks->table(s.kv_slot).device;
+      f.blocks = step.BlocksOf(s);
+      assert(f.blocks.size() * arena_.block_size() >= static_cast<size_t>(s.context_before + s.num_tokens));
       f.want_logits = s.emits_token;
     }
     batch_.push_back(f);

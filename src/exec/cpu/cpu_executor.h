@@ -64,6 +64,7 @@ class CpuExecutor : public Executor {
   const std::vector<float>* LastLogits(int64_t id) const;
 
   void Execute(const SchedulerOutput& step, ExecutorOutput* out) override;
+  bool ReadsKv() const override { return true; }
 
   const KvArena& arena() const { return arena_; }
   // The forward pass (packed weights, thread pool), for calibrate.h.

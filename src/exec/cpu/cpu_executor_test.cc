@@ -217,9 +217,6 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   BlockManager blocks(8, 4, kBlockSize);
   int32_t slot = blocks.NewSlot();
   ASSERT_TRUE(blocks.GrowDevice(slot, 6));
-  Request req;
-  req.spec.id = 3;
-  req.kv_slot = slot;
   CpuExecutorOptions o;
   o.device_blocks = 8;
   o.host_blocks = 4;
@@ -229,8 +226,9 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   p.eos_after = 2;
   ASSERT_TRUE(exec.AddSequence(3, {4, 9, 11, 20, 1}, p).ok());
   SchedulerOutput step;
-  step.blocks = &blocks;
-  step.seqs.push_back({req.spec.id, 5, 0, true, true, 0, req.kv_slot});
+  step.seqs.push_back({3, 5, 0, true, true, 0, 0, 0});
+  step.block_ids = blocks.table(slot).device;
+  step.seqs[0].blocks_count = static_cast<int32_t>(step.block_ids.size());
   ExecutorOutput out;
   exec.Execute(step, &out);
   ASSERT_EQ(out.results.size(), 1u);
@@ -241,7 +239,7 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   // A copy issued ahead of need is performed too (before the step runs).
   const int32_t first = blocks.table(slot).device[0];
   step.swap_out_ahead.push_back({first, 3});
-  step.seqs[0] = {req.spec.id, 1, 5, true, false, 1, req.kv_slot};
+  step.seqs[0] = {3, 1, 5, true, false, 1, 0, static_cast<int32_t>(step.block_ids.size())};
   exec.Execute(step, &out);
   EXPECT_TRUE(out.results[0].eos);  // eos_after = 2
   EXPECT_EQ(exec.GeneratedTokens(3).size(), 2u);
