@@ -37,7 +37,7 @@ asan: deps
 # instrumented, so they are kept to one.
 tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_TSAN=ON -DCACHEOPT_BENCH=OFF
-	cmake --build build-tsan -j $(JOBS) --target integration_tests cacheopt_server_tests cacheopt_bench_client_tests cacheopt
+	cmake --build build-tsan -j $(JOBS) --target integration_tests cacheopt_server_tests cacheopt_loadgen_tests cacheopt
 	cd build-tsan && OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
 	  -R 'ServeTest|ServeLimits|BenchClient|openai_npm|overload_short|RequestQueue|RequestSink|RequestHeadLimit|ConnectionRefuser|EngineLoop|Server'
 

@@ -8,12 +8,12 @@
 #include <iostream>
 #include <optional>
 
-#include "bench_client/bench_result_json.h"
-#include "bench_client/bench_table.h"
-#include "bench_client/runner.h"
+#include "loadgen/bench_result_json.h"
+#include "loadgen/bench_table.h"
+#include "loadgen/runner.h"
 #include "bench_flags.h"
 #include "core/util/names.h"
-#include "experiment/trace_catalog.h"
+#include "sweep/trace_catalog.h"
 #include "sim/shared_dir.h"
 
 namespace cacheopt {

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "commands.h"
-#include "profile/cost_check.h"
+#include "cost_check/cost_check.h"
 #include "sim/shared_dir.h"
 
 namespace cacheopt {

@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "commands.h"
-#include "experiment/config.h"
-#include "experiment/outputs.h"
-#include "experiment/progress.h"
-#include "experiment/runner.h"
+#include "sweep/config.h"
+#include "sweep/outputs.h"
+#include "sweep/progress.h"
+#include "sweep/runner.h"
 #include "sim/shared_dir.h"
 
 namespace cacheopt {

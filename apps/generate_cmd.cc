@@ -6,6 +6,7 @@
 
 #include "generate_flags.h"
 #include "default_model.h"
+#include "policy_flags.h"
 #include "runtime/real_engine.h"
 
 namespace cacheopt {
@@ -59,18 +60,8 @@ int RunGenerate(const GenerateFlags& f) {
   o.threads = f.threads;
   o.device_blocks = f.kv_device_blocks;
   o.host_blocks = f.kv_host_blocks;
-  if (f.preemption_mode == "swap") {
-    o.preemption_mode = PreemptMode::kSwap;
-  } else if (f.preemption_mode != "recompute") {
-    return BadInput(
-        Status::InvalidArgument("unknown --preemption-mode '" + f.preemption_mode + "'; valid: recompute, swap"));
-  }
-  for (const std::string& kv : f.set) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return BadInput(Status::InvalidArgument("--set expects KEY=VALUE, got '" + kv + "'"));
-    o.knobs[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  if (Status s = ApplyPolicyFlags(f.preemption_mode, f.set, &o.preemption_mode, &o.knobs); !s.ok())
+    return BadInput(s);
   if (f.n < 0) return BadInput(Status::InvalidArgument("-n must be >= 0 (0: up to the context)"));
   auto made = RealEngine::Create(o);
   if (!made.ok()) return BadInput(made.status());

@@ -12,7 +12,7 @@
 #include "exec/cpu/forward.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/thread_pool.h"
-#include "profile/cpu_cost_profile.h"
+#include "calibration/cpu_cost_profile.h"
 #include "profile_flags.h"
 #include "default_model.h"
 #include "runtime/model_source.h"

@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "commands.h"
-#include "realexp/real_config.h"
-#include "realexp/real_report.h"
-#include "realexp/real_runner.h"
+#include "real_sweep/real_config.h"
+#include "real_sweep/real_report.h"
+#include "real_sweep/real_runner.h"
 #include "sim/shared_dir.h"
 
 namespace cacheopt {

@@ -6,7 +6,8 @@
 
 #include "serve_flags.h"
 #include "default_model.h"
-#include "profile/cpu_cost_profile.h"
+#include "policy_flags.h"
+#include "calibration/cpu_cost_profile.h"
 #include "server/server.h"
 
 namespace cacheopt {
@@ -96,18 +97,8 @@ int RunServe(const ServeFlags& f) {
     o.engine.host_bytes = *b;
     if (*b == 0) o.engine.host_blocks = 0;  // no host tier
   }
-  if (f.preemption_mode == "swap") {
-    o.engine.preemption_mode = PreemptMode::kSwap;
-  } else if (f.preemption_mode != "recompute") {
-    return BadInput(
-        Status::InvalidArgument("unknown --preemption-mode '" + f.preemption_mode + "'; valid: recompute, swap"));
-  }
-  for (const std::string& kv : f.set) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return BadInput(Status::InvalidArgument("--set expects KEY=VALUE, got '" + kv + "'"));
-    o.engine.knobs[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  if (Status s = ApplyPolicyFlags(f.preemption_mode, f.set, &o.engine.preemption_mode, &o.engine.knobs); !s.ok())
+    return BadInput(s);
   if (f.max_concurrency < 1) return BadInput(Status::InvalidArgument("--max-concurrency must be >= 1"));
   if (f.max_queue < 0) return BadInput(Status::InvalidArgument("--max-queue must be >= 0"));
   if (!(f.grace_period >= 0)) return BadInput(Status::InvalidArgument("--grace-period must be >= 0"));

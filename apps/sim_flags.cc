@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "policy_flags.h"
 #include "core/sched/policy_registry.h"
 #include "sim/shared_dir.h"
 #include "trace/synthetic.h"
@@ -139,20 +140,10 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   SimulationOptions& s = run->sim;
   s.policy = f.policy;
   s.sched = run->setup.sched;
-  if (f.preemption_mode == "swap") {
-    s.sched.preemption_mode = PreemptMode::kSwap;
-  } else if (f.preemption_mode != "recompute") {
-    return Status::InvalidArgument("unknown --preemption-mode '" + f.preemption_mode +
-                                   "'; valid: recompute, swap");
-  }
+  if (Status st = ApplyPolicyFlags(f.preemption_mode, f.set, &s.sched.preemption_mode, &s.sched.knobs); !st.ok())
+    return st;
   if (f.token_budget < 0) return Status::InvalidArgument("--token-budget must be positive");
   s.sched.token_budget = f.token_budget;
-  for (const std::string& kv : f.set) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status::InvalidArgument("--set expects KEY=VALUE, got '" + kv + "'");
-    s.sched.knobs[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
   if (f.slo_scale <= 0) return Status::InvalidArgument("--slo-scale must be positive");
   s.slo.slo_scale = f.slo_scale;
   s.check_invariants = f.check_invariants;

@@ -18,8 +18,8 @@
 #include <string>
 #include <thread>
 
-#include "bench_client/bench_result_json.h"
-#include "bench_client/runner.h"
+#include "loadgen/bench_result_json.h"
+#include "loadgen/runner.h"
 #include "serve_test_util.h"
 #include "trace/synthetic.h"
 

@@ -29,4 +29,13 @@ ApiError PayloadTooLarge(size_t bytes, size_t limit) {
   return e;
 }
 
+ApiError Unavailable(std::string message) {
+  ApiError e;
+  e.http_status = 503;
+  e.type = "server_error";
+  e.code = "service_unavailable";
+  e.message = std::move(message);
+  return e;
+}
+
 }  // namespace cacheopt

@@ -27,6 +27,8 @@ ApiError InvalidRequest(std::string param, std::string message);
 ApiError ModelNotFound(std::string_view model);
 // 413: the body is over `limit` bytes.
 ApiError PayloadTooLarge(size_t bytes, size_t limit);
+// 503: the server cannot take the request now (shutting down, engine failed).
+ApiError Unavailable(std::string message);
 
 // A value or the ApiError explaining why there is none (Result<T>'s shape).
 template <typename T>

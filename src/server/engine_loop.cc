@@ -15,15 +15,6 @@ constexpr std::chrono::microseconds kIdleWait{200000};
 // without a step: rare), do not spin.
 constexpr std::chrono::microseconds kStalledWait{1000};
 
-ApiError Unavailable(std::string message) {
-  ApiError e;
-  e.http_status = 503;
-  e.type = "server_error";
-  e.code = "service_unavailable";
-  e.message = std::move(message);
-  return e;
-}
-
 }  // namespace
 
 EngineLoop::EngineLoop(RealEngine* engine, RequestQueue* queue, ServingMetrics* metrics, EngineLoopOptions opts)

@@ -13,15 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kJson = "application/json";
 
-ApiError Unavailable(std::string message) {
-  ApiError e;
-  e.http_status = 503;
-  e.type = "server_error";
-  e.code = "service_unavailable";
-  e.message = std::move(message);
-  return e;
-}
-
 ApiError Unauthorized() {
   ApiError e;
   e.http_status = 401;

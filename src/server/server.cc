@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/sched/policy_registry.h"
+
 namespace cacheopt {
 namespace {
 
@@ -41,8 +43,6 @@ HttpLimits HttpLimitsFor(const ServerOptions& o) {
 }
 
 namespace {
-
-bool UsesLengthEstimator(const std::string& policy) { return policy == "cacheopt" || policy == "s3"; }
 
 // Descriptors besides the connections: the listener, the model file, the
 // signal pipe, OpenBLAS, logs.
@@ -247,7 +247,7 @@ Status Server::Run() {
   // The model and policy. cacheopt and s3 predict output lengths; served,
   // they learn from the prompts' text unless told otherwise.
   RealEngineOptions eo = opts_.engine;
-  if (UsesLengthEstimator(eo.policy) && eo.knobs.count("estimator") == 0) eo.knobs["estimator"] = "text";
+  for (const auto& [knob, value] : ServingKnobDefaults(eo.policy)) eo.knobs.emplace(knob, value);
   auto engine = RealEngine::Create(eo);
   Status result = Status::Ok();
   int32_t host_blocks = 0;     // read before the engine thread starts:

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "core/cost/kv_capacity.h"
-#include "profile/cpu_cost_profile.h"
-#include "profile/load_gpu_cost_model.h"
+#include "calibration/cpu_cost_profile.h"
+#include "calibration/load_gpu_cost_model.h"
 
 namespace cacheopt {
 

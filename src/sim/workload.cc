@@ -10,21 +10,15 @@
 #include "core/random/distributions.h"
 #include "core/random/rng.h"
 #include "core/random/streams.h"
+#include "core/util/short_number.h"
 
 namespace cacheopt {
 namespace {
 
-std::string Num(double x) {
-  std::ostringstream out;
-  out.precision(4);
-  out << x;
-  return out.str();
-}
-
 Status CheckOptions(const Trace& trace, const WorkloadOptions& opts, ArrivalKind kind) {
   if (!(opts.rate_rps > 0) || !std::isfinite(opts.rate_rps)) {
     return Status::InvalidArgument("arrival rate must be a finite number > 0 req/s, got " +
-                                   Num(opts.rate_rps));
+                                   ShortNumber(opts.rate_rps));
   }
   if (opts.max_context <= 0 || (opts.clip_prompts && opts.max_context < 2)) {
     return Status::InvalidArgument("max_context must be > 0, got " +
@@ -32,7 +26,7 @@ Status CheckOptions(const Trace& trace, const WorkloadOptions& opts, ArrivalKind
   }
   if (kind == ArrivalKind::kGamma && (!(opts.arrival_cv > 0) || !std::isfinite(opts.arrival_cv))) {
     return Status::InvalidArgument("gamma arrivals need a coefficient of variation > 0, got " +
-                                   Num(opts.arrival_cv));
+                                   ShortNumber(opts.arrival_cv));
   }
   if (kind == ArrivalKind::kReplay && !trace.has_timestamps) {
     return Status::InvalidArgument("replay needs a trace with timestamps; " + trace.source + " (" +
@@ -129,7 +123,7 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
       desc << "replay";
       if (n > 1) {
         const double recorded_rate = (n - 1) / (recorded.back() - recorded.front());
-        desc << " time-scaled from " << Num(recorded_rate) << " req/s";
+        desc << " time-scaled from " << ShortNumber(recorded_rate) << " req/s";
       }
       desc << " to";
       break;
@@ -140,10 +134,10 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
       break;
     case ArrivalKind::kGamma:
       arrivals = GammaArrivals(arrival_rng, n, opts.rate_rps, opts.arrival_cv);
-      desc << "gamma arrivals (cv " << Num(opts.arrival_cv) << ") at";
+      desc << "gamma arrivals (cv " << ShortNumber(opts.arrival_cv) << ") at";
       break;
   }
-  desc << " " << Num(opts.rate_rps) << " req/s";
+  desc << " " << ShortNumber(opts.rate_rps) << " req/s";
 
   // Caps and SLO classes.
   Rng slo_rng = Rng::Stream(opts.seed, streams::kWorkloadSlo);

@@ -5,8 +5,9 @@
 #include <map>
 
 #include "core/sched/policy_registry.h"
-#include "core/testing/fakes.h"
-#include "core/testing/harness.h"
+#include "core/cost/linear_cost_model.h"
+#include "exec/sim/fixed_step_executor.h"
+#include "support/harness.h"
 
 namespace cacheopt {
 namespace {
@@ -41,8 +42,8 @@ class SessionTest : public ::testing::Test {
     sched_ = std::move(*made);
     session_ = std::make_unique<Session>(sched_.get(), &exec_, SessionOptions{.check_invariants = true});
   }
-  testing::LinearCostModel cost_;
-  testing::FakeExecutor exec_;  // 1 s per step
+  LinearCostModel cost_;
+  FixedStepExecutor exec_;  // 1 s per step
   std::unique_ptr<Scheduler> sched_;
   std::unique_ptr<Session> session_;
 };

@@ -2,7 +2,8 @@
 
 #include "core/preempt/swap_or_recompute.h"
 #include "core/preempt/victim_order.h"
-#include "core/testing/fakes.h"
+#include "core/cost/linear_cost_model.h"
+#include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {
 namespace {
@@ -53,7 +54,7 @@ TEST(SwapOrRecomputeTest, FlipsAtTheCrossoverTheCostModelPredicts) {
   // Linear model: swap out and back = 2 x 0.5 ms per block; recompute =
   // 1 ms + 0.1 ms per token. With 4-token blocks: swap 0.25 ms/token, so the
   // crossover is at 1 ms / 0.15 ms = 6.7 tokens.
-  testing::LinearCostModel cost;
+  LinearCostModel cost;
   Request r;
   r.spec.prompt_tokens = 4;  // 1 block: swap 1.0 ms < recompute 1.4 ms
   auto small = EstimatePreemptionCost(cost, r, 1, 100, 4);

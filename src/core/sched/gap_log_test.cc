@@ -2,7 +2,7 @@
 // when asked: a server that runs for days would grow it by 4 bytes a token.
 #include <gtest/gtest.h>
 
-#include "core/testing/harness.h"
+#include "support/harness.h"
 
 namespace cacheopt {
 namespace {

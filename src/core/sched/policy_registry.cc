@@ -1,5 +1,7 @@
 #include "core/sched/policy_registry.h"
 
+#include <map>
+
 #include <functional>
 
 #include "core/sched/knobs.h"
@@ -20,6 +22,9 @@ struct PolicyEntry {
   const char* name;
   Factory make;
   std::vector<std::string> knobs;  // policy-specific, beyond the common ones
+  // Knobs a server sets unless told otherwise: policies that predict output
+  // lengths learn them from the prompts' text when served.
+  std::map<std::string, std::string> serving;
 };
 
 template <typename T>
@@ -31,12 +36,12 @@ Factory Make() {
 
 const std::vector<PolicyEntry>& Registry() {
   static const std::vector<PolicyEntry> kPolicies = {
-      {"vllm", Make<VllmV0Scheduler>(), {}},
-      {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}},
-      {"sarathi", Make<SarathiScheduler>(), {}},
-      {"reserve-max", Make<ReserveMaxScheduler>(), {}},
-      {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}},
-      {"cacheopt", MakeCacheOpt, CacheOptKnobNames()},
+      {"vllm", Make<VllmV0Scheduler>(), {}, {}},
+      {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}, {}},
+      {"sarathi", Make<SarathiScheduler>(), {}, {}},
+      {"reserve-max", Make<ReserveMaxScheduler>(), {}, {}},
+      {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}, {{"estimator", "text"}}},
+      {"cacheopt", MakeCacheOpt, CacheOptKnobNames(), {{"estimator", "text"}}},
   };
   return kPolicies;
 }
@@ -50,6 +55,12 @@ std::vector<std::string> PolicyNames() {
   std::vector<std::string> names;
   for (const auto& e : Registry()) names.push_back(e.name);
   return names;
+}
+
+std::map<std::string, std::string> ServingKnobDefaults(std::string_view name) {
+  for (const auto& e : Registry())
+    if (name == e.name) return e.serving;
+  return {};
 }
 
 Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const SchedulerConfig& config,

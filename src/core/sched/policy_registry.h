@@ -2,6 +2,7 @@
 // cites the upstream source of every one) and validates its own knobs.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@ namespace cacheopt {
 
 // Every registered policy name, in display order.
 std::vector<std::string> PolicyNames();
+
+// Knobs a server sets for this policy unless the user set them (none for an
+// unknown name): cacheopt and s3 learn output lengths from prompt text.
+std::map<std::string, std::string> ServingKnobDefaults(std::string_view name);
 
 // Builds a policy. Unknown name or knob -> InvalidArgument listing the valid ones.
 Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const SchedulerConfig& config,

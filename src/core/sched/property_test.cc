@@ -7,7 +7,8 @@
 #include "core/random/distributions.h"
 #include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
-#include "core/testing/fakes.h"
+#include "core/cost/linear_cost_model.h"
+#include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {
 namespace {
@@ -30,11 +31,11 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
   // common knob) and cacheopt's gap_guard, both values.
   if (UniformInt(rng, 2)) c.knobs["watermark"] = UniformInt(rng, 2) ? "0.05" : "0.2";
   if (policy == "cacheopt") c.knobs["gap_guard"] = UniformInt(rng, 2) ? "1" : "0";
-  testing::LinearCostModel cost;
+  LinearCostModel cost;
   auto made = MakeScheduler(policy, c, &cost);
   EXPECT_TRUE(made.ok()) << made.status().message();
   Scheduler& s = **made;
-  testing::FakeExecutor exec;
+  FixedStepExecutor exec;
 
   int n = 1 + static_cast<int>(UniformInt(rng, 60));
   std::vector<RequestSpec> specs;

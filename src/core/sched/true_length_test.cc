@@ -5,7 +5,8 @@
 #include <sstream>
 
 #include "core/sched/policy_registry.h"
-#include "core/testing/fakes.h"
+#include "core/cost/linear_cost_model.h"
+#include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {
 namespace {
@@ -24,10 +25,10 @@ std::string Trace(const std::string& policy, int32_t true_len_of_0, int32_t stop
   c.device_blocks = 120;
   c.host_blocks = 40;
   c.preemption_mode = PreemptMode::kSwap;
-  testing::LinearCostModel cost;
+  LinearCostModel cost;
   auto s = MakeScheduler(policy, c, &cost);
   EXPECT_TRUE(s.ok());
-  testing::FakeExecutor exec;
+  FixedStepExecutor exec;
   for (int i = 0; i < 6; ++i) {
     RequestSpec spec;
     spec.id = i;

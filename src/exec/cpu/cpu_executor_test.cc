@@ -12,7 +12,8 @@
 
 #include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
-#include "core/testing/fakes.h"
+#include "core/cost/linear_cost_model.h"
+#include "exec/sim/fixed_step_executor.h"
 #include "exec/cpu/test_model.h"
 
 namespace cacheopt {
@@ -57,7 +58,7 @@ RunOut Serve(const Model& m, const std::string& policy, PreemptMode mode, int32_
   c.max_model_len = 256;
   c.preemption_mode = mode;
   c.token_budget = token_budget;
-  testing::LinearCostModel cost;
+  LinearCostModel cost;
   auto made = MakeScheduler(policy, c, &cost);
   EXPECT_TRUE(made.ok()) << made.status().message();
   Scheduler& sched = **made;

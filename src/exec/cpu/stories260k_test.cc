@@ -11,7 +11,8 @@
 
 #include "core/engine/session.h"
 #include "core/sched/policy_registry.h"
-#include "core/testing/fakes.h"
+#include "core/cost/linear_cost_model.h"
+#include "exec/sim/fixed_step_executor.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/forward.h"
 #include "model/model_loader.h"
@@ -87,7 +88,7 @@ TEST_P(Stories260KTest, GreedyStoryThroughTheScheduler) {
   c.host_blocks = 40;
   c.max_model_len = 512;
   c.preemption_mode = PreemptMode::kSwap;
-  testing::LinearCostModel cost;
+  LinearCostModel cost;
   auto sched = MakeScheduler("vllm", c, &cost);
   ASSERT_TRUE(sched.ok());
   CpuExecutorOptions o;

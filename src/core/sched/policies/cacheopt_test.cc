@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "core/testing/harness.h"
+#include "support/harness.h"
 
 namespace cacheopt {
 namespace {
@@ -187,7 +187,7 @@ TEST(CacheOptTest, LateLastServesRequestsThatCanStillMeetTheirSloFirst) {
 
 TEST(CacheOptTest, BadKnobsAreRejectedByName) {
   SchedulerConfig c = SmallConfig(10);
-  testing::LinearCostModel cost;
+  LinearCostModel cost;
   c.knobs = {{"lending", "sometimes"}};
   auto a = MakeScheduler("cacheopt", c, &cost);
   ASSERT_FALSE(a.ok());
@@ -246,7 +246,7 @@ TEST(CacheOptTest, AVictimOfAnEarlierChunkGetsNoChunkOfItsOwn) {
 double PlannedStepTime(const testing::StepView& v) {
   std::vector<SeqWork> w;
   for (const ScheduledSeq& q : v.out.seqs) w.push_back({q.num_tokens, q.context_before});
-  return testing::LinearCostModel().StepTime(w);
+  return LinearCostModel().StepTime(w);
 }
 
 // A decodes under a 10 ms TBT SLO while B's 3000-token prompt is chunked

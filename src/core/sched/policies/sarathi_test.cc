@@ -1,6 +1,6 @@
 #include "core/sched/policies/sarathi.h"
 
-#include "core/testing/harness.h"
+#include "support/harness.h"
 
 namespace cacheopt {
 namespace {

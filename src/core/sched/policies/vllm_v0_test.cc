@@ -1,6 +1,6 @@
 #include "core/sched/policies/vllm_v0.h"
 
-#include "core/testing/harness.h"
+#include "support/harness.h"
 
 namespace cacheopt {
 namespace {

@@ -1,7 +1,7 @@
 #include "core/sched/policies/vllm_v1.h"
 
 #include "core/sched/policy_registry.h"
-#include "core/testing/harness.h"
+#include "support/harness.h"
 
 namespace cacheopt {
 namespace {

@@ -1,0 +1,64 @@
+// What the real-engine experiment measured: the set-up it derived (profile,
+// reference capacity, device tier), then per policy and load the benchmark's
+// summary, the server's preemption counters and, for the fidelity policies,
+// the simulator's prediction of the same run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loadgen/bench_metrics.h"
+#include "cacheopt/status.h"
+#include "core/metrics/summary.h"
+
+namespace cacheopt::realexp {
+
+struct RealSetup {
+  std::string model_path, model_name, machine;
+  int32_t context = 0;
+  int64_t kv_bytes_per_token = 0;
+  std::string profile_path;
+  std::string profile_fit;  // one line: the fitted coefficients
+  std::string trace_description;
+  double reference_rps = 0;           // the reference policy's simulated capacity
+  double mean_working_set_blocks = 0;  // at that rate, unbounded tier
+  int32_t device_blocks = 0, host_blocks = 0, block_size = 16;
+  std::vector<int> server_cpus, client_cpus;
+  int32_t server_threads = 0;
+  std::vector<std::string> notes;
+};
+
+// The server's counters over one run (after minus before).
+struct ServerCounters {
+  double preemptions_recompute = 0, preemptions_swap = 0;
+  double swap_out_blocks = 0, swap_in_blocks = 0, recomputed_tokens = 0;
+};
+
+struct RealRun {
+  std::string policy;
+  double multiple = 0, rate_rps = 0;
+  Status status;  // not ok: the run could not be made (server failed to start, ...)
+  int64_t requests = 0;
+  bench::BenchSummary real;
+  ServerCounters counters;
+  double wall_s = 0;
+  std::string result_path, log_path;
+  // The simulator on the same requests, send times, pool and policy.
+  std::optional<Summary> sim;
+  std::optional<int64_t> sim_preemptions;
+
+  double PreemptionsPer1000() const {
+    return requests > 0 ? 1000.0 * (counters.preemptions_recompute + counters.preemptions_swap) / requests : 0;
+  }
+};
+
+struct RealResults {
+  std::string config_path, command;
+  RealSetup setup;
+  std::vector<RealRun> runs;  // load-major, then policy in config order
+  double wall_s = 0;
+};
+
+}  // namespace cacheopt::realexp

@@ -1,0 +1,354 @@
+#include "real_sweep/real_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "loadgen/bench_result_json.h"
+#include "loadgen/request_plan.h"
+#include "loadgen/runner.h"
+#include "sweep/trace_catalog.h"
+#include "calibration/cpu_cost_profile.h"
+#include "real_sweep/child_process.h"
+#include "real_sweep/prometheus_sample.h"
+#include "real_sweep/server_process.h"
+#include "sim/capacity.h"
+#include "sim/setup.h"
+#include "sim/simulator.h"
+#include "sim/workload.h"
+#include "core/util/short_number.h"
+
+namespace cacheopt::realexp {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+class Runner {
+ public:
+  Runner(const RealExperimentConfig& c, const RealRunnerOptions& o) : c_(c), o_(o) {}
+
+  Result<RealResults> Run() {
+    const auto start = Clock::now();
+    std::error_code ec;
+    fs::create_directories(fs::path(o_.out_dir) / "runs", ec);
+    fs::create_directories(fs::path(o_.out_dir) / "logs", ec);
+    if (ec) return Status::IoError("cannot create " + o_.out_dir + ": " + ec.message());
+    RealSetup& s = results_.setup;
+    s.server_cpus = c_.server_cpus;
+    s.client_cpus = c_.client_cpus;
+    s.server_threads = c_.server_threads;
+    PlaceProcesses();
+    if (Status st = MakeModel(); !st.ok()) return st;
+    if (Status st = Profile(); !st.ok()) return st;
+    if (Status st = LoadWorkloadTrace(); !st.ok()) return st;
+    if (Status st = SizeDeviceTier(); !st.ok()) return st;
+    for (double m : c_.load_multiples) {
+      for (const std::string& p : c_.policies) {
+        results_.runs.push_back(RunOne(p, m));
+        results_.wall_s = Since(start);
+        if (o_.on_run) o_.on_run(results_);
+      }
+    }
+    results_.wall_s = Since(start);
+    return results_;
+  }
+
+
+ private:
+  RealResults results_;
+
+  void Log(const std::string& line) {
+    if (o_.log != nullptr) *o_.log << line << std::endl;
+  }
+  std::string Out(const std::string& name) const { return (fs::path(o_.out_dir) / name).string(); }
+
+  // The server and the client on separate CPUs when the machine allows.
+  void PlaceProcesses() {
+    const std::vector<int> allowed = AllowedCpus();
+    auto usable = [&](const std::vector<int>& cpus) {
+      return !cpus.empty() && std::all_of(cpus.begin(), cpus.end(), [&](int c) {
+        return std::find(allowed.begin(), allowed.end(), c) != allowed.end();
+      });
+    };
+    RealSetup& s = results_.setup;
+    if (!usable(c_.server_cpus) || !usable(c_.client_cpus)) {
+      s.notes.push_back("CPUs " + std::to_string(allowed.size()) +
+                        " allowed here, not the configured ones: server and client are not pinned");
+      s.server_cpus.clear();
+      s.client_cpus.clear();
+      return;
+    }
+    Status st = PinThisProcess(c_.client_cpus);
+    if (!st.ok()) {
+      s.notes.push_back("client not pinned: " + st.message());
+      s.client_cpus.clear();
+    }
+  }
+
+  Status RunChild(const std::vector<std::string>& args, const std::string& log, double timeout_s) {
+    ChildOptions co;
+    co.args = args;
+    co.cpus = results_.setup.server_cpus;
+    co.log_path = log;
+    auto child = ChildProcess::Start(co);
+    if (!child.ok()) return child.status();
+    if (!child->Wait(timeout_s)) {
+      child->Stop(1);
+      return Status::IoError("cacheopt " + args[0] + " did not finish in " + ShortNumber(timeout_s, 3) + " s; see " + log);
+    }
+    if (child->exit_code() != 0)
+      return Status::IoError("cacheopt " + args[0] + " failed (exit " + std::to_string(child->exit_code()) +
+                             "); its log " + log + " ends:\n" + FileTail(log));
+    return Status::Ok();
+  }
+
+  Status MakeModel() {
+    RealSetup& s = results_.setup;
+    if (!c_.model_path.empty()) {
+      s.model_path = c_.model_path;
+      return Status::Ok();
+    }
+    s.model_path = Out("model-" + c_.model_generate + ".bin");
+    Log("model: generating " + c_.model_generate + " (seed " + std::to_string(c_.model_seed) + ") -> " + s.model_path);
+    return RunChild({"make-model", "--config", c_.model_generate, "--seed", std::to_string(c_.model_seed), "--out",
+                     s.model_path},
+                    Out("logs/make-model.log"), 600);
+  }
+
+  Status Profile() {
+    RealSetup& s = results_.setup;
+    s.profile_path = Out("profile.json");
+    Log("profile: timing the engine on the server's CPUs (" + std::to_string(c_.server_threads) + " threads)");
+    Status st = RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
+                          "--max-seconds", ShortNumber(c_.profile_max_seconds, 6), "--out", s.profile_path},
+                         Out("logs/profile.log"), c_.profile_max_seconds * 4 + 120);
+    if (!st.ok()) return st;
+    auto p = ReadCpuCostProfile(s.profile_path);
+    if (!p.ok()) return p.status();
+    s.model_name = p->model_name;
+    s.machine = p->machine;
+    s.context = p->context;
+    s.kv_bytes_per_token = p->kv_bytes_per_token;
+    const auto& k = p->coeffs;
+    s.profile_fit = "step = " + ShortNumber(k[0] * 1e3, 3) + " ms + " + ShortNumber(k[1] * 1e6, 3) + " us/token + " + ShortNumber(k[2] * 1e9, 3) +
+                    " ns/attention pair + " + ShortNumber(k[3] * 1e6, 3) + " us/sequence + " + ShortNumber(k[4] * 1e9, 3) +
+                    " ns/KV token read; copies " +
+                    ShortNumber(p->copy_bytes_per_s / 1e9, 3) + " GB/s";
+    Log("profile: " + s.profile_fit);
+    return Status::Ok();
+  }
+
+  Status LoadWorkloadTrace() {
+    auto path = experiment::ResolveTracePath(c_.trace, o_.shared_dir);
+    if (!path.ok() && o_.shared_dir.empty()) {
+      // Without ../shared the experiment still runs, on the synthetic trace.
+      results_.setup.notes.push_back("trace " + c_.trace +
+                                     " not found (no ../shared beside the project): the synthetic trace instead");
+      path = std::string(experiment::kSyntheticTrace);
+    }
+    if (!path.ok()) return path.status();
+    auto trace = experiment::LoadResolvedTrace(*path, 4000);
+    if (!trace.ok()) return trace.status();
+    scaled_ = bench::ScaleTraceLengths(*trace, c_.length_scale);
+    return Status::Ok();
+  }
+
+  WorkloadOptions Workload(double rate) const {
+    WorkloadOptions w;
+    w.arrival = c_.arrival == "gamma" ? ArrivalKind::kGamma : ArrivalKind::kPoisson;
+    w.arrival_cv = c_.arrival_cv;
+    w.rate_rps = rate;
+    w.num_requests = c_.requests;
+    w.seed = c_.seed;
+    w.max_context = results_.setup.context;
+    return w;
+  }
+
+  Result<Setup> SimSetup(int32_t device_blocks, int32_t host_blocks) const {
+    SetupOptions so;
+    so.cpu_cost_profile = results_.setup.profile_path;
+    so.kv_device_blocks = device_blocks;
+    so.kv_host_blocks = host_blocks;
+    return MakeSetup(so);
+  }
+
+  SimulationOptions SimOptions(const Setup& setup, const std::string& policy) const {
+    SimulationOptions so;
+    so.policy = policy;
+    so.sched = setup.sched;
+    return so;
+  }
+
+  // The rule (EVALUATION.md): the device tier holds `working_set_multiple`
+  // times the offered load's mean working set, taken at the reference
+  // policy's capacity with a tier that never fills (the server's default).
+  Status SizeDeviceTier() {
+    RealSetup& s = results_.setup;
+    auto unbounded = SimSetup(-1, -1);
+    if (!unbounded.ok()) return unbounded.status();
+    CapacityOptions co;
+    co.seeds = 3;
+    auto cap = FindCapacity(scaled_, Workload(1), *unbounded->cost, SimOptions(*unbounded, c_.reference_policy), co);
+    if (!cap.ok()) return cap.status();
+    if (cap->max_rate_rps <= 0) return Status::InvalidArgument("the reference policy sustains no rate in simulation");
+    s.reference_rps = cap->max_rate_rps;
+    auto w = BuildWorkload(scaled_, Workload(s.reference_rps));
+    if (!w.ok()) return w.status();
+    s.trace_description = w->description;
+    auto sim = Simulate(*w, *unbounded->cost, SimOptions(*unbounded, c_.reference_policy));
+    if (!sim.ok()) return sim.status();
+    s.mean_working_set_blocks = sim->mean_device_blocks;
+    s.block_size = unbounded->sched.block_size;
+    // Never below what the largest request really needs alone (its prompt
+    // and true output; a policy that reserves the whole cap, as reserve-max
+    // does, may then refuse it, which is that policy's nature).
+    int64_t largest = 0;
+    for (const WorkloadRequest& r : w->requests)
+      largest = std::max<int64_t>(largest, (r.prompt_tokens + r.output_tokens + s.block_size - 1) / s.block_size);
+    s.device_blocks = static_cast<int32_t>(
+        std::max<double>(std::ceil(c_.working_set_multiple * s.mean_working_set_blocks), static_cast<double>(largest + 1)));
+    s.host_blocks = s.device_blocks;
+    Log("reference: " + c_.reference_policy + " sustains " + ShortNumber(s.reference_rps, 3) +
+        " req/s in simulation; mean working set there " + ShortNumber(s.mean_working_set_blocks, 3) + " blocks -> device tier " +
+        std::to_string(s.device_blocks) + " blocks (x" + ShortNumber(c_.working_set_multiple, 3) + "), host tier " +
+        std::to_string(s.host_blocks));
+    return Status::Ok();
+  }
+
+  static ServerCounters CountersBetween(const std::map<std::string, double>& a,
+                                        const std::map<std::string, double>& b) {
+    ServerCounters c;
+    const std::string name = "cacheopt_preemptions_total";
+    c.preemptions_recompute = SumMetric(b, name, "kind=\"recompute\"") - SumMetric(a, name, "kind=\"recompute\"");
+    c.preemptions_swap = SumMetric(b, name, "kind=\"swap\"") - SumMetric(a, name, "kind=\"swap\"");
+    c.swap_out_blocks = SumMetric(b, "cacheopt_swap_out_blocks_total") - SumMetric(a, "cacheopt_swap_out_blocks_total");
+    c.swap_in_blocks = SumMetric(b, "cacheopt_swap_in_blocks_total") - SumMetric(a, "cacheopt_swap_in_blocks_total");
+    c.recomputed_tokens =
+        SumMetric(b, "cacheopt_recomputed_tokens_total") - SumMetric(a, "cacheopt_recomputed_tokens_total");
+    return c;
+  }
+
+  RealRun RunOne(const std::string& policy, double multiple) {
+    const RealSetup& s = results_.setup;
+    RealRun run;
+    run.policy = policy;
+    run.multiple = multiple;
+    run.rate_rps = multiple * s.reference_rps;
+    const std::string name = policy + "-x" + ShortNumber(multiple, 3);
+    run.log_path = Out("logs/" + name + ".log");
+    run.result_path = Out("runs/" + name + ".json");
+    std::error_code ec;
+    fs::remove(run.log_path, ec);
+    Log("run " + name + ": " + ShortNumber(run.rate_rps, 3) + " req/s");
+    const auto start = Clock::now();
+
+    ServerSpec spec;
+    spec.model_path = s.model_path;
+    spec.policy = policy;
+    spec.device_blocks = s.device_blocks;
+    spec.host_blocks = s.host_blocks;
+    spec.threads = c_.server_threads;
+    spec.cpus = s.server_cpus;
+    spec.max_concurrency = c_.max_concurrency;
+    spec.max_queue = c_.max_queue;
+    spec.log_path = run.log_path;
+    // The server starts from the same cost model the simulator uses.
+    spec.cost_profile = s.profile_path;
+    auto server = ServerUnderTest::Start(spec, 180);
+    if (!server.ok()) {
+      run.status = server.status();
+      Log("  failed: " + run.status.message());
+      return run;
+    }
+    auto before = server->ScrapeMetrics();
+
+    bench::BenchOptions bo;
+    bo.base_url = server->base_url();
+    bo.plan.length_scale = 1;  // the trace is scaled already
+    bo.plan.num_requests = c_.requests;
+    bo.plan.seed = c_.seed;
+    bo.plan.rate_rps = run.rate_rps;
+    bo.plan.arrival.kind = c_.arrival == "gamma" ? ArrivalKind::kGamma : ArrivalKind::kPoisson;
+    bo.plan.arrival.cv = c_.arrival == "gamma" ? c_.arrival_cv : 1.0;
+    bo.time_limit_s = c_.time_limit_s;
+    // Each request's SLO targets as the simulator assigns them.
+    bo.slo.cost_model = s.profile_path;
+    bo.workload_name = c_.trace;
+    auto bench = bench::RunBenchmark(scaled_, bo);
+    auto after = server->ScrapeMetrics();
+    const int code = server->Stop(30);
+    run.wall_s = Since(start);
+    if (!bench.ok()) {
+      run.status = bench.status();
+      Log("  failed: " + run.status.message());
+      return run;
+    }
+    if (code != 0) Log("  note: the server exited with code " + std::to_string(code));
+    run.requests = static_cast<int64_t>(bench->plan.requests.size());
+    run.real = bench->summary;
+    if (before.ok() && after.ok()) run.counters = CountersBetween(*before, *after);
+    if (Status st = bench::WriteBenchResult(*bench, run.result_path); !st.ok()) Log("  " + st.message());
+    Log("  done in " + ShortNumber(run.wall_s, 3) + " s: " + std::to_string(run.real.completed) + " completed, " +
+        std::to_string(run.real.failed) + " failed; p95 TTFT " + ShortNumber(run.real.ttft.p95_ms, 3) + " ms, p95 ITL " +
+        ShortNumber(run.real.itl.p95_ms, 3) + " ms; preemptions " +
+        ShortNumber(run.counters.preemptions_recompute + run.counters.preemptions_swap, 3));
+
+    if (std::find(c_.fidelity_policies.begin(), c_.fidelity_policies.end(), policy) != c_.fidelity_policies.end())
+      Predict(*bench, &run);
+    return run;
+  }
+
+  // The simulator on the requests as they were sent: same lengths, caps,
+  // classes and send times; same policy and tiers; the profiled cost model.
+  void Predict(const bench::BenchRun& bench, RealRun* run) {
+    ::cacheopt::Workload w;
+    double first = INFINITY;
+    for (const bench::RequestRecord& r : bench.records) first = std::min(first, r.send_s);
+    for (size_t i = 0; i < bench.plan.requests.size(); ++i) {
+      const bench::PlannedRequest& p = bench.plan.requests[i];
+      WorkloadRequest q;
+      q.id = p.id;
+      q.arrival_s = bench.records[i].send_s - first;
+      q.prompt_tokens = p.prompt_tokens;
+      q.output_tokens = std::min(p.eos_after, p.max_tokens);
+      q.max_tokens = p.max_tokens;
+      q.slo_class = p.slo_class;
+      w.requests.push_back(q);
+    }
+    std::stable_sort(w.requests.begin(), w.requests.end(),
+                     [](const WorkloadRequest& a, const WorkloadRequest& b) { return a.arrival_s < b.arrival_s; });
+    for (size_t i = 0; i < w.requests.size(); ++i) w.requests[i].id = static_cast<int64_t>(i);
+    auto setup = SimSetup(results_.setup.device_blocks, results_.setup.host_blocks);
+    if (!setup.ok()) {
+      Log("  simulation set-up failed: " + setup.status().message());
+      return;
+    }
+    auto sim = Simulate(w, *setup->cost, SimOptions(*setup, run->policy));
+    if (!sim.ok()) {
+      Log("  simulation failed: " + sim.status().message());
+      return;
+    }
+    run->sim = sim->summary;
+    run->sim_preemptions = sim->summary.preemptions_recompute + sim->summary.preemptions_swap;
+    Log("  simulated: p95 TTFT " + ShortNumber(sim->summary.p95_ttft_ms, 3) + " ms, p95 TBT " + ShortNumber(sim->summary.p95_tbt_ms, 3) +
+        " ms; preemptions " + std::to_string(*run->sim_preemptions));
+  }
+
+  const RealExperimentConfig& c_;
+  const RealRunnerOptions& o_;
+  Trace scaled_;
+};
+
+}  // namespace
+
+Result<RealResults> RunRealExperiment(const RealExperimentConfig& config, const RealRunnerOptions& opts) {
+  Runner r(config, opts);
+  return r.Run();
+}
+
+}  // namespace cacheopt::realexp
