@@ -18,6 +18,7 @@
 
 #include "core/kv/block_manager.h"
 #include "core/request/request.h"
+#include "core/sched/parts/preemption.h"
 #include "core/sched/scheduler_config.h"
 #include "core/sched/scheduler_output.h"
 
@@ -117,6 +118,21 @@ class Scheduler {
   // Takes `r` out of this step's sequences again (a victim preempted after
   // it was scheduled).
   void Unschedule(SchedulerOutput* out, const Request* r);
+  // Preempts the last running request (as `kind` says) until `has_room()`
+  // holds: vLLM's and Sarathi-Serve's rule, the requester `r` itself leaving
+  // last. False when `r` had to leave; `*any` notes that someone did.
+  template <typename HasRoom>
+  bool PreemptLastUntil(Request* r, const PreemptKindRule& kind, HasRoom has_room, SchedulerOutput* out,
+                        bool* any = nullptr) {
+    while (!has_room()) {
+      Request* victim = running_.back();
+      running_.pop_back();
+      Preempt(victim, kind.Kind(*victim), out);
+      if (any != nullptr) *any = true;
+      if (victim == r) return false;
+    }
+    return true;
+  }
   // Preempts `victim` (already removed from running_): swap when `kind` is
   // kSwap and the host tier has room, else recompute (to the front of waiting).
   void Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out);

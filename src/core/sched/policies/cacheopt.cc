@@ -25,6 +25,17 @@ Result<std::unique_ptr<Scheduler>> MakeCacheOpt(const SchedulerConfig& config, c
 CacheOptScheduler::CacheOptScheduler(const SchedulerConfig& config, const CostModel* cost,
                                      CacheOptOptions opts, std::unique_ptr<OutputLengthEstimator> estimator)
     : Scheduler(config, cost), opts_(std::move(opts)), est_(std::move(estimator)), rate_(opts_.rate_tau_s) {
+  // C4 and C5 are parts; switched off, the baselines' parts stand in.
+  if (opts_.strategy_on) {
+    kind_ = std::make_unique<CheaperKind>(cost_, &blocks_);
+  } else {
+    kind_ = std::make_unique<FixedKind>(PreemptKind::kRecompute);
+  }
+  if (opts_.victim_on) {
+    victim_order_ = std::make_unique<SloVictimOrder>(opts_.max_preemptions);
+  } else {
+    victim_order_ = std::make_unique<NewestAdmittedFirst>();
+  }
   if (config.max_num_seqs > 0) opts_.max_num_seqs = config.max_num_seqs;
   token_budget_ = config.token_budget > 0 ? config.token_budget : opts_.fallback_token_budget;
   if (opts_.reserve_on) {
@@ -200,11 +211,7 @@ void CacheOptScheduler::ExtendIfOverrun(Request* r, double now) {
   r->reserved_blocks = res;
 }
 
-PreemptKind CacheOptScheduler::ChooseKind(const Request* r) const {
-  if (!opts_.strategy_on || config_.host_blocks == 0) return PreemptKind::kRecompute;
-  int32_t held = r->kv_slot >= 0 ? static_cast<int32_t>(blocks_.table(r->kv_slot).device.size()) : 0;
-  return EstimatePreemptionCost(*cost_, *r, held, blocks_.host_free(), blocks_.block_size()).Cheaper();
-}
+PreemptKind CacheOptScheduler::ChooseKind(const Request* r) const { return kind_->Kind(*r); }
 
 void CacheOptScheduler::PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out) {
   running_.erase(std::find(running_.begin(), running_.end(), victim));
@@ -235,11 +242,7 @@ bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead,
         EstimatePreemptionCost(*cost_, *r, held, blocks_.host_free(), blocks_.block_size()).Min();
     cands_.push_back(c);
   }
-  if (opts_.victim_on) {
-    OrderVictims(&cands_, opts_.max_preemptions);
-  } else {
-    OrderNewestFirst(&cands_);
-  }
+  victim_order_->Order(&cands_);
   for (const VictimCandidate& c : cands_) {
     if (blocks_.device_free() >= need) break;
     // Ahead of time, only a swap is worth starting: its copy overlaps compute.

@@ -19,6 +19,7 @@
 #include "core/preempt/victim_order.h"
 #include "core/sched/cacheopt/options.h"
 #include "core/sched/cacheopt/peak_projection.h"
+#include "core/sched/parts/preemption.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
@@ -79,6 +80,8 @@ class CacheOptScheduler : public Scheduler {
   void SortWaiting(double now);
 
   CacheOptOptions opts_;
+  std::unique_ptr<PreemptKindRule> kind_;          // C5 (or recompute, switched off)
+  std::unique_ptr<VictimOrderRule> victim_order_;  // C4 (or newest first, switched off)
   std::unique_ptr<OutputLengthEstimator> est_;
   ArrivalRateMeter rate_;
   int32_t reserve_blocks_ = 0;

@@ -1,29 +1,36 @@
 // TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler with its in-flight
-// micro-batch scheduler: admit a request only when prompt + max_tokens blocks
-// are free after every running request's full reservation; never preempt;
-// contexts and generations share one step under max_num_tokens.
+// micro-batch scheduler: admit a request, FCFS, only when its reservation is
+// free after every running request's full reservation; never preempt;
+// generations, then whole contexts, share one step under max_num_tokens.
+// The reservation is a part: prompt + max_tokens ("reserve-max"), or S3's
+// predicted bucket, doubled on an overrun ("s3", policies/s3.h).
 #pragma once
 
+#include <memory>
+#include <string>
+
+#include "core/sched/parts/chunking.h"
+#include "core/sched/parts/reservation.h"
+#include "core/sched/policy_defaults.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
 
 class ReserveMaxScheduler : public Scheduler {
  public:
-  ReserveMaxScheduler(const SchedulerConfig& config, const CostModel* cost);
-  std::string_view name() const override { return "reserve-max"; }
+  ReserveMaxScheduler(const SchedulerConfig& config, const CostModel* cost, std::string name = "reserve-max",
+                      std::unique_ptr<ReservationRule> reservation = std::make_unique<MaxTokensReservation>());
+  std::string_view name() const override { return name_; }
 
  protected:
   void ScheduleStep(double now, SchedulerOutput* out) override;
-  // Blocks to reserve for `r` at admission: prompt plus its max_tokens cap.
-  virtual int32_t Reservation(Request* r);
-  // `r` needs more than its reservation (never here; S3's under-prediction).
-  // Returns false when `r` left running.
-  virtual bool OnOverrun(Request* r, SchedulerOutput* out);
+  void OnEnded(Request* r) override { reservation_->OnEnded(*r); }
 
  private:
-  int32_t max_num_tokens_;
-  int32_t max_batch_size_;
+  std::string name_;
+  std::unique_ptr<ReservationRule> reservation_;
+  BatchLimits limits_;  // max_num_tokens, max_batch_size
+  WholePrompt chunks_;  // chunked context is off by default
 };
 
 }  // namespace cacheopt

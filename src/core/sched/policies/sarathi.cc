@@ -5,19 +5,9 @@
 namespace cacheopt {
 
 SarathiScheduler::SarathiScheduler(const SchedulerConfig& config, const CostModel* cost)
-    : Scheduler(config, cost) {
-  token_budget_ = config.token_budget > 0 ? config.token_budget : 512;
-  max_num_seqs_ = config.max_num_seqs > 0 ? config.max_num_seqs : 128;
-  double wm = config.watermark >= 0 ? config.watermark : 0.01;
-  // Upstream: int(watermark * blocks), which is 0 below 100 blocks; with the
-  // one-free-block decode rule a lone request filling such a pool would then
-  // preempt itself forever, so tiny pools keep at least one block back. So
-  // does an explicit watermark of 0: a request holding the whole pool cannot
-  // decode, and its recompute chunks can end one token short of the end,
-  // a tail the decode pass handles, which preempts it again (the soak found
-  // it, docs/soak.md).
-  watermark_blocks_ = std::max(1, static_cast<int32_t>(wm * config.device_blocks));
-}
+    : Scheduler(config, cost),
+      limits_(SarathiLimits(config)),
+      admission_({.watermark_blocks = VllmWatermarkBlocks(config, true)}) {}
 
 void SarathiScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   int32_t batched = 0;
@@ -37,18 +27,8 @@ void SarathiScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
       continue;
     }
     int64_t need = static_cast<int64_t>(r->num_computed) + 1;
-    bool self_preempted = false;
     // can_append_slot asks only for one free block anywhere in the pool.
-    while (blocks_.device_free() < 1) {
-      Request* victim = running_.back();
-      running_.pop_back();
-      Preempt(victim, PreemptKind::kRecompute, out);
-      if (victim == r) {
-        self_preempted = true;
-        break;
-      }
-    }
-    if (self_preempted) break;
+    if (!PreemptLastUntil(r, kind_, [&] { return blocks_.device_free() >= 1; }, out)) break;
     Grow(r, need);
     AddSeq(out, r, 1);
     ++batched;
@@ -59,7 +39,7 @@ void SarathiScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
     if (running_[i]->InPrefill()) prefills_.push_back(running_[i]);
   // 2. Ongoing prefill chunks (their prompt blocks were taken at admission).
   for (Request* r : prefills_) {
-    int32_t n = std::min(r->TokensToCompute(), token_budget_ - batched);
+    const int32_t n = chunks_.Tokens(*r, limits_.token_budget - batched);
     if (n <= 0) continue;
     AddSeq(out, r, n);
     batched += n;
@@ -67,15 +47,15 @@ void SarathiScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   // 3. New prefills, FCFS; all prompt blocks taken up front, with a watermark.
   while (!waiting_.empty()) {
     Request* r = waiting_.front();
-    int32_t need = blocks_.BlocksFor(r->TokensToCompute());
-    if (blocks_.device_total() - need < watermark_blocks_) {
+    const Admit admit = admission_.Check(blocks_.BlocksFor(r->TokensToCompute()), blocks_, !running_.empty());
+    if (admit == Admit::kNever) {
       waiting_.pop_front();
       Reject(r, out);
       continue;
     }
-    if (blocks_.device_free() - need < watermark_blocks_) break;
-    if (static_cast<int32_t>(running_.size()) >= max_num_seqs_) break;
-    int32_t n = std::min(r->TokensToCompute(), token_budget_ - batched);
+    if (admit == Admit::kLater) break;
+    if (static_cast<int32_t>(running_.size()) >= limits_.max_num_seqs) break;
+    const int32_t n = chunks_.Tokens(*r, limits_.token_budget - batched);
     if (n <= 0) break;
     waiting_.pop_front();
     Grow(r, r->TokensToCompute());

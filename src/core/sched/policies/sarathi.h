@@ -1,11 +1,17 @@
 // Sarathi-Serve's stall-free batching (sarathi/core/scheduler/
 // sarathi_scheduler.py): decodes first, then ongoing prefill chunks, then new
 // prefills, under a fixed token budget (chunk size); newest-first preemption
-// by recompute. Defaults and upstream lines: docs/baselines.md.
+// by recompute. Defaults and upstream lines: docs/baselines.md. Composed of
+// the watermark admission rule (whole prompts' blocks at admission), budget
+// chunks and last-in-running recompute preemption.
 #pragma once
 
 #include <vector>
 
+#include "core/sched/parts/admission.h"
+#include "core/sched/parts/chunking.h"
+#include "core/sched/parts/preemption.h"
+#include "core/sched/policy_defaults.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
@@ -19,9 +25,10 @@ class SarathiScheduler : public Scheduler {
   void ScheduleStep(double now, SchedulerOutput* out) override;
 
  private:
-  int32_t token_budget_;
-  int32_t max_num_seqs_;
-  int32_t watermark_blocks_;
+  BatchLimits limits_;
+  WatermarkAdmission admission_;
+  BudgetChunks chunks_;
+  FixedKind kind_{PreemptKind::kRecompute};
   std::vector<Request*> prefills_;  // scratch, reused across steps
 };
 

@@ -5,15 +5,10 @@
 namespace cacheopt {
 
 VllmV0Scheduler::VllmV0Scheduler(const SchedulerConfig& config, const CostModel* cost)
-    : Scheduler(config, cost) {
-  token_budget_ = config.token_budget > 0 ? config.token_budget : std::max(config.max_model_len, 2048);
-  max_num_seqs_ = config.max_num_seqs > 0 ? config.max_num_seqs : 256;
-  double wm = config.watermark >= 0 ? config.watermark : 0.01;
-  // Upstream: int(watermark * blocks), which is 0 below 100 blocks; with the
-  // one-free-block decode rule a lone request filling such a pool would then
-  // preempt itself forever, so tiny pools keep at least one block back.
-  watermark_blocks_ = std::max(wm > 0 ? 1 : 0, static_cast<int32_t>(wm * config.device_blocks));
-}
+    : Scheduler(config, cost),
+      limits_(VllmV0Limits(config)),
+      admission_({.watermark_blocks = VllmWatermarkBlocks(config, false)}),
+      kind_(ConfiguredPreemptKind()) {}
 
 void VllmV0Scheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   // Prefill-only or decode-only steps; no new prefills while anyone is swapped out.
@@ -32,22 +27,17 @@ bool VllmV0Scheduler::SchedulePrefills(SchedulerOutput* out) {
   while (!waiting_.empty()) {
     Request* r = waiting_.front();
     int32_t n = r->TokensToCompute();  // whole prompt (plus output after a recompute)
-    int32_t need = blocks_.BlocksFor(n);
-    // Over the prompt limit min(max_model_len, budget): FINISHED_IGNORED.
-    if (n > std::min(config_.max_model_len, token_budget_)) {
-      waiting_.pop_front();
-      Reject(r, out);
-      continue;
-    }
+    // Over the prompt limit min(max_model_len, budget): FINISHED_IGNORED;
     // AllocStatus.NEVER: could not fit even in an empty pool.
-    if (blocks_.device_total() - need < watermark_blocks_) {
+    const Admit admit = admission_.Check(blocks_.BlocksFor(n), blocks_, !running_.empty());
+    if (n > std::min(config_.max_model_len, limits_.token_budget) || admit == Admit::kNever) {
       waiting_.pop_front();
       Reject(r, out);
       continue;
     }
     // AllocStatus.LATER stops admission: head-of-line, FCFS.
-    if (blocks_.device_free() - need < watermark_blocks_) break;
-    if (tokens + n > token_budget_ || seqs + 1 > max_num_seqs_) break;
+    if (admit == Admit::kLater) break;
+    if (chunks_.Tokens(*r, limits_.token_budget - tokens) == 0 || seqs + 1 > limits_.max_num_seqs) break;
     waiting_.pop_front();
     Grow(r, n);
     MarkRunning(r);
@@ -66,22 +56,12 @@ bool VllmV0Scheduler::ScheduleRunning(SchedulerOutput* out) {
     Request* r = running_[i];
     int64_t need_tokens = r->num_computed + 1;
     int32_t grow = BlocksToGrow(r, need_tokens);
-    bool self_preempted = false;
     // can_append_slots counts the block a decode writes into as "touched", so
     // every decode needs at least one free block even when its last block
-    // has room (block_manager.py / block_table.py upstream).
-    while (std::max(1, grow) > blocks_.device_free()) {
-      // Victim: the newest running request; the request itself if it is last.
-      Request* victim = running_.back();
-      running_.pop_back();
-      Preempt(victim, ConfiguredPreemptKind(), out);
-      preempted = true;
-      if (victim == r) {
-        self_preempted = true;
-        break;
-      }
-    }
-    if (self_preempted) break;
+    // has room (block_manager.py / block_table.py upstream). Victim: the
+    // newest running request; the request itself if it is last.
+    auto room = [&] { return std::max(1, grow) <= blocks_.device_free(); };
+    if (!PreemptLastUntil(r, kind_, room, out, &preempted)) break;
     if (grow > 0) Grow(r, need_tokens);
     AddSeq(out, r, 1);
     ++i;
@@ -95,14 +75,14 @@ void VllmV0Scheduler::ScheduleSwapped(SchedulerOutput* out) {
     Request* r = swapped_.front();
     int32_t held = static_cast<int32_t>(blocks_.table(r->kv_slot).host.size());
     // Blocks touched: the swapped table plus one for this decode.
-    int32_t need = held + 1;
-    if (blocks_.device_total() - need < watermark_blocks_) {
+    const Admit admit = admission_.Check(held + 1, blocks_, !running_.empty());
+    if (admit == Admit::kNever) {
       swapped_.pop_front();
       Reject(r, out);
       continue;
     }
-    if (blocks_.device_free() - need < watermark_blocks_) break;
-    if (seqs + 1 > max_num_seqs_) break;
+    if (admit == Admit::kLater) break;
+    if (seqs + 1 > limits_.max_num_seqs) break;
     swapped_.pop_front();
     SwapIn(r, out);
     Grow(r, r->num_computed + 1);

@@ -1,16 +1,23 @@
-// vLLM's V0 default scheduler (vllm/core/scheduler.py, _schedule_default, no
-// chunked prefill), with the V2 block manager's admission and append rules.
-// See docs/baselines.md for the upstream lines behind each rule and default.
+// vLLM V0's scheduler (vllm/core/scheduler.py, v0.6): prefill-only or
+// decode-only steps; whole prompts, FCFS and head-of-line; the newest running
+// request preempted when a decode finds no free block; swapped requests back
+// before new prefills. Composed of the watermark admission rule, whole-prompt
+// batching and last-in-running preemption by --preemption-mode.
 #pragma once
 
+#include "core/sched/parts/admission.h"
+#include "core/sched/parts/chunking.h"
+#include "core/sched/parts/preemption.h"
+#include "core/sched/policy_defaults.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
 
 class VllmV0Scheduler : public Scheduler {
  public:
-  // Defaults: max_num_seqs 256, token budget max(max_model_len, 2048),
-  // watermark 0.01 of the device blocks, recompute unless --preemption-mode swap.
+  // Defaults (policy_defaults.h): max_num_seqs 256, token budget
+  // max(max_model_len, 2048), watermark 0.01 of the device blocks, recompute
+  // unless --preemption-mode swap.
   VllmV0Scheduler(const SchedulerConfig& config, const CostModel* cost);
   std::string_view name() const override { return "vllm"; }
 
@@ -22,9 +29,10 @@ class VllmV0Scheduler : public Scheduler {
   bool ScheduleRunning(SchedulerOutput* out);  // true if anyone was preempted
   void ScheduleSwapped(SchedulerOutput* out);
 
-  int32_t token_budget_;
-  int32_t max_num_seqs_;
-  int32_t watermark_blocks_;
+  BatchLimits limits_;
+  WatermarkAdmission admission_;
+  WholePrompt chunks_;
+  FixedKind kind_;
 };
 
 }  // namespace cacheopt

@@ -1,9 +1,15 @@
-// vLLM's V1 scheduler (vllm/v1/core/sched/scheduler.py): one token budget per
-// step, running requests first (decodes and unfinished prefill chunks, in
-// order), then waiting ones, chunked prefill always on, newest-first
-// preemption by recompute, no prefix caching. Defaults: docs/baselines.md.
+// vLLM V1's scheduler (vllm/v1/core/sched/scheduler.py): one token budget per
+// step; running requests first (chunked), then waiting ones FCFS in a step
+// without preemptions; the newest running request recomputed when blocks run
+// out. Composed of budget chunks, the watermark admission rule (off by
+// default) with the full prompt as its footprint, and last-in-running
+// recompute preemption.
 #pragma once
 
+#include "core/sched/parts/admission.h"
+#include "core/sched/parts/chunking.h"
+#include "core/sched/parts/preemption.h"
+#include "core/sched/policy_defaults.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
@@ -17,11 +23,11 @@ class VllmV1Scheduler : public Scheduler {
   void ScheduleStep(double now, SchedulerOutput* out) override;
 
  private:
-  int32_t token_budget_;
-  int32_t max_num_seqs_;
-  int32_t long_prefill_threshold_;  // 0: a chunk is limited by the budget only
-  bool reserve_full_prompt_;        // knob reserve_full_prompt (default 1)
-  int32_t watermark_blocks_;        // knob watermark (default 0: off)
+  BatchLimits limits_;
+  BudgetChunks chunks_;          // no long_prefill_token_threshold by default
+  bool reserve_full_prompt_;     // knob reserve_full_prompt (default 1)
+  WatermarkAdmission admission_;  // knob watermark (default 0: off)
+  FixedKind kind_{PreemptKind::kRecompute};
 };
 
 }  // namespace cacheopt

@@ -1,0 +1,45 @@
+// Batch formation: how many of a request's pending tokens (a prompt, or a
+// recompute's prompt plus output) join this step, given the token budget it
+// has left. Decodes are one token each under every rule.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/request/request.h"
+
+namespace cacheopt {
+
+class ChunkRule {
+ public:
+  virtual ~ChunkRule() = default;
+  // 0: it does not join this step.
+  virtual int32_t Tokens(const Request& r, int32_t budget_left) const = 0;
+};
+
+// No chunking (vLLM V0's default, TensorRT-LLM without chunked context): the
+// whole pending prompt fits the budget left, or waits.
+class WholePrompt : public ChunkRule {
+ public:
+  int32_t Tokens(const Request& r, int32_t budget_left) const override {
+    const int32_t n = r.TokensToCompute();
+    return n <= budget_left ? n : 0;
+  }
+};
+
+// Chunked prefill (vLLM V1, Sarathi-Serve): as much of the prompt as the
+// budget left allows, optionally at most `long_prefill_threshold` per step.
+class BudgetChunks : public ChunkRule {
+ public:
+  explicit BudgetChunks(int32_t long_prefill_threshold = 0) : threshold_(long_prefill_threshold) {}
+  int32_t Tokens(const Request& r, int32_t budget_left) const override {
+    int32_t n = r.TokensToCompute();
+    if (threshold_ > 0) n = std::min(n, threshold_);
+    return std::max(0, std::min(n, budget_left));
+  }
+
+ private:
+  int32_t threshold_;
+};
+
+}  // namespace cacheopt
