@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "core/sched/scheduler_config.h"
+#include "cacheopt/scheduler_config.h"
 
 namespace cacheopt {
 

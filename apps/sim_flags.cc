@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include "policy_flags.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "sim/shared_dir.h"
 #include "trace/synthetic.h"
 #include "core/util/names.h"

@@ -32,7 +32,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/kv_arena.h"

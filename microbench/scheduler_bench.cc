@@ -3,7 +3,8 @@
 // enough that nobody is preempted and max_num_seqs is raised to fit.
 #include <benchmark/benchmark.h>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 

@@ -45,7 +45,7 @@ class TestServer {
     for (int i = 0; i < 6000 && !server_.ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_TRUE(server_.ready());
   }
-  ~TestServer() { Finish(true); }
+  ~TestServer() { (void)Finish(true); }
   // Drains and waits for Run to return; its status.
   Status Finish(bool force = false) {
     if (thread_.joinable()) {

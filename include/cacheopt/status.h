@@ -1,17 +1,20 @@
 // Status and Result<T>: errors a caller can act on (bad input, missing file),
-// as values. Broken invariants are asserts, not Status.
+// as values; both must be looked at ([[nodiscard]]). Broken invariants are
+// asserts, not Status. Result<T, E> carries another error type where a layer
+// has its own (the server's ApiError, which knows its HTTP status).
 #pragma once
 
 #include <cassert>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace cacheopt {
 
 enum class StatusCode { kOk, kInvalidArgument, kNotFound, kIoError, kOutOfRange };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
@@ -30,14 +33,20 @@ class Status {
   std::string message_;
 };
 
-// A value or the Status explaining why there is none.
-template <typename T>
-class Result {
+// A value or the error explaining why there is none.
+template <typename T, typename E = Status>
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
+  Result(E error) : error_(std::move(error)) {   // NOLINT
+    if constexpr (std::is_same_v<E, Status>) assert(!error_.ok());
+  }
   bool ok() const { return value_.has_value(); }
-  const Status& status() const { return status_; }
+  const E& status() const { return error_; }
+  const E& error() const {
+    assert(!ok());
+    return error_;
+  }
   T& value() & { assert(ok()); return *value_; }
   const T& value() const& { assert(ok()); return *value_; }
   T&& value() && { assert(ok()); return std::move(*value_); }
@@ -48,7 +57,7 @@ class Result {
 
  private:
   std::optional<T> value_;
-  Status status_;
+  E error_;
 };
 
 }  // namespace cacheopt

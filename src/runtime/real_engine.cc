@@ -5,7 +5,8 @@
 #include <string>
 
 #include "core/estimate/text_estimator.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "exec/cpu/kv_arena.h"
 
 namespace cacheopt {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "core/engine/session.h"
+#include "cacheopt/session.h"
 #include "core/metrics/slo.h"
 #include "core/sched/scheduler.h"
 #include "exec/cpu/calibrate.h"

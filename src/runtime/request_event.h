@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/engine/session.h"
+#include "cacheopt/session.h"
 
 namespace cacheopt {
 

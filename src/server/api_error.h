@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "cacheopt/status.h"
+
 namespace cacheopt {
 
 struct ApiError {
@@ -30,35 +32,8 @@ ApiError PayloadTooLarge(size_t bytes, size_t limit);
 // 503: the server cannot take the request now (shutting down, engine failed).
 ApiError Unavailable(std::string message);
 
-// A value or the ApiError explaining why there is none (Result<T>'s shape).
+// A value or the ApiError explaining why there is none.
 template <typename T>
-class ApiResult {
- public:
-  ApiResult(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
-  ApiResult(ApiError error) : error_(std::move(error)) {}  // NOLINT
-  bool ok() const { return value_.has_value(); }
-  const ApiError& error() const {
-    assert(!ok());
-    return error_;
-  }
-  T& value() & {
-    assert(ok());
-    return *value_;
-  }
-  const T& value() const& {
-    assert(ok());
-    return *value_;
-  }
-  T&& value() && {
-    assert(ok());
-    return std::move(*value_);
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
- private:
-  std::optional<T> value_;
-  ApiError error_;
-};
+using ApiResult = Result<T, ApiError>;
 
 }  // namespace cacheopt

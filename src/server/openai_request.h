@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 #include "server/api_error.h"
 
 namespace cacheopt {

@@ -16,7 +16,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 
 namespace cacheopt {
 namespace {

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 #include "server/metrics.h"
 
 namespace cacheopt {

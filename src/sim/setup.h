@@ -9,7 +9,7 @@
 
 #include "cacheopt/status.h"
 #include "core/cost/cost_model.h"
-#include "core/sched/scheduler_config.h"
+#include "cacheopt/scheduler_config.h"
 
 namespace cacheopt {
 

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include "core/engine/session.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/session.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "exec/sim/sim_executor.h"
 #include "sim/steps_log.h"
 

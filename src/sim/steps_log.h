@@ -5,7 +5,7 @@
 
 #include <ostream>
 
-#include "core/sched/scheduler_output.h"
+#include "cacheopt/scheduler_output.h"
 
 namespace cacheopt {
 

@@ -7,8 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "core/engine/session.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/session.h"
+#include "core/sched/scheduler.h"
+#include "cacheopt/policy_registry.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 

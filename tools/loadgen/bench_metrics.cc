@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "core/metrics/gap_stats.h"
+#include "cacheopt/gap_stats.h"
 #include "core/metrics/percentile.h"
 #include "core/metrics/summary.h"
 

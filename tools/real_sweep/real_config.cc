@@ -4,7 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "sweep/json_fields.h"
 
 namespace cacheopt::realexp {

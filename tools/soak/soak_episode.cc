@@ -5,13 +5,14 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/engine/session.h"
+#include "cacheopt/session.h"
 #include "core/metrics/slo.h"
 #include "core/random/distributions.h"
 #include "core/random/rng.h"
 #include "core/random/streams.h"
 #include "core/sched/knobs.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "exec/sim/sim_executor.h"

@@ -14,7 +14,7 @@
 
 #include "cacheopt/status.h"
 #include "core/cost/cost_model.h"
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 #include "core/sched/scheduler.h"
 #include "soak/soak_variants.h"
 

@@ -4,7 +4,8 @@
 #include <chrono>
 #include <sstream>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "core/util/names.h"

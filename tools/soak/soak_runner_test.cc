@@ -7,7 +7,8 @@
 
 #include "core/estimate/estimator.h"
 #include "core/sched/policies/vllm_v0.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "soak/soak_report.h"

@@ -8,7 +8,8 @@
 
 #include "core/cost/gpu_spec.h"
 #include "core/cost/model_spec.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/util/names.h"
 #include "sweep/trace_catalog.h"
 

@@ -6,7 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/util/names.h"
 
 namespace cacheopt::experiment {

@@ -9,7 +9,8 @@
 #include <memory>
 #include <set>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "sweep/ceilings.h"
 #include "sweep/job_pool.h"
 #include "sweep/plan.h"

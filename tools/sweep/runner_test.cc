@@ -7,7 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "sweep/ceilings.h"
 #include "sweep/outputs.h"
 #include "sweep/results_csv.h"

@@ -1,7 +1,10 @@
-#include "core/engine/session.h"
+#include "cacheopt/session.h"
 
 #include <algorithm>
 #include <string>
+
+#include "core/metrics/slo.h"
+#include "core/sched/scheduler.h"
 
 namespace cacheopt {
 
@@ -23,6 +26,8 @@ Session::Session(Scheduler* scheduler, Executor* executor, SessionOptions opts)
     : scheduler_(scheduler), executor_(executor), opts_(opts) {
   scheduler_->set_plan_block_tables(executor_->ReadsKv());
 }
+
+bool Session::HasUnfinished() const { return scheduler_->HasUnfinished(); }
 
 Request* Session::Submit(const RequestSpec& spec) {
   ++submitted_;

@@ -1,10 +1,11 @@
-#include "core/engine/session.h"
+#include "cacheopt/session.h"
+#include "core/sched/scheduler.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "support/harness.h"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 
 namespace cacheopt {
 

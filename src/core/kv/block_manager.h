@@ -8,15 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "cacheopt/scheduler_output.h"
 #include "cacheopt/status.h"
 #include "core/kv/block_pool.h"
 
 namespace cacheopt {
-
-struct BlockCopy {
-  int32_t src = 0;
-  int32_t dst = 0;
-};
 
 struct BlockTable {
   std::vector<int32_t> device;

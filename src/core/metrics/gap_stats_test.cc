@@ -1,4 +1,4 @@
-#include "core/metrics/gap_stats.h"
+#include "cacheopt/gap_stats.h"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,8 @@
 #pragma once
 
 #include "core/cost/cost_model.h"
-#include "core/request/request.h"
+#include "cacheopt/events.h"
+#include "cacheopt/request.h"
 
 namespace cacheopt {
 
@@ -16,15 +17,9 @@ struct SloOptions {
   double tbt_multiple[kNumSloClasses] = {4.0, 8.0, 16.0};
 };
 
-// Whether one request met its targets, judged from its own timeline (any
-// end state: a rejected request has no first token, so it missed). TBT: its
-// p95 gap (fewer than two tokens: met); stall: that and no gap over the limit.
-struct SloVerdict {
-  bool ttft_met = false;
-  bool tbt_met = false;
-  bool stall_met = false;
-  bool Good() const { return ttft_met && stall_met; }  // counts toward SLO goodput
-};
+// Whether `r` met its targets, judged from its own timeline (any end state:
+// a rejected request has no first token, so it missed). TBT: its p95 gap
+// (fewer than two tokens: met); stall: that and no gap over the limit.
 SloVerdict JudgeSlo(const Request& r, double stall_limit_s);
 
 // Fills spec->ttft_slo_s and spec->tbt_slo_s from spec->slo_class.

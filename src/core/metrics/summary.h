@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 
 namespace cacheopt {
 

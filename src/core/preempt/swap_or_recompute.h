@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "core/cost/cost_model.h"
-#include "core/request/request.h"
-#include "core/sched/scheduler_output.h"
+#include "cacheopt/request.h"
+#include "cacheopt/scheduler_output.h"
 
 namespace cacheopt {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 
 namespace cacheopt {
 

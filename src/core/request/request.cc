@@ -1,4 +1,4 @@
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 
 namespace cacheopt {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "core/sched/scheduler_config.h"
+#include "cacheopt/scheduler_config.h"
 
 namespace cacheopt {
 

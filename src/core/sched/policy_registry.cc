@@ -1,4 +1,5 @@
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 
 #include <map>
 

@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "core/random/distributions.h"
-#include "core/engine/session.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/session.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "core/kv/block_manager.h"
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 #include "core/sched/parts/preemption.h"
-#include "core/sched/scheduler_config.h"
-#include "core/sched/scheduler_output.h"
+#include "cacheopt/scheduler_config.h"
+#include "cacheopt/scheduler_output.h"
 
 namespace cacheopt {
 

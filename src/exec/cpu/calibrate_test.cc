@@ -7,8 +7,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/engine/session.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/session.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "exec/cpu/cpu_executor.h"
 #include "model/random_model.h"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cacheopt/status.h"
-#include "core/engine/executor.h"
+#include "cacheopt/executor.h"
 #include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/forward.h"
 #include "exec/cpu/kv_arena.h"

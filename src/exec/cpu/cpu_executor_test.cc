@@ -10,8 +10,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/engine/session.h"
-#include "core/sched/policy_registry.h"
+#include "cacheopt/session.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
+#include "core/kv/block_manager.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "exec/cpu/test_model.h"

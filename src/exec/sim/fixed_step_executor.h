@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <map>
 
-#include "core/engine/executor.h"
+#include "cacheopt/executor.h"
 
 namespace cacheopt {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/cost/cost_model.h"
-#include "core/engine/executor.h"
+#include "cacheopt/executor.h"
 
 namespace cacheopt {
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "core/metrics/gap_stats.h"
+#include "cacheopt/gap_stats.h"
 
 namespace cacheopt {
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/request/request.h"
+#include "cacheopt/request.h"
 
 namespace cacheopt {
 

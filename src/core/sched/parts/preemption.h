@@ -8,8 +8,8 @@
 #include "core/cost/cost_model.h"
 #include "core/kv/block_manager.h"
 #include "core/preempt/victim_order.h"
-#include "core/request/request.h"
-#include "core/sched/scheduler_output.h"
+#include "cacheopt/request.h"
+#include "cacheopt/scheduler_output.h"
 
 namespace cacheopt {
 

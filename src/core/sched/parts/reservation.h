@@ -8,8 +8,8 @@
 
 #include "core/estimate/estimator.h"
 #include "core/kv/block_manager.h"
-#include "core/request/request.h"
-#include "core/sched/scheduler_config.h"
+#include "cacheopt/request.h"
+#include "cacheopt/scheduler_config.h"
 
 namespace cacheopt {
 

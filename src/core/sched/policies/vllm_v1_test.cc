@@ -1,6 +1,7 @@
 #include "core/sched/policies/vllm_v1.h"
 
-#include "core/sched/policy_registry.h"
+#include "cacheopt/policy_registry.h"
+#include "core/sched/scheduler.h"
 #include "support/harness.h"
 
 namespace cacheopt {

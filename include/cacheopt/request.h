@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/metrics/gap_stats.h"
+#include "cacheopt/gap_stats.h"
 
 namespace cacheopt {
 

@@ -6,10 +6,14 @@
 #include <span>
 #include <vector>
 
-#include "core/kv/block_manager.h"
-#include "core/request/request.h"
 
 namespace cacheopt {
+
+// One KV block copied between tiers (swap out: device -> host; in: back).
+struct BlockCopy {
+  int32_t src = 0;
+  int32_t dst = 0;
+};
 
 enum class PreemptKind : int8_t { kRecompute, kSwap };
 

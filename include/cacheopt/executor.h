@@ -3,7 +3,7 @@
 // executor knows when a sequence ends (it plays the model's EOS).
 #pragma once
 
-#include "core/sched/scheduler_output.h"
+#include "cacheopt/scheduler_output.h"
 
 namespace cacheopt {
 

@@ -14,55 +14,17 @@
 #include <string_view>
 #include <vector>
 
+#include "cacheopt/events.h"
+#include "cacheopt/executor.h"
 #include "cacheopt/status.h"
-#include "core/engine/executor.h"
-#include "core/metrics/slo.h"
-#include "core/sched/scheduler.h"
 
 namespace cacheopt {
 
-enum class FinishReason : int8_t {
-  kStop,      // the model ended it (EOS or a stop token)
-  kLength,    // max_tokens or the model's context
-  kAbort,     // its client cancelled it
-  kRejected,  // it can never fit the device KV tier
-};
-// "stop", "length", "abort", "rejected" (OpenAI's finish_reason words where
-// they exist).
-std::string_view ToString(FinishReason r);
-
-struct TokenEvent {
-  int64_t request_id = 0;
-  int32_t token = -1;  // the executor's sampled token (-1 from executors that sample none)
-  bool eos = false;    // the model ended the sequence with it
-};
-
-struct FinishEvent {
-  std::unique_ptr<Request> record;  // its whole timeline and preemption record
-  FinishReason reason = FinishReason::kLength;
-  SloVerdict slo;
-};
-
-// What one step did. `plan` and `result` are valid until the next step.
-struct StepReport {
-  int64_t index = 0;  // the session's steps so far, this one excluded
-  bool ran = false;   // something executed, so time passed
-  double start_s = 0, end_s = 0;
-  const SchedulerOutput* plan = nullptr;
-  const ExecutorOutput* result = nullptr;
-  // A step that ran nothing but preempted or rejected still changed the state.
-  bool Changed() const { return ran || !plan->rejected.empty() || !plan->preempted.empty(); }
-};
+class Scheduler;
 
 struct SessionOptions {
   bool check_invariants = false;  // after every step (tests, --check-invariants)
   double stall_limit_s = 1.0;     // SummaryOptions::stall_limit_s, for the verdicts
-};
-
-// What one step of Run() emitted.
-struct StepEvents {
-  std::vector<TokenEvent> tokens;  // only with RunOptions::tokens
-  std::vector<FinishEvent> finished;
 };
 
 // Run()'s view for its caller: called after every step.
@@ -114,7 +76,7 @@ class Session {
   // step's plan.
   Status Run(std::span<const RequestSpec> arrivals, RunObserver* observer, const RunOptions& opts = {});
 
-  bool HasUnfinished() const { return scheduler_->HasUnfinished(); }
+  bool HasUnfinished() const;
   int64_t steps() const { return steps_; }  // Step calls, run or not
   int64_t submitted() const { return submitted_; }
   // Where Run's virtual clock stands: the last step's end, or the last idle

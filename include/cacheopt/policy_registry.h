@@ -8,10 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "cacheopt/scheduler_config.h"
 #include "cacheopt/status.h"
-#include "core/sched/scheduler.h"
 
 namespace cacheopt {
+
+class CostModel;
+class Scheduler;  // core/sched/scheduler.h
 
 // Every registered policy name, in display order.
 std::vector<std::string> PolicyNames();
