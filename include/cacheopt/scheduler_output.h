@@ -25,10 +25,6 @@ struct ScheduledSeq {
   bool emits_token = false;    // the step reaches the sequence's end: sample one
   bool prefill = false;        // a prompt (or recompute) chunk, not a decode
   int32_t num_output = 0;      // tokens it had generated before this step
-  // Its device block table: block_ids[blocks_begin, blocks_begin + blocks_count)
-  // of the step, for executors that touch real KV (Executor::ReadsKv).
-  int32_t blocks_begin = 0;
-  int32_t blocks_count = 0;
 };
 
 struct PreemptionRecord {
@@ -47,12 +43,15 @@ struct SchedulerOutput {
   std::vector<BlockCopy> swap_out_ahead;
   std::vector<PreemptionRecord> preempted;
   std::vector<int64_t> rejected;    // requests that can never fit the pool
-  // The scheduled sequences' device block tables, one after another (filled
-  // only for executors that read KV: the simulator's needs none).
+  // The scheduled sequences' device block tables, one after another:
+  // seqs[i]'s are block_ids[block_offsets[i], block_offsets[i + 1]). Filled
+  // only for executors that read KV (Executor::ReadsKv); the simulator's
+  // needs none.
   std::vector<int32_t> block_ids;
+  std::vector<int32_t> block_offsets;
 
-  std::span<const int32_t> BlocksOf(const ScheduledSeq& s) const {
-    return std::span<const int32_t>(block_ids).subspan(s.blocks_begin, s.blocks_count);
+  std::span<const int32_t> BlocksOf(size_t i) const {
+    return std::span<const int32_t>(block_ids).subspan(block_offsets[i], block_offsets[i + 1] - block_offsets[i]);
   }
 
   bool empty() const { return seqs.empty() && swap_out.empty() && swap_in.empty() && swap_out_ahead.empty(); }
@@ -64,6 +63,7 @@ struct SchedulerOutput {
     preempted.clear();
     rejected.clear();
     block_ids.clear();
+    block_offsets.clear();
   }
 };
 

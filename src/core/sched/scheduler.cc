@@ -33,11 +33,11 @@ const SchedulerOutput& Scheduler::Schedule(double now) {
   out_.now = now;
   ScheduleStep(now, &out_);
   if (plan_block_tables_) {
-    for (size_t i = 0; i < out_.seqs.size(); ++i) {
-      const std::vector<int32_t>& t = blocks_.table(scheduled_[i]->kv_slot).device;
-      out_.seqs[i].blocks_begin = static_cast<int32_t>(out_.block_ids.size());
-      out_.seqs[i].blocks_count = static_cast<int32_t>(t.size());
+    out_.block_offsets.push_back(0);
+    for (const Request* r : scheduled_) {
+      const std::vector<int32_t>& t = blocks_.table(r->kv_slot).device;
       out_.block_ids.insert(out_.block_ids.end(), t.begin(), t.end());
+      out_.block_offsets.push_back(static_cast<int32_t>(out_.block_ids.size()));
     }
   }
   counters_.peak_device_used =
@@ -65,9 +65,9 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
       if (config_.keep_gap_log) gap_log_.push_back(static_cast<float>(gap));
     }
     r->last_token_s = end_s;
-    if (result.results[i].eos) r->stopped = true;
     if (result.results[i].eos || r->num_output >= r->spec.max_tokens ||
         r->TotalTokens() >= config_.max_model_len) {
+      r->stopped = result.results[i].eos;
       Finish(r, RequestState::kFinished, end_s);
       any_done = true;
     }

@@ -80,7 +80,8 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
 
   batch_.clear();
   batch_seqs_.clear();
-  for (const ScheduledSeq& s : step.seqs) {
+  for (size_t i = 0; i < step.seqs.size(); ++i) {
+    const ScheduledSeq& s = step.seqs[i];
     Sequence* q = Find(s.request_id);
     assert(q != nullptr && "request never added to the executor");
     ForwardSeq f;
@@ -91,7 +92,7 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
       assert(!s.emits_token || s.context_before + s.num_tokens == static_cast<int32_t>(q->tokens.size()));
       f.tokens = std::span<const int32_t>(q->tokens).subspan(s.context_before, s.num_tokens);
       f.start_pos = s.context_before;
-      f.blocks = step.BlocksOf(s);
+      f.blocks = step.BlocksOf(i);
       assert(f.blocks.size() * arena_.block_size() >= static_cast<size_t>(s.context_before + s.num_tokens));
       f.want_logits = s.emits_token;
     }

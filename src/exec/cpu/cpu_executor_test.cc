@@ -229,9 +229,9 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   p.eos_after = 2;
   ASSERT_TRUE(exec.AddSequence(3, {4, 9, 11, 20, 1}, p).ok());
   SchedulerOutput step;
-  step.seqs.push_back({3, 5, 0, true, true, 0, 0, 0});
+  step.seqs.push_back({3, 5, 0, true, true, 0});
   step.block_ids = blocks.table(slot).device;
-  step.seqs[0].blocks_count = static_cast<int32_t>(step.block_ids.size());
+  step.block_offsets = {0, static_cast<int32_t>(step.block_ids.size())};
   ExecutorOutput out;
   exec.Execute(step, &out);
   ASSERT_EQ(out.results.size(), 1u);
@@ -242,7 +242,7 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   // A copy issued ahead of need is performed too (before the step runs).
   const int32_t first = blocks.table(slot).device[0];
   step.swap_out_ahead.push_back({first, 3});
-  step.seqs[0] = {3, 1, 5, true, false, 1, 0, static_cast<int32_t>(step.block_ids.size())};
+  step.seqs[0] = {3, 1, 5, true, false, 1};
   exec.Execute(step, &out);
   EXPECT_TRUE(out.results[0].eos);  // eos_after = 2
   EXPECT_EQ(exec.GeneratedTokens(3).size(), 2u);
