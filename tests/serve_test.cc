@@ -387,6 +387,19 @@ std::string LongRequest(int max_tokens = 1500) {
       .dump();
 }
 
+// A long streaming request on its own thread, returned once its first chunk
+// came (`*started`): it holds the engine for a while.
+std::thread HoldEngine(int port, std::atomic<bool>* started) {
+  std::thread t([port, started] {
+    PostStream(port, "/v1/completions", LongRequest(), [started](const std::string&) {
+      *started = true;
+      return true;
+    });
+  });
+  for (int i = 0; i < 4000 && !*started; ++i) std::this_thread::sleep_for(milliseconds(1));
+  return t;
+}
+
 TEST(ServeTest, QueueFullGets429WithRetryAfter) {
   ServerOptions o = TinyOptions();
   o.max_concurrency = 1;
@@ -395,13 +408,7 @@ TEST(ServeTest, QueueFullGets429WithRetryAfter) {
   const int port = srv.port();
   // A runs in the engine; B waits in the queue; C finds it full.
   std::atomic<bool> a_started{false};
-  std::thread a([&] {
-    PostStream(port, "/v1/completions", LongRequest(), [&](const std::string&) {
-      a_started = true;
-      return true;
-    });
-  });
-  for (int i = 0; i < 4000 && !a_started; ++i) std::this_thread::sleep_for(milliseconds(1));
+  std::thread a = HoldEngine(port, &a_started);
   ASSERT_TRUE(a_started);
   Reply b_reply;
   std::thread b([&] { b_reply = Post(port, "/v1/completions", Completion("x", 4, false)); });
@@ -445,13 +452,7 @@ TEST(ServeTest, ClientGoneWhileWaitingIsAborted) {
   // A holds the engine; B (non-streaming) waits behind it, and its client
   // gives up (read timeout) long before A ends.
   std::atomic<bool> a_started{false};
-  std::thread a([&] {
-    PostStream(port, "/v1/completions", LongRequest(), [&](const std::string&) {
-      a_started = true;
-      return true;
-    });
-  });
-  for (int i = 0; i < 4000 && !a_started; ++i) std::this_thread::sleep_for(milliseconds(1));
+  std::thread a = HoldEngine(port, &a_started);
   ASSERT_TRUE(a_started);
   {
     httplib::Client c("127.0.0.1", port);

@@ -205,14 +205,7 @@ TEST_F(RealEngineTest, PoliciesGiveTheSameTokensAsAlone) {
       alone.push_back(RunAll(*e)[*id]);
     }
   }
-  struct Config {
-    const char* policy;
-    PreemptMode mode;
-  };
-  for (const Config& c : {Config{"vllm", PreemptMode::kSwap}, Config{"vllm", PreemptMode::kRecompute},
-                          Config{"vllm-v1", PreemptMode::kRecompute}, Config{"sarathi", PreemptMode::kRecompute},
-                          Config{"s3", PreemptMode::kSwap}, Config{"reserve-max", PreemptMode::kRecompute},
-                          Config{"cacheopt", PreemptMode::kSwap}}) {
+  for (const runtimetest::PolicyMode& c : runtimetest::EveryPolicyMode()) {
     RealEngineOptions o = QuickOptions(*model_, c.policy);
     o.device_blocks = 14;  // 224 tokens for about 500: someone gives way
     o.host_blocks = 64;

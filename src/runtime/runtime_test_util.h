@@ -54,4 +54,16 @@ inline SamplingParams Greedy(int32_t eos_after = -1, bool ignore_eos = false) {
   return p;
 }
 
+// Every policy once, with swap where it offers the choice (and vLLM both ways).
+struct PolicyMode {
+  const char* policy;
+  PreemptMode mode;
+};
+inline std::vector<PolicyMode> EveryPolicyMode() {
+  return {{"vllm", PreemptMode::kSwap},          {"vllm", PreemptMode::kRecompute},
+          {"vllm-v1", PreemptMode::kRecompute},  {"sarathi", PreemptMode::kRecompute},
+          {"s3", PreemptMode::kSwap},            {"reserve-max", PreemptMode::kRecompute},
+          {"cacheopt", PreemptMode::kSwap}};
+}
+
 }  // namespace cacheopt::runtimetest

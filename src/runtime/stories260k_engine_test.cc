@@ -115,14 +115,7 @@ TEST_F(Stories260KEngineTest, GgufReproducesThePublishedGoldens) {
 // that cannot hold them all: every policy prints the goldens.
 TEST_F(Stories260KEngineTest, EveryPolicyGivesTheGoldensTogether) {
   auto model = Bin();
-  struct Config {
-    const char* policy;
-    PreemptMode mode;
-  };
-  for (const Config& c : {Config{"vllm", PreemptMode::kSwap}, Config{"vllm", PreemptMode::kRecompute},
-                          Config{"vllm-v1", PreemptMode::kRecompute}, Config{"sarathi", PreemptMode::kRecompute},
-                          Config{"s3", PreemptMode::kSwap}, Config{"reserve-max", PreemptMode::kRecompute},
-                          Config{"cacheopt", PreemptMode::kSwap}}) {
+  for (const runtimetest::PolicyMode& c : runtimetest::EveryPolicyMode()) {
     const std::string what = std::string(c.policy) + (c.mode == PreemptMode::kSwap ? " swap" : " recompute");
     RealEngineOptions o = QuickOptions(model, c.policy);
     o.device_blocks = 16;  // 256 tokens for 2 x 327

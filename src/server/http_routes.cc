@@ -174,25 +174,13 @@ void HttpRoutes::Reject(httplib::Response& res, const ApiError& e, RejectReason 
   SendError(res, e);
 }
 
-void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, ApiKind kind) {
-  const Clock::time_point arrival = Clock::now();
-  if (!Authorized(hreq)) return Reject(res, Unauthorized(), RejectReason::kUnauthorized);
-  const ServerPhase phase = this->phase();
-  if (phase == ServerPhase::kLoading) return SendError(res, Unavailable("The model is still loading"));
-  if (phase == ServerPhase::kDraining) return SendError(res, Unavailable("The server is shutting down"));
-  if (auto e = CheckBodySize(hreq.body.size(), opts_.max_body_bytes)) {
-    return Reject(res, *e, RejectReason::kBodyTooLarge);
-  }
-  auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_);
-  if (!parsed.ok()) return Reject(res, parsed.error(), ReasonFor(parsed.error()));
-  CompletionRequest& req = parsed.value();
-
+ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest& req, ApiKind kind) const {
   // Tokens: a chat's template segments, a text prompt after BOS (as
   // `cacheopt generate` and llama2.c's run.c), or the ids as sent.
   std::vector<int32_t> prompt;
   if (kind == ApiKind::kChat) {
     auto chat = ApplyChatTemplate(model_.chat_template, req.messages);
-    if (!chat.ok()) return Reject(res, chat.error(), RejectReason::kInvalidRequest);
+    if (!chat.ok()) return chat.error();
     for (const PromptSegment& seg : chat->segments) {
       std::vector<int32_t> ids = model_.tokenizer->Encode(seg.text, seg.bos, seg.eos);
       prompt.insert(prompt.end(), ids.begin(), ids.end());
@@ -202,22 +190,23 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
   } else {
     prompt = model_.tokenizer->Encode(req.prompt, true, false);
   }
-  if (auto e = CheckTokenIds(req, model_.vocab_size)) return Reject(res, *e, RejectReason::kInvalidRequest);
-  const int32_t prompt_len = static_cast<int32_t>(prompt.size());
-  auto max_tokens = ResolveMaxTokens(req, prompt_len, model_.context);
-  if (!max_tokens.ok()) return Reject(res, max_tokens.error(), RejectReason::kContextLength);
-  const int64_t blocks = (int64_t{prompt_len} + 1 + model_.block_size - 1) / model_.block_size;
-  if (blocks > model_.device_blocks) {
-    const std::string where = kind == ApiKind::kChat ? "messages" : "prompt";
-    ApiError e = InvalidRequest(where, "The " + where + " is " + std::to_string(prompt_len) +
-                                           " tokens, more than the server's KV cache holds (" +
-                                           std::to_string(model_.device_blocks) + " blocks of " +
-                                           std::to_string(model_.block_size) + " tokens); shorten '" + where + "'");
-    e.code = "kv_capacity";
-    return Reject(res, e, RejectReason::kKvCapacity);
-  }
+  return prompt;
+}
 
-  const uint64_t n = next_request_.fetch_add(1, std::memory_order_relaxed);
+std::optional<ApiError> HttpRoutes::CheckKvCapacity(int32_t prompt_len, ApiKind kind) const {
+  const int64_t blocks = (int64_t{prompt_len} + 1 + model_.block_size - 1) / model_.block_size;
+  if (blocks <= model_.device_blocks) return std::nullopt;
+  const std::string where = kind == ApiKind::kChat ? "messages" : "prompt";
+  ApiError e = InvalidRequest(where, "The " + where + " is " + std::to_string(prompt_len) +
+                                         " tokens, more than the server's KV cache holds (" +
+                                         std::to_string(model_.device_blocks) + " blocks of " +
+                                         std::to_string(model_.block_size) + " tokens); shorten '" + where + "'");
+  e.code = "kv_capacity";
+  return e;
+}
+
+SubmitCommand HttpRoutes::MakeSubmit(const CompletionRequest& req, std::vector<int32_t> prompt, int32_t max_tokens,
+                                     uint64_t n) const {
   SubmitCommand cmd;
   cmd.prompt = std::move(prompt);
   cmd.params.temperature = static_cast<float>(req.temperature);
@@ -232,10 +221,81 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
     if (std::find(cmd.params.stop_ids.begin(), cmd.params.stop_ids.end(), id) == cmd.params.stop_ids.end())
       cmd.params.stop_ids.push_back(id);
   }
-  cmd.max_tokens = max_tokens.value();
+  cmd.max_tokens = max_tokens;
   cmd.slo = SloSpec{req.slo_class, req.ttft_slo_ms, req.tbt_slo_ms};
   cmd.stop = req.stop;
   cmd.sink = std::make_shared<RequestSink>();
+  return cmd;
+}
+
+// Streams `st` as server-sent events: each call of the content provider
+// takes what the engine sent since, writes it, and cancels the request when
+// the client is gone.
+void HttpRoutes::StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, std::chrono::milliseconds poll) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [st, poll](size_t /*offset*/, httplib::DataSink& out) {
+        const int conn = CurrentConnectionSocket();
+        if (!st->finished) {
+          // With text in hand, take whatever else came without waiting.
+          const auto timeout = st->pending.empty() ? poll : std::chrono::milliseconds(0);
+          RequestSink::Update up;
+          if (st->sink->Wait(timeout, &up)) {
+            if (up.finished && up.error) {
+              st->pending += st->sse.Delta(up.text) + st->sse.Error(*up.error);
+            } else {
+              st->pending += st->sse.Delta(up.text);
+              if (up.finished) st->pending += st->sse.Finish(up.finish_reason, up.usage);
+            }
+            st->finished = up.finished;
+          }
+        }
+        // A closed connection is seen before writing into it, and a write
+        // that fails says the same: either way the request is cancelled.
+        if (PeerClosed(conn)) {
+          st->queue->Abort(st->sink);
+          return false;
+        }
+        if (!st->pending.empty()) {
+          if (!out.write(st->pending.data(), st->pending.size())) {
+            st->queue->Abort(st->sink);
+            return false;
+          }
+          st->pending.clear();
+        }
+        if (st->finished) out.done();
+        return true;
+      },
+      [st](bool success) {
+        if (!success || !st->finished) st->queue->Abort(st->sink);
+      });
+}
+
+void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, ApiKind kind) {
+  const Clock::time_point arrival = Clock::now();
+  if (!Authorized(hreq)) return Reject(res, Unauthorized(), RejectReason::kUnauthorized);
+  const ServerPhase phase = this->phase();
+  if (phase == ServerPhase::kLoading) return SendError(res, Unavailable("The model is still loading"));
+  if (phase == ServerPhase::kDraining) return SendError(res, Unavailable("The server is shutting down"));
+  if (auto e = CheckBodySize(hreq.body.size(), opts_.max_body_bytes)) {
+    return Reject(res, *e, RejectReason::kBodyTooLarge);
+  }
+  auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_);
+  if (!parsed.ok()) return Reject(res, parsed.error(), ReasonFor(parsed.error()));
+  CompletionRequest& req = parsed.value();
+
+  auto prompt = PromptTokens(req, kind);
+  if (!prompt.ok()) return Reject(res, prompt.error(), RejectReason::kInvalidRequest);
+  if (auto e = CheckTokenIds(req, model_.vocab_size)) return Reject(res, *e, RejectReason::kInvalidRequest);
+  const int32_t prompt_len = static_cast<int32_t>(prompt->size());
+  auto max_tokens = ResolveMaxTokens(req, prompt_len, model_.context);
+  if (!max_tokens.ok()) return Reject(res, max_tokens.error(), RejectReason::kContextLength);
+  if (auto e = CheckKvCapacity(prompt_len, kind)) return Reject(res, *e, RejectReason::kKvCapacity);
+
+  const uint64_t n = next_request_.fetch_add(1, std::memory_order_relaxed);
+  SubmitCommand cmd = MakeSubmit(req, std::move(*prompt), *max_tokens, n);
   cmd.arrival = arrival;
   std::shared_ptr<RequestSink> sink = cmd.sink;
   auto token = std::make_unique<ActiveToken>(active_);  // before the push: a drain sees it
@@ -296,46 +356,7 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
     st->pending += st->sse.Finish(u.finish_reason, u.usage);
     st->finished = true;
   }
-  const std::chrono::milliseconds poll = opts_.poll;
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("X-Accel-Buffering", "no");
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [st, poll](size_t /*offset*/, httplib::DataSink& out) {
-        const int conn = CurrentConnectionSocket();
-        if (!st->finished) {
-          // With text in hand, take whatever else came without waiting.
-          const auto timeout = st->pending.empty() ? poll : std::chrono::milliseconds(0);
-          RequestSink::Update up;
-          if (st->sink->Wait(timeout, &up)) {
-            if (up.finished && up.error) {
-              st->pending += st->sse.Delta(up.text) + st->sse.Error(*up.error);
-            } else {
-              st->pending += st->sse.Delta(up.text);
-              if (up.finished) st->pending += st->sse.Finish(up.finish_reason, up.usage);
-            }
-            st->finished = up.finished;
-          }
-        }
-        // A closed connection is seen before writing into it, and a write
-        // that fails says the same: either way the request is cancelled.
-        if (PeerClosed(conn)) {
-          st->queue->Abort(st->sink);
-          return false;
-        }
-        if (!st->pending.empty()) {
-          if (!out.write(st->pending.data(), st->pending.size())) {
-            st->queue->Abort(st->sink);
-            return false;
-          }
-          st->pending.clear();
-        }
-        if (st->finished) out.done();
-        return true;
-      },
-      [st](bool success) {
-        if (!success || !st->finished) st->queue->Abort(st->sink);
-      });
+  StreamTo(res, std::move(st), opts_.poll);
 }
 
 void HttpRoutes::Models(httplib::Response& res) const {

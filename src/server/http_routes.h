@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,15 @@ class HttpRoutes {
 
  private:
   struct Stream;
+  // A completion or chat request, from its body to its answer (JSON or SSE).
   void Complete(const httplib::Request& req, httplib::Response& res, ApiKind kind);
+  ApiResult<std::vector<int32_t>> PromptTokens(const CompletionRequest& req, ApiKind kind) const;
+  // 400 (kv_capacity) when the prompt alone outgrows the device KV tier.
+  std::optional<ApiError> CheckKvCapacity(int32_t prompt_len, ApiKind kind) const;
+  // The engine's command for request number `n` (it seeds sampling).
+  SubmitCommand MakeSubmit(const CompletionRequest& req, std::vector<int32_t> prompt, int32_t max_tokens,
+                           uint64_t n) const;
+  static void StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, std::chrono::milliseconds poll);
   void Models(httplib::Response& res) const;
   void Health(httplib::Response& res) const;
   void Metrics(httplib::Response& res) const;

@@ -357,43 +357,38 @@ std::string ScaleFigures(const ExperimentResults& r) {
                   "; each run alone on the machine (no other job beside it). Wall time of Simulate only "
                   "(workload built before). These timings are the one part of the report that differs "
                   "between runs.</p><div class=\"figs\">";
-  {
+  // Wall time per policy over one swept quantity; `at(label, i)` is point i's
+  // run (null when it failed) and `x(i, run)` its abscissa.
+  auto wall_plot = [&](const char* title, const char* x_label, size_t points, auto at, auto x) {
     LinePlot p;
-    p.title = "Simulation time vs requests";
-    p.x_label = "requests per run";
+    p.title = title;
+    p.x_label = x_label;
     p.y_label = "wall time (s)";
     p.x_log = p.y_log = true;
     std::vector<Series> series;
     for (const auto& label : sc.policies) {
       Series s;
       s.name = label;
-      for (int64_t n : sc.requests) {
-        const RunRecord* run = find(label, n, -1);
-        s.x.push_back(run != nullptr ? static_cast<double>(run->workload_requests) : static_cast<double>(n));
+      for (size_t i = 0; i < points; ++i) {
+        const RunRecord* run = at(label, i);
+        s.x.push_back(x(i, run));
         s.y.push_back(run != nullptr ? run->wall_s : NAN);
       }
       series.push_back(std::move(s));
     }
     o += Figure(RenderLinePlot(p, series));
-  }
+  };
+  wall_plot(
+      "Simulation time vs requests", "requests per run", sc.requests.size(),
+      [&](const std::string& label, size_t i) { return find(label, sc.requests[i], -1); },
+      [&](size_t i, const RunRecord* run) {
+        return run != nullptr ? static_cast<double>(run->workload_requests) : static_cast<double>(sc.requests[i]);
+      });
   if (!sc.pool_blocks.empty()) {
-    LinePlot p;
-    p.title = "Simulation time vs KV pool size";
-    p.x_label = "device KV blocks";
-    p.y_label = "wall time (s)";
-    p.x_log = p.y_log = true;
-    std::vector<Series> series;
-    for (const auto& label : sc.policies) {
-      Series s;
-      s.name = label;
-      for (int64_t b : sc.pool_blocks) {
-        const RunRecord* run = find(label, c.setups[setup].requests, b);
-        s.x.push_back(static_cast<double>(b));
-        s.y.push_back(run != nullptr ? run->wall_s : NAN);
-      }
-      series.push_back(std::move(s));
-    }
-    o += Figure(RenderLinePlot(p, series));
+    wall_plot(
+        "Simulation time vs KV pool size", "device KV blocks", sc.pool_blocks.size(),
+        [&](const std::string& label, size_t i) { return find(label, c.setups[setup].requests, sc.pool_blocks[i]); },
+        [&](size_t i, const RunRecord*) { return static_cast<double>(sc.pool_blocks[i]); });
   }
   o += "</div><table><tr><th>policy</th><th>requests</th><th>device blocks</th><th>wall (s)</th><th>thread CPU "
        "(s)</th><th>steps</th><th>steps/s</th><th>requests/s simulated</th></tr>";

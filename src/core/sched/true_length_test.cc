@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/session.h"
 #include "core/sched/scheduler.h"
 #include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
@@ -39,21 +40,19 @@ std::string Trace(const std::string& policy, int32_t true_len_of_0, int32_t stop
     (*s)->Add(spec);
   }
   std::ostringstream os;
+  Session session(s->get(), &exec);
   double now = 0;
-  const Request* r0 = nullptr;  // stays valid after it ends (nothing takes it)
-  ExecutorOutput res;
-  for (int step = 0; step < 10000 && (*s)->HasUnfinished(); ++step) {
-    const SchedulerOutput& out = (*s)->Schedule(now);
-    for (const auto& q : out.seqs) {
+  const Request* r0 = nullptr;  // stays valid after it ends (the session keeps its record)
+  StepReport step;
+  for (int i = 0; i < 10000 && (*s)->HasUnfinished(); ++i) {
+    EXPECT_TRUE(session.Step(now, &step).ok());
+    for (const auto& q : step.plan->seqs) {
       if (q.request_id == 0 && r0 == nullptr) r0 = (*s)->Find(0);
       os << q.request_id << ":" << q.num_tokens << " ";
     }
-    for (const auto& p : out.preempted) os << "P" << p.request_id << " ";
+    for (const auto& p : step.plan->preempted) os << "P" << p.request_id << " ";
     os << "\n";
-    exec.Execute(out, &res);
-    if (out.empty()) res.duration_s = 0;
-    now += res.duration_s;
-    (*s)->Update(res, now);
+    now = step.ran ? step.end_s : now;
     if (r0 != nullptr && r0->num_output >= stop_after) break;
   }
   return os.str();
