@@ -25,6 +25,7 @@ struct ScheduledSeq {
   bool emits_token = false;    // the step reaches the sequence's end: sample one
   bool prefill = false;        // a prompt (or recompute) chunk, not a decode
   int32_t num_output = 0;      // tokens it had generated before this step
+  int32_t slot = -1;           // the scheduler's handle for its KV (executors need not read it)
 };
 
 struct PreemptionRecord {

@@ -28,14 +28,13 @@ Request* Scheduler::Add(const RequestSpec& spec) {
 const SchedulerOutput& Scheduler::Schedule(double now) {
   assert(!have_output_ && "Schedule called twice without Update");
   out_.Clear();
-  scheduled_.clear();
   out_.step = step_++;
   out_.now = now;
   ScheduleStep(now, &out_);
   if (plan_block_tables_) {
     out_.block_offsets.push_back(0);
-    for (const Request* r : scheduled_) {
-      const std::vector<int32_t>& t = blocks_.table(r->kv_slot).device;
+    for (const ScheduledSeq& q : out_.seqs) {
+      const std::vector<int32_t>& t = blocks_.table(q.slot).device;
       out_.block_ids.insert(out_.block_ids.end(), t.begin(), t.end());
       out_.block_offsets.push_back(static_cast<int32_t>(out_.block_ids.size()));
     }
@@ -53,7 +52,7 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
   bool any_done = false;
   for (size_t i = 0; i < out_.seqs.size(); ++i) {
     const ScheduledSeq& s = out_.seqs[i];
-    Request* r = scheduled_[i];
+    Request* r = slot_owner_[s.slot];
     r->num_computed += s.num_tokens;
     if (!s.emits_token) continue;
     ++r->num_output;
@@ -80,20 +79,7 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
 }
 
 void Scheduler::Unschedule(SchedulerOutput* out, const Request* r) {
-  if (out != &out_) {
-    // A plan of the caller's own, outside a step (tests): no requests beside it.
-    std::erase_if(out->seqs, [r](const ScheduledSeq& q) { return q.request_id == r->spec.id; });
-    return;
-  }
-  assert(out_.seqs.size() == scheduled_.size());
-  size_t kept = 0;
-  for (size_t i = 0; i < scheduled_.size(); ++i) {
-    if (scheduled_[i] == r) continue;
-    out_.seqs[kept] = out_.seqs[i];
-    scheduled_[kept++] = scheduled_[i];
-  }
-  out_.seqs.resize(kept);
-  scheduled_.resize(kept);
+  std::erase_if(out->seqs, [r](const ScheduledSeq& q) { return q.request_id == r->spec.id; });
 }
 
 bool Scheduler::Abort(int64_t id, double now) {
@@ -118,6 +104,7 @@ std::vector<std::unique_ptr<Request>> Scheduler::TakeDone() {
 void Scheduler::ReleaseBlocks(Request* r) {
   if (r->kv_slot >= 0) {
     blocks_.ReleaseSlot(r->kv_slot);
+    slot_owner_[r->kv_slot] = nullptr;
     r->kv_slot = -1;
   }
 }
@@ -135,7 +122,11 @@ void Scheduler::Finish(Request* r, RequestState state, double now) {
 
 bool Scheduler::GrowBy(Request* r, int64_t tokens, int32_t need) {
   if (need > blocks_.device_free()) return false;
-  if (r->kv_slot < 0) r->kv_slot = blocks_.NewSlot();
+  if (r->kv_slot < 0) {
+    r->kv_slot = blocks_.NewSlot();
+    if (static_cast<size_t>(r->kv_slot) >= slot_owner_.size()) slot_owner_.resize(r->kv_slot + 1, nullptr);
+    slot_owner_[r->kv_slot] = r;
+  }
   bool ok = blocks_.GrowDevice(r->kv_slot, tokens);
   assert(ok);
   return ok;

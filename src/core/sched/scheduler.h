@@ -8,6 +8,7 @@
 // fails, so the plan and the commit cannot diverge.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -114,8 +115,9 @@ class Scheduler {
   // hottest call (microbench/scheduler_bench.cc).
   [[gnu::always_inline]] void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
     int32_t left = r->TokensToCompute();
-    out->seqs.push_back({r->spec.id, n, r->num_computed, n == left, left > 1 || r->num_output == 0, r->num_output});
-    scheduled_.push_back(r);
+    assert(r->kv_slot >= 0 && "a scheduled sequence holds a block table");
+    out->seqs.push_back(
+        {r->spec.id, n, r->num_computed, n == left, left > 1 || r->num_output == 0, r->num_output, r->kv_slot});
   }
   // Takes `r` out of this step's sequences again (a victim preempted after
   // it was scheduled).
@@ -165,7 +167,9 @@ class Scheduler {
 
   std::unordered_map<int64_t, std::unique_ptr<Request>> live_;
   std::vector<std::unique_ptr<Request>> done_;
-  std::vector<Request*> scheduled_;  // out_.seqs' requests, in the same order
+  // The request owning each KV slot: a scheduled sequence names its slot,
+  // so Update finds its request without a second list per step.
+  std::vector<Request*> slot_owner_;
   std::vector<float> gap_log_;
   SchedulerOutput out_;
   int64_t step_ = 0;

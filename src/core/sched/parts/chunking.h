@@ -13,7 +13,7 @@ namespace cacheopt {
 class ChunkRule {
  public:
   virtual ~ChunkRule() = default;
-  // 0: it does not join this step.
+  // <= 0: it does not join this step.
   virtual int32_t Tokens(const Request& r, int32_t budget_left) const = 0;
 };
 
@@ -35,7 +35,7 @@ class BudgetChunks : public ChunkRule {
   int32_t Tokens(const Request& r, int32_t budget_left) const override {
     int32_t n = r.TokensToCompute();
     if (threshold_ > 0) n = std::min(n, threshold_);
-    return std::max(0, std::min(n, budget_left));
+    return std::min(n, budget_left);
   }
 
  private:

@@ -41,7 +41,7 @@ void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
       Request* r = running_[i];
       if (r->InPrefill() != contexts) continue;
       const int32_t n = chunks_.Tokens(*r, limits_.token_budget - tokens);
-      if (n == 0) break;
+      if (n <= 0) break;
       if (blocks_.BlocksFor(static_cast<int64_t>(r->num_computed) + n) > r->reserved_blocks &&
           reservation_->OnOverrun(r)) {
         // Under-predicted (S3): recompute, and come back with a larger reservation.

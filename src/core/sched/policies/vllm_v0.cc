@@ -37,7 +37,7 @@ bool VllmV0Scheduler::SchedulePrefills(SchedulerOutput* out) {
     }
     // AllocStatus.LATER stops admission: head-of-line, FCFS.
     if (admit == Admit::kLater) break;
-    if (chunks_.Tokens(*r, limits_.token_budget - tokens) == 0 || seqs + 1 > limits_.max_num_seqs) break;
+    if (chunks_.Tokens(*r, limits_.token_budget - tokens) <= 0 || seqs + 1 > limits_.max_num_seqs) break;
     waiting_.pop_front();
     Grow(r, n);
     MarkRunning(r);
