@@ -388,13 +388,15 @@ std::string LongRequest(int max_tokens = 1500) {
 }
 
 // A long streaming request on its own thread, returned once its first chunk
-// came (`*started`): it holds the engine for a while.
-std::thread HoldEngine(int port, std::atomic<bool>* started) {
-  std::thread t([port, started] {
-    PostStream(port, "/v1/completions", LongRequest(), [started](const std::string&) {
+// came (`*started`): it holds the engine for a while. Its reply goes to
+// `*reply` when given.
+std::thread HoldEngine(int port, std::atomic<bool>* started, int max_tokens = 1500, Reply* reply = nullptr) {
+  std::thread t([port, started, max_tokens, reply] {
+    Reply r = PostStream(port, "/v1/completions", LongRequest(max_tokens), [started](const std::string&) {
       *started = true;
       return true;
     });
+    if (reply != nullptr) *reply = std::move(r);
   });
   for (int i = 0; i < 4000 && !*started; ++i) std::this_thread::sleep_for(milliseconds(1));
   return t;
@@ -480,13 +482,7 @@ TEST(ServeTest, DrainFinishesInFlightAndHealthTurns503) {
   const int port = srv.port();
   std::atomic<bool> started{false};
   Reply stream;
-  std::thread t([&] {
-    stream = PostStream(port, "/v1/completions", LongRequest(1500), [&](const std::string&) {
-      started = true;
-      return true;
-    });
-  });
-  for (int i = 0; i < 4000 && !started; ++i) std::this_thread::sleep_for(milliseconds(1));
+  std::thread t = HoldEngine(port, &started, 1500, &stream);
   ASSERT_TRUE(started);
   ASSERT_EQ(Get(port, "/health").status, 200);
   srv.server().Drain();
@@ -509,13 +505,7 @@ TEST(ServeTest, DrainPastTheGracePeriodAbortsInFlight) {
   const int port = srv.port();
   std::atomic<bool> started{false};
   Reply stream;
-  std::thread t([&] {
-    stream = PostStream(port, "/v1/completions", LongRequest(3800), [&](const std::string&) {
-      started = true;
-      return true;
-    });
-  });
-  for (int i = 0; i < 4000 && !started; ++i) std::this_thread::sleep_for(milliseconds(1));
+  std::thread t = HoldEngine(port, &started, 3800, &stream);
   ASSERT_TRUE(started);
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(srv.Finish().ok());
@@ -673,13 +663,7 @@ TEST(ServeTest, SigtermDrainsAndExitsZero) {
   ASSERT_TRUE(up) << "server did not come up; log: " << log;
   std::atomic<bool> started{false};
   Reply stream;
-  std::thread t([&] {
-    stream = PostStream(port, "/v1/completions", LongRequest(1500), [&](const std::string&) {
-      started = true;
-      return true;
-    });
-  });
-  for (int i = 0; i < 4000 && !started; ++i) std::this_thread::sleep_for(milliseconds(1));
+  std::thread t = HoldEngine(port, &started, 1500, &stream);
   ASSERT_TRUE(started);
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   int health = 0;
