@@ -24,7 +24,7 @@ class AdmissionRule {
 // and refuse for ever what an empty pool could not take with it; V1 keeps
 // none unless set (PR vllm#44594), only once something runs, and refuses for
 // ever only what could not fit an empty pool at all.
-class WatermarkAdmission : public AdmissionRule {
+class WatermarkAdmission final : public AdmissionRule {
  public:
   struct Options {
     int32_t watermark_blocks = 0;

@@ -19,7 +19,7 @@ class ChunkRule {
 
 // No chunking (vLLM V0's default, TensorRT-LLM without chunked context): the
 // whole pending prompt fits the budget left, or waits.
-class WholePrompt : public ChunkRule {
+class WholePrompt final : public ChunkRule {
  public:
   int32_t Tokens(const Request& r, int32_t budget_left) const override {
     const int32_t n = r.TokensToCompute();
@@ -29,7 +29,7 @@ class WholePrompt : public ChunkRule {
 
 // Chunked prefill (vLLM V1, Sarathi-Serve): as much of the prompt as the
 // budget left allows, optionally at most `long_prefill_threshold` per step.
-class BudgetChunks : public ChunkRule {
+class BudgetChunks final : public ChunkRule {
  public:
   explicit BudgetChunks(int32_t long_prefill_threshold = 0) : threshold_(long_prefill_threshold) {}
   int32_t Tokens(const Request& r, int32_t budget_left) const override {

@@ -21,7 +21,7 @@ class PreemptKindRule {
 
 // One kind always: vLLM V0 by --preemption-mode, V1 and Sarathi-Serve
 // recompute. (A swap without room in the host tier recomputes anyway.)
-class FixedKind : public PreemptKindRule {
+class FixedKind final : public PreemptKindRule {
  public:
   explicit FixedKind(PreemptKind kind) : kind_(kind) {}
   PreemptKind Kind(const Request&) const override { return kind_; }
@@ -32,7 +32,7 @@ class FixedKind : public PreemptKindRule {
 
 // C5: whichever is faster to undo, by the cost model; recompute when there
 // is no host tier.
-class CheaperKind : public PreemptKindRule {
+class CheaperKind final : public PreemptKindRule {
  public:
   CheaperKind(const CostModel* cost, const BlockManager* blocks) : cost_(cost), blocks_(blocks) {}
   PreemptKind Kind(const Request& victim) const override;
@@ -50,7 +50,7 @@ class VictimOrderRule {
 };
 
 // C4: loose SLO class, long remaining time, cheap preemption first.
-class SloVictimOrder : public VictimOrderRule {
+class SloVictimOrder final : public VictimOrderRule {
  public:
   explicit SloVictimOrder(int32_t max_preemptions) : max_preemptions_(max_preemptions) {}
   void Order(std::vector<VictimCandidate>* c) const override { OrderVictims(c, max_preemptions_); }
@@ -60,7 +60,7 @@ class SloVictimOrder : public VictimOrderRule {
 };
 
 // The baselines' order: the newest admission first.
-class NewestAdmittedFirst : public VictimOrderRule {
+class NewestAdmittedFirst final : public VictimOrderRule {
  public:
   void Order(std::vector<VictimCandidate>* c) const override { OrderNewestFirst(c); }
 };

@@ -25,7 +25,7 @@ class ReservationRule {
 };
 
 // Prompt plus the max_tokens cap: never overruns (reserve-max).
-class MaxTokensReservation : public ReservationRule {
+class MaxTokensReservation final : public ReservationRule {
  public:
   int32_t Blocks(Request* r, const SchedulerConfig& config, const BlockManager& blocks) override;
   bool OnOverrun(Request* r) override;
@@ -33,7 +33,7 @@ class MaxTokensReservation : public ReservationRule {
 
 // S3: the predicted output's bucket (upper edges 64, 128, 256, ... up to the
 // cap); an overrun doubles it. The estimator learns from finished requests.
-class BucketReservation : public ReservationRule {
+class BucketReservation final : public ReservationRule {
  public:
   explicit BucketReservation(std::unique_ptr<OutputLengthEstimator> estimator) : est_(std::move(estimator)) {}
   int32_t Blocks(Request* r, const SchedulerConfig& config, const BlockManager& blocks) override;
