@@ -6,7 +6,6 @@
 #include <span>
 #include <vector>
 
-
 namespace cacheopt {
 
 // One KV block copied between tiers (swap out: device -> host; in: back).

@@ -1,8 +1,9 @@
 // One engine session: owns requests from submission to finish over one
 // scheduler and one executor. Each step runs Schedule -> Execute -> Update
 // at a time the caller passes in (the simulator's virtual clock, the server's
-// wall clock) and emits events: the tokens sampled, the preemptions, and each
-// finish with its reason and its SLO verdict already judged. Run() is the
+// wall clock) and emits events: the tokens sampled and each finish with its
+// reason and its SLO verdict already judged; each step's report carries its
+// preemptions and swap copies (the plan). Run() is the
 // one loop every offline driver shares (simulator, soak, tests, a real
 // engine run to completion).
 #pragma once
@@ -66,14 +67,12 @@ class Session {
 
   // Events since the last call, in order.
   std::vector<TokenEvent> TakeTokens() { return std::move(tokens_); }
-  std::vector<PreemptionRecord> TakePreemptions() { return std::move(preemptions_); }
   std::vector<FinishEvent> TakeFinished() { return std::move(finished_); }
 
   // Submits `arrivals` (sorted by arrival, ties in order) as their time
   // comes and steps until every request has ended. An error if a step fails,
   // the observer says stop, the step limit is hit, or the policy stops
-  // making progress with nothing left to arrive. Preemptions are in each
-  // step's plan.
+  // making progress with nothing left to arrive.
   Status Run(std::span<const RequestSpec> arrivals, RunObserver* observer, const RunOptions& opts = {});
 
   bool HasUnfinished() const;
@@ -94,7 +93,6 @@ class Session {
   SessionOptions opts_;
   ExecutorOutput result_;
   std::vector<TokenEvent> tokens_;
-  std::vector<PreemptionRecord> preemptions_;
   std::vector<FinishEvent> finished_;
   bool keep_events_ = true;
   int64_t steps_ = 0;

@@ -153,7 +153,6 @@ bool RealEngine::Step() {
   if (!s.ok() && error_.ok()) error_ = s;
   if (step.ran) ++steps_;
   CollectTokens(session_->TakeTokens());
-  (void)session_->TakePreemptions();  // counted by the scheduler (stats)
   CollectDone(session_->TakeFinished());
   return step.ran;
 }

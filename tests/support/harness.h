@@ -67,7 +67,6 @@ class Harness {
     EXPECT_TRUE(s.ok()) << s.message();
     now_ = step.end_s;
     (void)session_->TakeTokens();
-    (void)session_->TakePreemptions();
     for (FinishEvent& f : session_->TakeFinished()) finished_.push_back(std::move(f));
     return StepView{*step.plan};
   }

@@ -64,7 +64,6 @@ Status Session::Step(double now, StepReport* report) {
       if (out.seqs[i].emits_token)
         tokens_.push_back({out.seqs[i].request_id, result_.results[i].token, result_.results[i].eos});
     }
-    preemptions_.insert(preemptions_.end(), out.preempted.begin(), out.preempted.end());
   }
   CollectFinished();
   if (opts_.check_invariants) {
@@ -133,7 +132,6 @@ Status Session::Run(std::span<const RequestSpec> arrivals, RunObserver* observer
     Status s = Step(now, &step);
     if (!s.ok()) return s;
     StepEvents events{TakeTokens(), TakeFinished()};
-    preemptions_.clear();
     if (observer != nullptr) {
       s = observer->OnStep(step, events);
       if (!s.ok()) return s;

@@ -17,11 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/kv/block_manager.h"
 #include "cacheopt/request.h"
-#include "core/sched/parts/preemption.h"
 #include "cacheopt/scheduler_config.h"
 #include "cacheopt/scheduler_output.h"
+#include "core/kv/block_manager.h"
+#include "core/sched/parts/preemption.h"
 
 namespace cacheopt {
 

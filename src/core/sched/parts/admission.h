@@ -33,7 +33,6 @@ class WatermarkAdmission final : public AdmissionRule {
   };
   explicit WatermarkAdmission(Options o) : o_(o) {}
   Admit Check(int64_t need, const BlockManager& blocks, bool anyone_running) const override;
-  int32_t watermark_blocks() const { return o_.watermark_blocks; }
 
  private:
   Options o_;
