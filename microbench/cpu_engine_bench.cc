@@ -170,7 +170,7 @@ EngineResult RunEngine(const Model& m, int32_t streams, int32_t steps, int32_t t
     const SchedulerOutput& so = sched.Schedule(now());
     const auto t1 = Clock::now();
     bool decode = static_cast<int32_t>(so.seqs.size()) == streams;
-    for (const ScheduledSeq& q : so.seqs) decode = decode && !q.prefill && q.num_tokens == 1;
+    for (const ScheduledSeq& q : so.seqs) decode = decode && !q.prefill() && q.num_tokens == 1;
     out.results.clear();
     if (!so.empty()) exec.Execute(so, &out);
     const auto t2 = Clock::now();

@@ -21,10 +21,13 @@ struct ScheduledSeq {
   int64_t request_id = 0;
   int32_t num_tokens = 0;      // new tokens fed this step (prefill chunk or 1)
   int32_t context_before = 0;  // tokens already in its KV cache
-  bool emits_token = false;    // the step reaches the sequence's end: sample one
-  bool prefill = false;        // a prompt (or recompute) chunk, not a decode
   int32_t num_output = 0;      // tokens it had generated before this step
   int32_t slot = -1;           // the scheduler's handle for its KV (executors need not read it)
+  bool emits_token = false;    // the step reaches the sequence's end: sample one
+
+  // A prompt (or recompute) chunk, not a decode: a decode feeds the one
+  // token sampled last, after the first.
+  bool prefill() const { return !emits_token || num_tokens > 1 || num_output == 0; }
 };
 
 struct PreemptionRecord {

@@ -13,7 +13,7 @@ void WriteStepLine(std::ostream& os, const SchedulerOutput& step, double duratio
   bool first = true;
   for (const ScheduledSeq& s : step.seqs) {
     std::snprintf(buf, sizeof(buf), "%s{\"id\":%lld,\"tokens\":%d,\"phase\":\"%s\"}", first ? "" : ",",
-                  static_cast<long long>(s.request_id), s.num_tokens, s.prefill ? "prefill" : "decode");
+                  static_cast<long long>(s.request_id), s.num_tokens, s.prefill() ? "prefill" : "decode");
     os << buf;
     first = false;
   }

@@ -30,7 +30,7 @@ struct StepView {
   }
   int32_t NumPrefills() const {
     int32_t n = 0;
-    for (const auto& s : out.seqs) n += s.prefill;
+    for (const auto& s : out.seqs) n += s.prefill();
     return n;
   }
   int32_t NumDecodes() const { return static_cast<int32_t>(out.seqs.size()) - NumPrefills(); }

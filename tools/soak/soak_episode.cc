@@ -368,7 +368,7 @@ class EpisodeChecker : public RunObserver {
     os << " [";
     for (size_t i = 0; i < out.seqs.size(); ++i)
       os << (i ? " " : "") << out.seqs[i].request_id << ":" << out.seqs[i].num_tokens
-         << (out.seqs[i].prefill ? "p" : "");
+         << (out.seqs[i].prefill() ? "p" : "");
     os << "] [";
     for (size_t i = 0; i < out.preempted.size(); ++i)
       os << (i ? " " : "") << out.preempted[i].request_id << ":"

@@ -116,8 +116,7 @@ class Scheduler {
   [[gnu::always_inline]] void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
     int32_t left = r->TokensToCompute();
     assert(r->kv_slot >= 0 && "a scheduled sequence holds a block table");
-    out->seqs.push_back(
-        {r->spec.id, n, r->num_computed, n == left, left > 1 || r->num_output == 0, r->num_output, r->kv_slot});
+    out->seqs.push_back({r->spec.id, n, r->num_computed, r->num_output, r->kv_slot, n == left});
   }
   // Takes `r` out of this step's sequences again (a victim preempted after
   // it was scheduled).

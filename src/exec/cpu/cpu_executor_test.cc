@@ -90,7 +90,7 @@ RunOut Serve(const Model& m, const std::string& policy, PreemptMode mode, int32_
     CpuExecutor* exec;
     RunOut out;
     Status OnStep(const StepReport& step, StepEvents& events) override {
-      for (const ScheduledSeq& q : step.plan->seqs) out.partial_prefills += q.prefill && !q.emits_token;
+      for (const ScheduledSeq& q : step.plan->seqs) out.partial_prefills += q.prefill() && !q.emits_token;
       for (const FinishEvent& f : events.finished) {
         const Request& r = *f.record;
         EXPECT_EQ(r.state, RequestState::kFinished) << *policy << " request " << r.spec.id;
@@ -229,7 +229,7 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   p.eos_after = 2;
   ASSERT_TRUE(exec.AddSequence(3, {4, 9, 11, 20, 1}, p).ok());
   SchedulerOutput step;
-  step.seqs.push_back({3, 5, 0, true, true, 0});
+  step.seqs.push_back({3, 5, 0, 0, -1, true});
   step.block_ids = blocks.table(slot).device;
   step.block_offsets = {0, static_cast<int32_t>(step.block_ids.size())};
   ExecutorOutput out;
