@@ -25,8 +25,9 @@ struct ScheduledSeq {
   int32_t slot = -1;           // the scheduler's handle for its KV (executors need not read it)
   bool emits_token = false;    // the step reaches the sequence's end: sample one
 
-  // A prompt (or recompute) chunk, not a decode: a decode feeds the one
-  // token sampled last, after the first.
+  // A prompt (or recompute) chunk, not a decode. Derived, not stored: a
+  // decode is the one sequence kind that feeds a single token, samples, and
+  // has sampled before.
   bool prefill() const { return !emits_token || num_tokens > 1 || num_output == 0; }
 };
 

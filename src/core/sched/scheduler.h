@@ -116,7 +116,12 @@ class Scheduler {
   [[gnu::always_inline]] void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
     int32_t left = r->TokensToCompute();
     assert(r->kv_slot >= 0 && "a scheduled sequence holds a block table");
-    out->seqs.push_back({r->spec.id, n, r->num_computed, r->num_output, r->kv_slot, n == left});
+    out->seqs.push_back({.request_id = r->spec.id,
+                         .num_tokens = n,
+                         .context_before = r->num_computed,
+                         .num_output = r->num_output,
+                         .slot = r->kv_slot,
+                         .emits_token = n == left});
   }
   // Takes `r` out of this step's sequences again (a victim preempted after
   // it was scheduled).

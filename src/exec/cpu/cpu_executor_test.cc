@@ -229,7 +229,7 @@ TEST_F(CpuExecutorTest, ExecuteFillsResults) {
   p.eos_after = 2;
   ASSERT_TRUE(exec.AddSequence(3, {4, 9, 11, 20, 1}, p).ok());
   SchedulerOutput step;
-  step.seqs.push_back({3, 5, 0, 0, -1, true});
+  step.seqs.push_back({.request_id = 3, .num_tokens = 5, .emits_token = true});
   step.block_ids = blocks.table(slot).device;
   step.block_offsets = {0, static_cast<int32_t>(step.block_ids.size())};
   ExecutorOutput out;
