@@ -8,13 +8,13 @@
 #include <iostream>
 #include <optional>
 
+#include "bench_flags.h"
+#include "cacheopt/util/names.h"
 #include "loadgen/bench_result_json.h"
 #include "loadgen/bench_table.h"
 #include "loadgen/runner.h"
-#include "bench_flags.h"
-#include "core/util/names.h"
-#include "sweep/trace_catalog.h"
 #include "sim/shared_dir.h"
+#include "sweep/trace_catalog.h"
 
 namespace cacheopt {
 namespace {

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 
-#include "policy_flags.h"
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
+#include "cacheopt/util/names.h"
+#include "policy_flags.h"
 #include "sim/shared_dir.h"
 #include "trace/synthetic.h"
-#include "core/util/names.h"
 
 namespace cacheopt {
 

@@ -32,9 +32,9 @@
 #include <thread>
 #include <vector>
 
+#include "cacheopt/cost/cpu_cost_model.h"
 #include "cacheopt/policy_registry.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/reference_llama.h"

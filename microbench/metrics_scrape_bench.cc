@@ -49,7 +49,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/metrics/percentile.h"
+#include "cacheopt/metrics/percentile.h"
 #include "server/server.h"
 #include "sim/shared_dir.h"
 

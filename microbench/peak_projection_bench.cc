@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 #include "core/sched/cacheopt/peak_projection.h"
 
 namespace cacheopt {

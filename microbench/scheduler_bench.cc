@@ -3,9 +3,9 @@
 // enough that nobody is preempted and max_num_seqs is raised to fit.
 #include <benchmark/benchmark.h>
 
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {

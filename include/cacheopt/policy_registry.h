@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "cacheopt/scheduler_config.h"
+#include "cacheopt/scheduler_state.h"
 #include "cacheopt/status.h"
 
 namespace cacheopt {
 
 class CostModel;
-class Scheduler;  // core/sched/scheduler.h
 
 // Every registered policy name, in display order.
 std::vector<std::string> PolicyNames();
@@ -24,7 +24,6 @@ std::vector<std::string> PolicyNames();
 std::map<std::string, std::string> ServingKnobDefaults(std::string_view name);
 
 // Builds a policy. Unknown name or knob -> InvalidArgument listing the valid ones.
-Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const SchedulerConfig& config,
-                                                 const CostModel* cost);
+Result<SchedulerPtr> MakeScheduler(std::string_view name, const SchedulerConfig& config, const CostModel* cost);
 
 }  // namespace cacheopt

@@ -17,11 +17,12 @@
 
 #include "cacheopt/events.h"
 #include "cacheopt/executor.h"
+#include "cacheopt/scheduler_config.h"
+#include "cacheopt/scheduler_state.h"
 #include "cacheopt/status.h"
 
 namespace cacheopt {
 
-class Scheduler;
 
 struct SessionOptions {
   bool check_invariants = false;  // after every step (tests, --check-invariants)
@@ -81,6 +82,15 @@ class Session {
   // Where Run's virtual clock stands: the last step's end, or the last idle
   // jump to an arrival.
   double now() const { return now_; }
+  // The scheduler as a front end may read it: queues, KV tiers, counters.
+  SchedulerState state() const;
+  KvTiers kv() const;  // cheap: the KV part of state()
+  const SchedulerConfig& config() const;
+  // Every token gap (seconds) recorded since the last call, in emission order.
+  std::vector<float> TakeGapLog();
+  // Queues, tables and blocks agree (the check `check_invariants` runs).
+  Status CheckInvariants() const;
+  // White-box access for tests and the soak (core/sched/scheduler.h).
   Scheduler& scheduler() { return *scheduler_; }
   const Scheduler& scheduler() const { return *scheduler_; }
 

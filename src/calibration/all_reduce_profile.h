@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "cacheopt/cost/piecewise_linear.h"
 #include "cacheopt/status.h"
-#include "core/cost/piecewise_linear.h"
 
 namespace cacheopt {
 

@@ -6,8 +6,8 @@
 
 #include <string>
 
+#include "cacheopt/cost/operator_tables.h"
 #include "cacheopt/status.h"
-#include "core/cost/operator_tables.h"
 
 namespace cacheopt {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "cacheopt/cost/cost_model.h"
+#include "cacheopt/cost/cpu_cost_model.h"
 #include "cacheopt/status.h"
-#include "core/cost/cost_model.h"
-#include "core/cost/cpu_cost_model.h"
 
 namespace cacheopt {
 

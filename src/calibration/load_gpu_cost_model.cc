@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/cost/analytic_tables.h"
+#include "cacheopt/cost/analytic_tables.h"
 #include "calibration/all_reduce_profile.h"
 #include "calibration/attention_fit.h"
 #include "calibration/cpu_overhead_fit.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cacheopt/cost/gpu_cost_model.h"
 #include "cacheopt/status.h"
-#include "core/cost/gpu_cost_model.h"
 
 namespace cacheopt {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/cost/analytic_tables.h"
+#include "cacheopt/cost/analytic_tables.h"
 #include "calibration/attention_fit.h"
 #include "calibration/cpu_overhead_fit.h"
 #include "calibration/test_util.h"

@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "cacheopt/cost/model_spec.h"
+#include "cacheopt/cost/piecewise_linear.h"
 #include "cacheopt/status.h"
-#include "core/cost/model_spec.h"
-#include "core/cost/piecewise_linear.h"
 
 namespace cacheopt {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 
 namespace cacheopt {
 

@@ -4,9 +4,8 @@
 #include <limits>
 #include <string>
 
-#include "core/estimate/text_estimator.h"
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
+#include "cacheopt/prompt_features.h"
 #include "exec/cpu/kv_arena.h"
 
 namespace cacheopt {
@@ -240,26 +239,27 @@ Status RealEngine::RunToCompletion(const std::function<void(const RequestEvent&)
 }
 
 RealEngineStats RealEngine::stats() const {
+  const SchedulerState st = session_->state();
+  const KvTiers& kv = st.kv;
+  const SchedulerCounters& c = st.counters;
   RealEngineStats s;
-  const BlockManager& b = scheduler_->blocks();
-  s.running = scheduler_->num_running();
-  s.waiting = scheduler_->num_waiting();
-  s.swapped = scheduler_->num_swapped();
-  s.kv_usage = b.device_total() > 0 ? 1.0 - static_cast<double>(b.device_free()) / b.device_total() : 0;
-  s.host_kv_usage = b.host_total() > 0 ? 1.0 - static_cast<double>(b.host_free()) / b.host_total() : 0;
-  s.preemptions_recompute = scheduler_->counters().preemptions_recompute;
-  s.preemptions_swap = scheduler_->counters().preemptions_swap;
+  s.running = static_cast<size_t>(st.running);
+  s.waiting = static_cast<size_t>(st.waiting);
+  s.swapped = static_cast<size_t>(st.swapped);
+  s.kv_usage = kv.device_total > 0 ? 1.0 - static_cast<double>(kv.device_free) / kv.device_total : 0;
+  s.host_kv_usage = kv.host_total > 0 ? 1.0 - static_cast<double>(kv.host_free) / kv.host_total : 0;
+  s.preemptions_recompute = c.preemptions_recompute;
+  s.preemptions_swap = c.preemptions_swap;
   s.steps = steps_;
   s.prompt_tokens = prompt_tokens_;
   s.generated_tokens = generated_tokens_;
-  const SchedulerCounters& c = scheduler_->counters();
   s.recomputed_tokens = c.recomputed_tokens;
   s.swap_out_blocks = c.swapped_out_blocks;
   s.swap_in_blocks = c.swapped_in_blocks;
-  s.lent_blocks = scheduler_->LentBlocks();
-  s.reserve_blocks_in_use = scheduler_->ReserveBlocksInUse();
-  s.device_blocks = b.device_total();
-  s.host_blocks = b.host_total();
+  s.lent_blocks = st.lent_blocks;
+  s.reserve_blocks_in_use = st.reserve_blocks_in_use;
+  s.device_blocks = kv.device_total;
+  s.host_blocks = kv.host_total;
   return s;
 }
 

@@ -16,12 +16,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cacheopt/status.h"
+#include "cacheopt/cost/cpu_cost_model.h"
+#include "cacheopt/metrics/slo.h"
+#include "cacheopt/scheduler_state.h"
 #include "cacheopt/session.h"
-#include "core/metrics/slo.h"
-#include "core/sched/scheduler.h"
+#include "cacheopt/status.h"
 #include "exec/cpu/calibrate.h"
-#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/cpu_executor.h"
 #include "model/tokenizer.h"
 #include "runtime/model_source.h"
@@ -79,8 +79,8 @@ struct RealEngineStats {
   int64_t generated_tokens = 0;
   int64_t recomputed_tokens = 0;
   int64_t swap_out_blocks = 0, swap_in_blocks = 0;
-  int64_t lent_blocks = 0;             // Scheduler::LentBlocks
-  int64_t reserve_blocks_in_use = 0;   // Scheduler::ReserveBlocksInUse
+  int64_t lent_blocks = 0;             // SchedulerState::lent_blocks
+  int64_t reserve_blocks_in_use = 0;   // SchedulerState::reserve_blocks_in_use
   int32_t device_blocks = 0, host_blocks = 0;  // tier sizes
 };
 
@@ -110,14 +110,14 @@ class RealEngine {
   // as it comes; an error if the policy stops making progress.
   Status RunToCompletion(const std::function<void(const RequestEvent&)>& on_event);
 
-  bool HasUnfinished() const { return scheduler_->HasUnfinished(); }
+  bool HasUnfinished() const { return session_->HasUnfinished(); }
   RealEngineStats stats() const;
   double Now() const;  // seconds on the engine clock (0 when serving began)
 
   const Model& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return tokenizer_; }
   const CpuCostModel& cost_model() const { return *cost_; }
-  const Scheduler& scheduler() const { return *scheduler_; }
+  const Session& session() const { return *session_; }
   const CpuExecutor& executor() const { return *executor_; }
   const CalibrationReport& calibration() const { return calibration_; }
   // The first invariant failure (check_invariants), else ok.
@@ -138,7 +138,7 @@ class RealEngine {
   Tokenizer tokenizer_;
   std::unique_ptr<CpuCostModel> cost_;
   std::unique_ptr<CpuExecutor> executor_;
-  std::unique_ptr<Scheduler> scheduler_;
+  SchedulerPtr scheduler_;
   std::unique_ptr<Session> session_;
   CalibrationReport calibration_;
   std::chrono::steady_clock::time_point start_;

@@ -75,9 +75,9 @@ TEST_F(RealEngineTest, GeneratedModelAndKvSizing) {
   auto e = RealEngine::Create(o);
   ASSERT_TRUE(e.ok()) << e.status().message();
   EXPECT_EQ((*e)->model().config.context, 64);
-  EXPECT_EQ((*e)->scheduler().blocks().device_total(), 40);
-  EXPECT_EQ((*e)->scheduler().blocks().host_total(), 40);  // default: as many as the device
-  EXPECT_EQ((*e)->scheduler().config().max_model_len, 64);
+  EXPECT_EQ((*e)->session().kv().device_total, 40);
+  EXPECT_EQ((*e)->session().kv().host_total, 40);  // default: as many as the device
+  EXPECT_EQ((*e)->session().config().max_model_len, 64);
   EXPECT_GT((*e)->calibration().shapes, 0);
   EXPECT_GT((*e)->cost_model().SoloDecodeTime(10), 0);
 }
@@ -126,7 +126,7 @@ TEST_F(RealEngineTest, EventsCarryTokensTextAndReason) {
   // Nothing leaks: the executor dropped both, every block is free.
   EXPECT_EQ(e->executor().Tokens(*a), nullptr);
   EXPECT_EQ(e->executor().Tokens(*b), nullptr);
-  EXPECT_EQ(e->scheduler().blocks().device_free(), e->scheduler().blocks().device_total());
+  EXPECT_EQ(e->session().kv().device_used(), 0);
   const RealEngineStats s = e->stats();
   EXPECT_EQ(s.generated_tokens, 17);
   EXPECT_EQ(s.prompt_tokens, 14);
@@ -175,11 +175,11 @@ TEST_F(RealEngineTest, AbortFreesEveryBlock) {
   }
   EXPECT_FALSE(e->HasUnfinished());
   EXPECT_FALSE(e->Step());
-  const BlockManager& b = e->scheduler().blocks();
-  EXPECT_EQ(b.device_free(), b.device_total());
-  EXPECT_EQ(b.host_free(), b.host_total());
+  const KvTiers kv = e->session().kv();
+  EXPECT_EQ(kv.device_used(), 0);
+  EXPECT_EQ(kv.host_used(), 0);
   EXPECT_EQ(e->Abort(ids[0]).code(), StatusCode::kNotFound);
-  EXPECT_TRUE(e->scheduler().CheckInvariants().ok());
+  EXPECT_TRUE(e->session().CheckInvariants().ok());
 }
 
 // (c) on the random model: requests served together, under every policy and
@@ -226,7 +226,7 @@ TEST_F(RealEngineTest, PoliciesGiveTheSameTokensAsAlone) {
       EXPECT_EQ(out[ids[i]].text, alone[i].text) << c.policy << " request " << i;
       EXPECT_EQ(out[ids[i]].finish.reason, alone[i].finish.reason) << c.policy << " request " << i;
     }
-    EXPECT_EQ(e->scheduler().blocks().device_free(), e->scheduler().blocks().device_total());
+    EXPECT_EQ(e->session().kv().device_used(), 0);
   }
 }
 

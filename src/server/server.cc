@@ -17,7 +17,6 @@
 #include <iostream>
 
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
 
 namespace cacheopt {
 namespace {

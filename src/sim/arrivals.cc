@@ -3,7 +3,7 @@
 #include <cassert>
 #include <string>
 
-#include "core/random/distributions.h"
+#include "cacheopt/random/distributions.h"
 
 namespace cacheopt {
 namespace {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cacheopt/random/rng.h"
 #include "cacheopt/status.h"
-#include "core/random/rng.h"
 
 namespace cacheopt {
 

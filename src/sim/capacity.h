@@ -6,8 +6,8 @@
 #include <functional>
 #include <vector>
 
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/status.h"
-#include "core/cost/cost_model.h"
 #include "sim/simulator.h"
 #include "sim/workload.h"
 

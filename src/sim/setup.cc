@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/cost/kv_capacity.h"
+#include "cacheopt/cost/kv_capacity.h"
 #include "calibration/cpu_cost_profile.h"
 #include "calibration/load_gpu_cost_model.h"
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "cacheopt/status.h"
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/scheduler_config.h"
+#include "cacheopt/status.h"
 
 namespace cacheopt {
 

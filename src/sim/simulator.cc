@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include "cacheopt/session.h"
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
+#include "cacheopt/session.h"
 #include "exec/sim/sim_executor.h"
 #include "sim/steps_log.h"
 
@@ -23,9 +22,8 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
   }
   auto made = MakeScheduler(opts.policy, config, &cost);
   if (!made.ok()) return made.status();
-  Scheduler& sched = **made;
   SimExecutor exec(&cost, opts.sched.block_size);
-  Session session(&sched, &exec,
+  Session session(made->get(), &exec,
                   {.check_invariants = opts.check_invariants, .stall_limit_s = opts.summary.stall_limit_s});
 
   const auto& reqs = workload.requests;
@@ -47,16 +45,17 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
   // (those still held, plus those of the requests it finished, already freed).
   struct Observer : RunObserver {
     const SimulationOptions& opts;
-    const Scheduler& sched;
+    const Session& session;
     SimulationResult& result;
     std::vector<std::unique_ptr<Request>> done;
     double block_seconds = 0;  // device blocks in use x step time
-    Observer(const SimulationOptions& o, const Scheduler& s, SimulationResult& r) : opts(o), sched(s), result(r) {}
+    Observer(const SimulationOptions& o, const Session& s, SimulationResult& r) : opts(o), session(s), result(r) {}
     Status OnStep(const StepReport& step, StepEvents& events) override {
       const double took = step.end_s - step.start_s;
+      const KvTiers kv = session.kv();
       if (opts.steps_log != nullptr && (step.ran || !step.plan->rejected.empty()))
-        WriteStepLine(*opts.steps_log, *step.plan, took, sched.blocks().device_free(), sched.blocks().host_free());
-      int64_t step_blocks = sched.blocks().device_total() - sched.blocks().device_free();
+        WriteStepLine(*opts.steps_log, *step.plan, took, kv.device_free, kv.host_free);
+      int64_t step_blocks = kv.device_used();
       for (FinishEvent& f : events.finished) {
         const Request& r = *f.record;
         if (r.num_computed > 0) step_blocks += (r.num_computed + opts.sched.block_size - 1) / opts.sched.block_size;
@@ -70,22 +69,22 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
     }
   };
   SimulationResult result;
-  Observer observer(opts, sched, result);
+  Observer observer(opts, session, result);
   observer.done.reserve(reqs.size());
   Status run = session.Run(arrivals, &observer);
   if (!run.ok()) return run;
   const std::vector<std::unique_ptr<Request>>& done = observer.done;
   const double now = session.now();
   const double block_seconds = observer.block_seconds;
-  result.summary = Summarize(done, sched.TakeGapLog(), opts.summary);
+  result.summary = Summarize(done, session.TakeGapLog(), opts.summary);
   result.summary.requests_dropped = workload.dropped_over_context;
   result.summary.swapped_bytes =
       result.summary.swapped_blocks * opts.sched.block_size * cost.KvBytesPerToken();
-  result.counters = sched.counters();
+  const SchedulerState end = session.state();
+  result.counters = end.counters;
   result.simulated_s = now;
   result.mean_device_blocks = now > 0 ? block_seconds / now : 0;
-  result.peak_kv_use = static_cast<double>(sched.counters().peak_device_used) /
-                       std::max(1, sched.blocks().device_total());
+  result.peak_kv_use = static_cast<double>(end.counters.peak_device_used) / std::max(1, end.kv.device_total);
   return result;
 }
 

@@ -7,11 +7,12 @@
 #include <ostream>
 #include <string>
 
+#include "cacheopt/cost/cost_model.h"
+#include "cacheopt/metrics/slo.h"
+#include "cacheopt/metrics/summary.h"
+#include "cacheopt/scheduler_config.h"
+#include "cacheopt/scheduler_state.h"
 #include "cacheopt/status.h"
-#include "core/cost/cost_model.h"
-#include "core/metrics/slo.h"
-#include "core/metrics/summary.h"
-#include "core/sched/scheduler.h"
 #include "sim/workload.h"
 
 namespace cacheopt {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/cost/cpu_cost_model.h"
+#include "cacheopt/cost/cpu_cost_model.h"
 
 namespace cacheopt {
 namespace {

@@ -7,10 +7,10 @@
 #include <sstream>
 #include <utility>
 
-#include "core/random/distributions.h"
-#include "core/random/rng.h"
-#include "core/random/streams.h"
-#include "core/util/short_number.h"
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/random/rng.h"
+#include "cacheopt/random/streams.h"
+#include "cacheopt/util/short_number.h"
 
 namespace cacheopt {
 namespace {

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <string>
 
-#include "core/random/distributions.h"
-#include "core/random/rng.h"
-#include "core/random/streams.h"
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/random/rng.h"
+#include "cacheopt/random/streams.h"
 
 namespace cacheopt {
 namespace {

@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "cacheopt/cost/linear_cost_model.h"
+#include "cacheopt/policy_registry.h"
 #include "cacheopt/session.h"
 #include "core/sched/scheduler.h"
-#include "cacheopt/policy_registry.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt::testing {
@@ -89,7 +89,7 @@ class Harness {
  private:
   LinearCostModel cost_;
   FixedStepExecutor exec_;
-  std::unique_ptr<Scheduler> sched_;
+  SchedulerPtr sched_;
   std::unique_ptr<Session> session_;
   std::vector<FinishEvent> finished_;
   double now_ = 0;

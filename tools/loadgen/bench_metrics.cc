@@ -6,8 +6,8 @@
 #include <cstdlib>
 
 #include "cacheopt/gap_stats.h"
-#include "core/metrics/percentile.h"
-#include "core/metrics/summary.h"
+#include "cacheopt/metrics/percentile.h"
+#include "cacheopt/metrics/summary.h"
 
 namespace cacheopt::bench {
 

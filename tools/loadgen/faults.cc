@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/random/distributions.h"
-#include "core/random/rng.h"
-#include "core/random/streams.h"
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/random/rng.h"
+#include "cacheopt/random/streams.h"
 
 namespace cacheopt::bench {
 

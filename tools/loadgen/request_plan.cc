@@ -4,11 +4,11 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/random/distributions.h"
-#include "core/random/rng.h"
-#include "core/random/streams.h"
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/random/rng.h"
+#include "cacheopt/random/streams.h"
+#include "cacheopt/util/short_number.h"
 #include "sim/workload.h"
-#include "core/util/short_number.h"
 
 namespace cacheopt::bench {
 namespace {

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <sstream>
 
+#include "cacheopt/util/names.h"
+#include "cacheopt/util/short_number.h"
 #include "loadgen/base_url.h"
 #include "loadgen/bench_progress.h"
 #include "loadgen/open_loop.h"
@@ -12,8 +14,6 @@
 #include "loadgen/request_body.h"
 #include "loadgen/server_info.h"
 #include "loadgen/stream_request.h"
-#include "core/util/names.h"
-#include "core/util/short_number.h"
 
 namespace cacheopt::bench {
 namespace {

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "core/metrics/slo.h"
+#include "cacheopt/metrics/slo.h"
+#include "cacheopt/util/short_number.h"
 #include "calibration/cpu_cost_profile.h"
-#include "core/util/short_number.h"
 
 namespace cacheopt::bench {
 namespace {

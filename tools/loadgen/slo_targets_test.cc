@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "core/metrics/slo.h"
+#include "cacheopt/metrics/slo.h"
 #include "calibration/cpu_cost_profile.h"
 
 namespace cacheopt::bench {

@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
 #include "sweep/json_fields.h"
 
 namespace cacheopt::realexp {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "loadgen/bench_metrics.h"
+#include "cacheopt/metrics/summary.h"
 #include "cacheopt/status.h"
-#include "core/metrics/summary.h"
+#include "loadgen/bench_metrics.h"
 
 namespace cacheopt::realexp {
 

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cacheopt/util/short_number.h"
+#include "calibration/cpu_cost_profile.h"
 #include "loadgen/bench_result_json.h"
 #include "loadgen/request_plan.h"
 #include "loadgen/runner.h"
-#include "sweep/trace_catalog.h"
-#include "calibration/cpu_cost_profile.h"
 #include "real_sweep/child_process.h"
 #include "real_sweep/prometheus_sample.h"
 #include "real_sweep/server_process.h"
@@ -18,7 +18,7 @@
 #include "sim/setup.h"
 #include "sim/simulator.h"
 #include "sim/workload.h"
-#include "core/util/short_number.h"
+#include "sweep/trace_catalog.h"
 
 namespace cacheopt::realexp {
 namespace {

@@ -5,15 +5,15 @@
 #include <cmath>
 #include <sstream>
 
-#include "cacheopt/session.h"
-#include "core/metrics/slo.h"
-#include "core/random/distributions.h"
-#include "core/random/rng.h"
-#include "core/random/streams.h"
-#include "core/sched/knobs.h"
+#include "cacheopt/cost/linear_cost_model.h"
+#include "cacheopt/metrics/slo.h"
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/random/rng.h"
+#include "cacheopt/random/streams.h"
+#include "cacheopt/session.h"
+#include "core/sched/knobs.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "exec/sim/sim_executor.h"
 

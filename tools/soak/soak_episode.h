@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "cacheopt/status.h"
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/request.h"
+#include "cacheopt/status.h"
 #include "core/sched/scheduler.h"
 #include "soak/soak_variants.h"
 
@@ -85,7 +85,7 @@ std::string Describe(const EpisodeSpec& e);
 
 // Builds the scheduler; the default is MakeScheduler (the registry). Tests
 // swap in a deliberately broken one to see the checks fire.
-using SchedulerFactory = std::function<Result<std::unique_ptr<Scheduler>>(
+using SchedulerFactory = std::function<Result<SchedulerPtr>(
     const std::string& policy, const SchedulerConfig& config, const CostModel* cost)>;
 
 struct EpisodeResult {

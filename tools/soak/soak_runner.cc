@@ -4,11 +4,11 @@
 #include <chrono>
 #include <sstream>
 
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/util/names.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
-#include "core/util/names.h"
 #include "sim/setup.h"
 #include "sim/shared_dir.h"
 

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <sstream>
 
+#include "cacheopt/cost/linear_cost_model.h"
+#include "cacheopt/policy_registry.h"
 #include "core/estimate/estimator.h"
 #include "core/sched/policies/vllm_v0.h"
-#include "cacheopt/policy_registry.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "soak/soak_report.h"
 #include "soak/soak_variants.h"
@@ -128,8 +128,8 @@ SoakOptions FaultyRun(Fault fault) {
   o.policies = {"vllm"};
   o.limits.min_device_blocks = 64;  // room for the leaked block and no rejections by size
   o.make_scheduler = [fault](const std::string&, const SchedulerConfig& c,
-                             const CostModel* cost) -> Result<std::unique_ptr<Scheduler>> {
-    return std::unique_ptr<Scheduler>(std::make_unique<FaultyScheduler>(c, cost, fault));
+                             const CostModel* cost) -> Result<SchedulerPtr> {
+    return SchedulerPtr(new FaultyScheduler(c, cost, fault));
   };
   return o;
 }

@@ -1,10 +1,10 @@
 #include "soak/soak_variants.h"
 
-#include "core/estimate/estimator.h"
-#include "core/random/distributions.h"
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/random/distributions.h"
+#include "core/estimate/estimator.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt::soak {

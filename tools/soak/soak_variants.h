@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 
 namespace cacheopt::soak {
 

@@ -6,11 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "core/cost/gpu_spec.h"
-#include "core/cost/model_spec.h"
+#include "cacheopt/cost/gpu_spec.h"
+#include "cacheopt/cost/model_spec.h"
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
-#include "core/util/names.h"
+#include "cacheopt/util/names.h"
 #include "sweep/trace_catalog.h"
 
 namespace cacheopt::experiment {

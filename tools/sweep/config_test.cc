@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/util/names.h"
 #include "core/sched/scheduler.h"
-#include "core/util/names.h"
 
 namespace cacheopt::experiment {
 namespace {

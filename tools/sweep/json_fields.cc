@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/util/names.h"
+#include "cacheopt/util/names.h"
 
 namespace cacheopt::experiment {
 namespace {

@@ -10,15 +10,14 @@
 #include <set>
 
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
+#include "sim/setup.h"
+#include "sim/simulator.h"
+#include "sim/workload.h"
 #include "sweep/ceilings.h"
 #include "sweep/job_pool.h"
 #include "sweep/plan.h"
 #include "sweep/progress.h"
 #include "sweep/trace_catalog.h"
-#include "sim/setup.h"
-#include "sim/simulator.h"
-#include "sim/workload.h"
 
 namespace cacheopt::experiment {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "core/util/names.h"
+#include "cacheopt/util/names.h"
 #include "trace/synthetic.h"
 
 namespace cacheopt::experiment {

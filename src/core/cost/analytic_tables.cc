@@ -1,4 +1,4 @@
-#include "core/cost/analytic_tables.h"
+#include "cacheopt/cost/analytic_tables.h"
 
 #include <algorithm>
 #include <vector>

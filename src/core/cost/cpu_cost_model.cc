@@ -1,4 +1,4 @@
-#include "core/cost/cpu_cost_model.h"
+#include "cacheopt/cost/cpu_cost_model.h"
 
 #include <algorithm>
 #include <cmath>

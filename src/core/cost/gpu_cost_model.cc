@@ -1,4 +1,4 @@
-#include "core/cost/gpu_cost_model.h"
+#include "cacheopt/cost/gpu_cost_model.h"
 
 #include <algorithm>
 

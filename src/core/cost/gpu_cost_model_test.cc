@@ -1,10 +1,10 @@
-#include "core/cost/gpu_cost_model.h"
+#include "cacheopt/cost/gpu_cost_model.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "core/cost/analytic_tables.h"
+#include "cacheopt/cost/analytic_tables.h"
 
 namespace cacheopt {
 namespace {

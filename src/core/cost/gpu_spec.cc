@@ -1,5 +1,5 @@
-#include "core/cost/gpu_spec.h"
-#include "core/util/names.h"
+#include "cacheopt/cost/gpu_spec.h"
+#include "cacheopt/util/names.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "core/cost/gpu_spec.h"
+#include "cacheopt/cost/gpu_spec.h"
 
 #include <gtest/gtest.h>
 

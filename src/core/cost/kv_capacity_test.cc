@@ -1,4 +1,4 @@
-#include "core/cost/kv_capacity.h"
+#include "cacheopt/cost/kv_capacity.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "core/cost/model_spec.h"
-#include "core/util/names.h"
+#include "cacheopt/cost/model_spec.h"
+#include "cacheopt/util/names.h"
 
 #include <array>
 

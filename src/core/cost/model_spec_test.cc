@@ -1,4 +1,4 @@
-#include "core/cost/model_spec.h"
+#include "cacheopt/cost/model_spec.h"
 
 #include <gtest/gtest.h>
 

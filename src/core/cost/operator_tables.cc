@@ -1,4 +1,4 @@
-#include "core/cost/operator_tables.h"
+#include "cacheopt/cost/operator_tables.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "core/cost/piecewise_linear.h"
+#include "cacheopt/cost/piecewise_linear.h"
 
 #include <gtest/gtest.h>
 

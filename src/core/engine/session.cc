@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "core/metrics/slo.h"
+#include "cacheopt/metrics/slo.h"
 #include "core/sched/scheduler.h"
 
 namespace cacheopt {
@@ -28,6 +28,11 @@ Session::Session(Scheduler* scheduler, Executor* executor, SessionOptions opts)
 }
 
 bool Session::HasUnfinished() const { return scheduler_->HasUnfinished(); }
+SchedulerState Session::state() const { return StateOf(*scheduler_); }
+KvTiers Session::kv() const { return KvTiersOf(*scheduler_); }
+const SchedulerConfig& Session::config() const { return scheduler_->config(); }
+std::vector<float> Session::TakeGapLog() { return scheduler_->TakeGapLog(); }
+Status Session::CheckInvariants() const { return scheduler_->CheckInvariants(); }
 
 Request* Session::Submit(const RequestSpec& spec) {
   ++submitted_;

@@ -5,8 +5,8 @@
 
 #include <map>
 
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 #include "support/harness.h"
 
@@ -45,7 +45,7 @@ class SessionTest : public ::testing::Test {
   }
   LinearCostModel cost_;
   FixedStepExecutor exec_;  // 1 s per step
-  std::unique_ptr<Scheduler> sched_;
+  SchedulerPtr sched_;
   std::unique_ptr<Session> session_;
 };
 

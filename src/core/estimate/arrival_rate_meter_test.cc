@@ -2,8 +2,8 @@
 
 #include <cmath>
 
+#include "cacheopt/random/distributions.h"
 #include "core/estimate/padding.h"
-#include "core/random/distributions.h"
 
 namespace cacheopt {
 namespace {

@@ -3,10 +3,10 @@
 
 #include <functional>
 
+#include "cacheopt/util/names.h"
 #include "core/estimate/history_estimator.h"
 #include "core/estimate/oracle_estimator.h"
 #include "core/estimate/text_estimator.h"
-#include "core/util/names.h"
 
 namespace cacheopt {
 namespace {

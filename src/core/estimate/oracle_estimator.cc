@@ -1,9 +1,9 @@
 #include "core/estimate/oracle_estimator.h"
 
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/random/rng.h"
+#include "cacheopt/random/streams.h"
 #include "core/estimate/overrun_guess.h"
-#include "core/random/distributions.h"
-#include "core/random/rng.h"
-#include "core/random/streams.h"
 
 namespace cacheopt {
 

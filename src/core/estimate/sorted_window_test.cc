@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "core/metrics/percentile.h"
-#include "core/random/distributions.h"
+#include "cacheopt/metrics/percentile.h"
+#include "cacheopt/random/distributions.h"
 
 namespace cacheopt {
 namespace {

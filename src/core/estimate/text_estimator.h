@@ -3,7 +3,7 @@
 //
 // Features of a request: a bias, a one-hot prompt-length bucket
 // (PromptBucket, as `history`), and the prompt's hashed token unigrams and
-// bigrams (RequestSpec::prompt_features, PromptFeatures below), each n-gram
+// bigrams (RequestSpec::prompt_features, cacheopt/prompt_features.h), each n-gram
 // weighted by its inverse document frequency among the finished requests
 // (what every prompt shares, a system prompt or a template, weighs nothing),
 // the n-gram group scaled to unit norm so that a long prompt does not
@@ -29,19 +29,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cacheopt/prompt_features.h"
 #include "core/estimate/estimator.h"
 #include "core/estimate/history_estimator.h"
 #include "core/estimate/residual_window.h"
 
 namespace cacheopt {
-
-// Hashed dimensions of the n-gram features.
-inline constexpr int kTextFeatureBits = 12;
-inline constexpr uint32_t kTextFeatureDims = uint32_t{1} << kTextFeatureBits;
-
-// The prompt's token unigrams and bigrams hashed into [0, kTextFeatureDims),
-// sorted, without repeats (a feature is present or not).
-std::vector<uint32_t> PromptFeatures(std::span<const int32_t> tokens);
 
 class TextEstimator : public OutputLengthEstimator {
  public:

@@ -1,4 +1,4 @@
-#include "core/metrics/percentile.h"
+#include "cacheopt/metrics/percentile.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/metrics/slo.h"
+#include "cacheopt/metrics/slo.h"
 
 #include <algorithm>
 #include <cmath>

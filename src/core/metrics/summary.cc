@@ -1,10 +1,10 @@
-#include "core/metrics/summary.h"
+#include "cacheopt/metrics/summary.h"
 
 #include <algorithm>
 #include <limits>
 
-#include "core/metrics/percentile.h"
-#include "core/metrics/slo.h"
+#include "cacheopt/metrics/percentile.h"
+#include "cacheopt/metrics/slo.h"
 
 namespace cacheopt {
 

@@ -1,8 +1,8 @@
-#include "core/metrics/summary.h"
+#include "cacheopt/metrics/summary.h"
 
 #include <gtest/gtest.h>
 
-#include "core/metrics/percentile.h"
+#include "cacheopt/metrics/percentile.h"
 
 namespace cacheopt {
 namespace {

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "cacheopt/cost/linear_cost_model.h"
 #include "core/preempt/swap_or_recompute.h"
 #include "core/preempt/victim_order.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/request.h"
 #include "cacheopt/scheduler_output.h"
 

@@ -1,4 +1,4 @@
-#include "core/random/distributions.h"
+#include "cacheopt/random/distributions.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
+#include "cacheopt/util/names.h"
 #include "core/sched/knobs.h"
-#include "core/util/names.h"
 
 #include <algorithm>
 #include <cerrno>

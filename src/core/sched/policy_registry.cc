@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "cacheopt/util/names.h"
 #include "core/sched/knobs.h"
 #include "core/sched/policies/cacheopt.h"
 #include "core/sched/policies/reserve_max.h"
@@ -12,12 +13,11 @@
 #include "core/sched/policies/sarathi.h"
 #include "core/sched/policies/vllm_v0.h"
 #include "core/sched/policies/vllm_v1.h"
-#include "core/util/names.h"
 
 namespace cacheopt {
 namespace {
 
-using Factory = std::function<Result<std::unique_ptr<Scheduler>>(const SchedulerConfig&, const CostModel*)>;
+using Factory = std::function<Result<SchedulerPtr>(const SchedulerConfig&, const CostModel*)>;
 
 struct PolicyEntry {
   const char* name;
@@ -30,8 +30,8 @@ struct PolicyEntry {
 
 template <typename T>
 Factory Make() {
-  return [](const SchedulerConfig& c, const CostModel* m) -> Result<std::unique_ptr<Scheduler>> {
-    return std::unique_ptr<Scheduler>(std::make_unique<T>(c, m));
+  return [](const SchedulerConfig& c, const CostModel* m) -> Result<SchedulerPtr> {
+    return SchedulerPtr(new T(c, m));
   };
 }
 
@@ -64,7 +64,7 @@ std::map<std::string, std::string> ServingKnobDefaults(std::string_view name) {
   return {};
 }
 
-Result<std::unique_ptr<Scheduler>> MakeScheduler(std::string_view name, const SchedulerConfig& config,
+Result<SchedulerPtr> MakeScheduler(std::string_view name, const SchedulerConfig& config,
                                                  const CostModel* cost) {
   for (const auto& e : Registry()) {
     if (name != e.name) continue;

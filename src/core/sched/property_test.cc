@@ -4,11 +4,11 @@
 // every block is free.
 #include <gtest/gtest.h>
 
-#include "core/random/distributions.h"
-#include "cacheopt/session.h"
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/random/distributions.h"
+#include "cacheopt/session.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {

@@ -13,6 +13,28 @@ Scheduler::Scheduler(const SchedulerConfig& config, const CostModel* cost)
 
 Scheduler::~Scheduler() = default;
 
+void SchedulerDeleter::operator()(Scheduler* s) const { delete s; }
+
+KvTiers KvTiersOf(const Scheduler& s) {
+  const BlockManager& b = s.blocks();
+  return {.device_total = b.device_total(),
+          .device_free = b.device_free(),
+          .host_total = b.host_total(),
+          .host_free = b.host_free()};
+}
+
+SchedulerState StateOf(const Scheduler& s) {
+  SchedulerState st;
+  st.waiting = static_cast<int64_t>(s.num_waiting());
+  st.running = static_cast<int64_t>(s.num_running());
+  st.swapped = static_cast<int64_t>(s.num_swapped());
+  st.kv = KvTiersOf(s);
+  st.lent_blocks = s.LentBlocks();
+  st.reserve_blocks_in_use = s.ReserveBlocksInUse();
+  st.counters = s.counters();
+  return st;
+}
+
 Request* Scheduler::Add(const RequestSpec& spec) {
   auto owned = std::make_unique<Request>();
   owned->spec = spec;

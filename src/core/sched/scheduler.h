@@ -20,22 +20,13 @@
 #include "cacheopt/request.h"
 #include "cacheopt/scheduler_config.h"
 #include "cacheopt/scheduler_output.h"
+#include "cacheopt/scheduler_state.h"
 #include "core/kv/block_manager.h"
 #include "core/sched/parts/preemption.h"
 
 namespace cacheopt {
 
 class CostModel;
-
-struct SchedulerCounters {
-  int64_t preemptions_recompute = 0;
-  int64_t preemptions_swap = 0;
-  int64_t recomputed_tokens = 0;
-  int64_t swapped_out_blocks = 0;
-  int64_t swapped_in_blocks = 0;
-  int64_t rejected = 0;
-  int32_t peak_device_used = 0;  // blocks
-};
 
 class Scheduler {
  public:

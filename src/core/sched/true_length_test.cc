@@ -4,10 +4,10 @@
 
 #include <sstream>
 
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
 #include "cacheopt/session.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
 #include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {

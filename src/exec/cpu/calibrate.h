@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "cacheopt/cost/cpu_cost_model.h"
 #include "cacheopt/status.h"
-#include "core/cost/cpu_cost_model.h"
 #include "exec/cpu/forward.h"
 
 namespace cacheopt {

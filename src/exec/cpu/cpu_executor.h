@@ -9,9 +9,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cacheopt/status.h"
+#include "cacheopt/cost/cpu_cost_model.h"
 #include "cacheopt/executor.h"
-#include "core/cost/cpu_cost_model.h"
+#include "cacheopt/status.h"
 #include "exec/cpu/forward.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/sampler.h"

@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "cacheopt/session.h"
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
-#include "core/sched/scheduler.h"
+#include "cacheopt/session.h"
 #include "core/kv/block_manager.h"
-#include "core/cost/linear_cost_model.h"
-#include "exec/sim/fixed_step_executor.h"
+#include "core/sched/scheduler.h"
 #include "exec/cpu/test_model.h"
+#include "exec/sim/fixed_step_executor.h"
 
 namespace cacheopt {
 namespace {

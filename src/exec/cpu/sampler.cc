@@ -1,6 +1,6 @@
 #include "exec/cpu/sampler.h"
 
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 
 #include <algorithm>
 #include <cmath>

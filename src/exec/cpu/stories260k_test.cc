@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "cacheopt/session.h"
+#include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
+#include "cacheopt/session.h"
 #include "core/sched/scheduler.h"
-#include "core/cost/linear_cost_model.h"
-#include "exec/sim/fixed_step_executor.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/forward.h"
+#include "exec/sim/fixed_step_executor.h"
 #include "model/model_loader.h"
 
 namespace cacheopt {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/executor.h"
 
 namespace cacheopt {

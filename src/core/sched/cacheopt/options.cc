@@ -2,8 +2,8 @@
 
 #include <sstream>
 
+#include "cacheopt/util/names.h"
 #include "core/sched/knobs.h"
-#include "core/util/names.h"
 
 namespace cacheopt {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 
 namespace cacheopt {
 namespace {

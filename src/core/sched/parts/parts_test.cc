@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "core/cost/linear_cost_model.h"
+#include "cacheopt/cost/linear_cost_model.h"
 #include "core/sched/parts/admission.h"
 #include "core/sched/parts/chunking.h"
 #include "core/sched/parts/preemption.h"

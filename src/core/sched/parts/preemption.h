@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/cost/cost_model.h"
-#include "core/kv/block_manager.h"
-#include "core/preempt/victim_order.h"
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/request.h"
 #include "cacheopt/scheduler_output.h"
+#include "core/kv/block_manager.h"
+#include "core/preempt/victim_order.h"
 
 namespace cacheopt {
 

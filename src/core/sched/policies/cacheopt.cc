@@ -4,13 +4,13 @@
 #include <cmath>
 #include <limits>
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "core/preempt/swap_or_recompute.h"
 #include "core/sched/cacheopt/gap_allowance.h"
 
 namespace cacheopt {
 
-Result<std::unique_ptr<Scheduler>> MakeCacheOpt(const SchedulerConfig& config, const CostModel* cost) {
+Result<SchedulerPtr> MakeCacheOpt(const SchedulerConfig& config, const CostModel* cost) {
   auto opts = ParseCacheOptOptions(config.knobs);
   if (!opts.ok()) return opts.status();
   if (cost == nullptr) return Status::InvalidArgument("cacheopt needs a cost model");
@@ -18,7 +18,7 @@ Result<std::unique_ptr<Scheduler>> MakeCacheOpt(const SchedulerConfig& config, c
   eo.truth = config.truth;
   auto est = MakeEstimator(eo);
   if (!est.ok()) return est.status();
-  return std::unique_ptr<Scheduler>(
+  return SchedulerPtr(
       new CacheOptScheduler(config, cost, std::move(*opts), std::move(*est)));
 }
 

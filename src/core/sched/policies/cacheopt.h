@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "core/estimate/estimator.h"
 #include "core/estimate/padding.h"
 #include "core/preempt/victim_order.h"
@@ -95,6 +95,6 @@ class CacheOptScheduler : public Scheduler {
 };
 
 // Builds the policy from a SchedulerConfig's knobs (registry entry).
-Result<std::unique_ptr<Scheduler>> MakeCacheOpt(const SchedulerConfig& config, const CostModel* cost);
+Result<SchedulerPtr> MakeCacheOpt(const SchedulerConfig& config, const CostModel* cost);
 
 }  // namespace cacheopt

@@ -7,7 +7,7 @@
 
 namespace cacheopt {
 
-Result<std::unique_ptr<Scheduler>> MakeS3(const SchedulerConfig& config, const CostModel* cost) {
+Result<SchedulerPtr> MakeS3(const SchedulerConfig& config, const CostModel* cost) {
   EstimatorOptions eo;
   if (auto it = config.knobs.find("estimator"); it != config.knobs.end()) eo.name = it->second;
   auto spread = KnobDouble(config.knobs, "noise_spread", eo.noise_spread);
@@ -20,8 +20,8 @@ Result<std::unique_ptr<Scheduler>> MakeS3(const SchedulerConfig& config, const C
   eo.truth = config.truth;
   auto est = MakeEstimator(eo);
   if (!est.ok()) return est.status();
-  return std::unique_ptr<Scheduler>(
-      std::make_unique<ReserveMaxScheduler>(config, cost, "s3", std::make_unique<BucketReservation>(std::move(*est))));
+  return SchedulerPtr(
+      new ReserveMaxScheduler(config, cost, "s3", std::make_unique<BucketReservation>(std::move(*est))));
 }
 
 }  // namespace cacheopt

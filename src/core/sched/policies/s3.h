@@ -17,6 +17,6 @@ namespace cacheopt {
 
 // Builds the policy from a SchedulerConfig's knobs (`estimator`,
 // `noise_spread`, `prior_tokens`), validating them (registry entry).
-Result<std::unique_ptr<Scheduler>> MakeS3(const SchedulerConfig& config, const CostModel* cost);
+Result<SchedulerPtr> MakeS3(const SchedulerConfig& config, const CostModel* cost);
 
 }  // namespace cacheopt

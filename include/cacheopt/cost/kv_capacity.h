@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "core/cost/gpu_spec.h"
-#include "core/cost/model_spec.h"
+#include "cacheopt/cost/gpu_spec.h"
+#include "cacheopt/cost/model_spec.h"
 
 namespace cacheopt {
 

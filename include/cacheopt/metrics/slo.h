@@ -4,7 +4,7 @@
 // length for tight / medium / loose; both multiplied by `slo_scale`.
 #pragma once
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 #include "cacheopt/events.h"
 #include "cacheopt/request.h"
 

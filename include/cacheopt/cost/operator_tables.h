@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "cacheopt/cost/piecewise_linear.h"
 #include "cacheopt/status.h"
-#include "core/cost/piecewise_linear.h"
 
 namespace cacheopt {
 

@@ -4,7 +4,7 @@
 
 #include <span>
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 
 namespace cacheopt {
 

@@ -3,9 +3,9 @@
 // Rougher than the profiles (docs/cost-model.md gives its error against them).
 #pragma once
 
-#include "core/cost/gpu_spec.h"
-#include "core/cost/model_spec.h"
-#include "core/cost/operator_tables.h"
+#include "cacheopt/cost/gpu_spec.h"
+#include "cacheopt/cost/model_spec.h"
+#include "cacheopt/cost/operator_tables.h"
 
 namespace cacheopt {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <span>
 
-#include "core/cost/cost_model.h"
+#include "cacheopt/cost/cost_model.h"
 
 namespace cacheopt {
 

@@ -7,12 +7,12 @@
 #include <memory>
 #include <span>
 
+#include "cacheopt/cost/cost_model.h"
+#include "cacheopt/cost/gpu_spec.h"
+#include "cacheopt/cost/kv_capacity.h"
+#include "cacheopt/cost/model_spec.h"
+#include "cacheopt/cost/operator_tables.h"
 #include "cacheopt/status.h"
-#include "core/cost/cost_model.h"
-#include "core/cost/gpu_spec.h"
-#include "core/cost/kv_capacity.h"
-#include "core/cost/model_spec.h"
-#include "core/cost/operator_tables.h"
 
 namespace cacheopt {
 

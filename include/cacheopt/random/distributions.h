@@ -8,7 +8,7 @@
 #include <span>
 #include <utility>
 
-#include "core/random/rng.h"
+#include "cacheopt/random/rng.h"
 
 namespace cacheopt {
 
