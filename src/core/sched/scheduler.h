@@ -101,18 +101,22 @@ class Scheduler {
   }
   // Moves a waiting (or swapped-in) request to the back of running.
   void MarkRunning(Request* r);
-  // Records that `r` feeds `n` tokens this step.
-  // Inlined: it runs once per scheduled sequence per step, the scheduler's
-  // hottest call (microbench/scheduler_bench.cc).
-  [[gnu::always_inline]] void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
+  // Records that `r` feeds `n` tokens this step: the scheduler's hottest
+  // call, once per scheduled sequence per step (microbench/scheduler_bench.cc;
+  // forcing it inline pushed the vector's growth out of line, slower).
+  void AddSeq(SchedulerOutput* out, Request* r, int32_t n) {
     int32_t left = r->TokensToCompute();
     assert(r->kv_slot >= 0 && "a scheduled sequence holds a block table");
-    out->seqs.push_back({.request_id = r->spec.id,
-                         .num_tokens = n,
-                         .context_before = r->num_computed,
-                         .num_output = r->num_output,
-                         .slot = r->kv_slot,
-                         .emits_token = n == left});
+    // Built in place, field by field: a temporary copied in is re-read with
+    // wide loads from its narrow stores, a store-forwarding stall that cost
+    // cacheopt's step 20% (microbench/scheduler_bench.cc).
+    ScheduledSeq& q = out->seqs.emplace_back();
+    q.request_id = r->spec.id;
+    q.num_tokens = n;
+    q.context_before = r->num_computed;
+    q.num_output = r->num_output;
+    q.slot = r->kv_slot;
+    q.emits_token = n == left;
   }
   // Takes `r` out of this step's sequences again (a victim preempted after
   // it was scheduled).

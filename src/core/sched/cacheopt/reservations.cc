@@ -16,7 +16,8 @@ CacheOptReservations::CacheOptReservations(const CacheOptOptions& opts, const Sc
       running_(running),
       swapped_(swapped),
       est_(std::move(estimator)),
-      rate_(opts.rate_tau_s) {
+      rate_(opts.rate_tau_s),
+      lookahead_(opts.proactive_on ? opts.preallocate_iterations : 0) {
   if (opts_.reserve_on) {
     reserve_blocks_ = opts_.reserve_blocks >= 0 ? opts_.reserve_blocks
                                                 : static_cast<int32_t>(std::ceil(0.02 * config.device_blocks));
@@ -173,11 +174,9 @@ void CacheOptReservations::DropLoans(Request* r) {
   }
 }
 
-void CacheOptReservations::ExtendIfOverrun(Request* r, double now) {
-  int32_t lookahead = opts_.proactive_on ? opts_.preallocate_iterations : 0;
-  if (r->num_output + 1 + lookahead <= r->padded_output) return;
+void CacheOptReservations::Extend(Request* r, double now) {
   // Under-predicted: a fresh padded estimate of what remains, given g.
-  double padded = std::max(PaddedOutput(r, now), static_cast<double>(r->num_output + 1 + lookahead));
+  double padded = std::max(PaddedOutput(r, now), static_cast<double>(r->num_output + 1 + lookahead_));
   padded = std::min(padded, static_cast<double>(r->spec.max_tokens));
   r->padded_output = padded;
   int32_t res = ReservationFor(r, padded);

@@ -47,7 +47,10 @@ class CacheOptReservations final {
   // Books an admission for `r` (it is entering running).
   void Book(Request* r, const Admission& a);
   // C3: keeps `r`'s reservation ahead of its growth (under-prediction).
-  void ExtendIfOverrun(Request* r, double now);
+  // Inline test: it runs for every decode of every step.
+  void ExtendIfOverrun(Request* r, double now) {
+    if (!(r->num_output + 1 + lookahead_ <= r->padded_output)) Extend(r, now);
+  }
   // `r` leaves running: a guest's loan returns to its host; a host's guests
   // keep their room as ordinary reservations.
   void DropLoans(Request* r);
@@ -63,6 +66,7 @@ class CacheOptReservations final {
   int64_t ReserveBlocksInUse() const;
 
  private:
+  void Extend(Request* r, double now);
   // C1: the padded output length (tokens) for `r` given its tokens so far.
   double PaddedOutput(const Request* r, double now) const;
   int32_t ReservationFor(const Request* r, double padded) const;
@@ -85,6 +89,7 @@ class CacheOptReservations final {
   std::unique_ptr<OutputLengthEstimator> est_;
   ArrivalRateMeter rate_;
   int32_t reserve_blocks_ = 0;
+  int32_t lookahead_ = 0;  // C3: steps of growth allocated early
   mutable std::vector<ProjectedLife> peak_lives_;  // scratch of PeakFits
   mutable PeakProjection peak_;
 };
