@@ -45,6 +45,18 @@ nlohmann::ordered_json ResultJson(const SimulationResult& r) {
   j["steps"] = r.steps;
   j["simulated_s"] = r.simulated_s;
   j["peak_kv_use"] = r.peak_kv_use;
+  if (r.prefix_caching) {
+    const SchedulerCounters& c = r.counters;
+    auto rate = [](int64_t hit, int64_t query) { return query > 0 ? static_cast<double>(hit) / query : 0.0; };
+    j["prefix_cache"] = {{"query_tokens", c.prefix_query_tokens},
+                         {"hit_tokens", c.prefix_hit_tokens},
+                         {"hit_rate_tokens", rate(c.prefix_hit_tokens, c.prefix_query_tokens)},
+                         {"query_blocks", c.prefix_query_blocks},
+                         {"hit_blocks", c.prefix_hit_blocks},
+                         {"hit_rate_blocks", rate(c.prefix_hit_blocks, c.prefix_query_blocks)},
+                         {"evictions", r.evictions},
+                         {"cached_blocks_at_end", r.cached_blocks_at_end}};
+  }
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cacheopt/block_hash.h"
 #include "cacheopt/gap_stats.h"
 
 namespace cacheopt {
@@ -39,6 +40,10 @@ struct RequestSpec {
   // features (PromptFeatures, core/estimate/text_estimator.h). The real
   // engine fills it; null elsewhere (the estimator then uses the length).
   std::shared_ptr<const std::vector<uint32_t>> prompt_features;
+  // The chained hashes of its full blocks at the scheduler's block size,
+  // in token order (HashFullBlocks; the simulator derives them from a
+  // trace's prefix ids), for the prefix cache. Null: nothing to share.
+  std::shared_ptr<const std::vector<BlockHash>> block_hashes;
 };
 
 struct Request {
@@ -69,6 +74,12 @@ struct Request {
   int32_t preemptions_swap = 0;
   int64_t recomputed_tokens = 0;
   int64_t swapped_blocks = 0;
+
+  // Prefix cache: its leading device blocks already offered to the cache
+  // (attached from it, or registered once computed); and the prompt tokens
+  // its first admission found cached (-1 before it).
+  int32_t cached_blocks = 0;
+  int32_t prefix_hit_tokens = -1;
 
   // Prompt plus generated tokens: what a recompute must re-prefill.
   int32_t TotalTokens() const { return spec.prompt_tokens + num_output; }

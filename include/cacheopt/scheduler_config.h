@@ -23,6 +23,9 @@ struct SchedulerConfig {
   std::string device_name;          // e.g. "a100-40g": some upstream defaults depend on it
   double device_memory_gib = 0;
   PreemptMode preemption_mode = PreemptMode::kRecompute;  // where a policy offers both
+  // Reuse the KV of cached prompt prefixes (RequestSpec::block_hashes). The
+  // registry sets it from the policy's default and its `prefix_caching` knob.
+  bool prefix_caching = false;
   std::map<std::string, std::string> knobs;  // policy-specific, from --set
   // Simulation only: a request's true output length, for the `oracle` and
   // `noisy-oracle` estimators of the sensitivity study. Empty elsewhere.

@@ -25,11 +25,20 @@ struct SchedulerCounters {
   int64_t swapped_in_blocks = 0;
   int64_t rejected = 0;
   int32_t peak_device_used = 0;  // blocks
+  // Prefix cache (vLLM V1's prefix_cache_queries / _hits): prompt plus
+  // output tokens of each admission that looked the cache up, and the
+  // tokens it found cached.
+  int64_t prefix_query_tokens = 0;
+  int64_t prefix_hit_tokens = 0;
+  // The same in blocks: full blocks with a known hash that could have hit
+  // (at most the tokens less one), and those that did.
+  int64_t prefix_query_blocks = 0;
+  int64_t prefix_hit_blocks = 0;
 };
 
 // Blocks per KV tier.
 struct KvTiers {
-  int32_t device_total = 0, device_free = 0;
+  int32_t device_total = 0, device_free = 0;  // free counts cached blocks nobody holds
   int32_t host_total = 0, host_free = 0;
 
   int32_t device_used() const { return device_total - device_free; }
@@ -43,6 +52,10 @@ struct SchedulerState {
   // of other requests' unused reservations (C2), and blocks of the global
   // reserve in physical use (C3).
   int64_t lent_blocks = 0, reserve_blocks_in_use = 0;
+  // Prefix cache: device blocks cached (held or not), of those evictable,
+  // and cached blocks evicted so far.
+  int32_t cached_blocks = 0, evictable_blocks = 0;
+  int64_t evictions = 0;
   SchedulerCounters counters;
 };
 

@@ -5,6 +5,7 @@
 #include "cacheopt/policy_registry.h"
 #include "cacheopt/session.h"
 #include "exec/sim/sim_executor.h"
+#include "sim/prefix_hashes.h"
 #include "sim/steps_log.h"
 
 namespace cacheopt {
@@ -37,6 +38,11 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
     spec.prompt_tokens = w.prompt_tokens;
     spec.max_tokens = w.max_tokens;
     spec.slo_class = static_cast<SloClass>(w.slo_class);
+    if (w.prefix_ids != nullptr && session.config().prefix_caching) {
+      auto hashes = PrefixBlockHashes(*w.prefix_ids, w.prompt_tokens, session.config().block_size);
+      if (!hashes.ok()) return hashes.status();
+      spec.block_hashes = std::make_shared<const std::vector<BlockHash>>(std::move(*hashes));
+    }
     AssignSlo(&spec, cost, opts.slo);
     arrivals.push_back(spec);
   }
@@ -85,6 +91,9 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
   result.simulated_s = now;
   result.mean_device_blocks = now > 0 ? block_seconds / now : 0;
   result.peak_kv_use = static_cast<double>(end.counters.peak_device_used) / std::max(1, end.kv.device_total);
+  result.prefix_caching = session.config().prefix_caching;
+  result.cached_blocks_at_end = end.cached_blocks;
+  result.evictions = end.evictions;
   return result;
 }
 

@@ -35,6 +35,10 @@ struct SimulationResult {
   // Device blocks in use, averaged over virtual time (idle time counts as 0):
   // the offered load's mean working set when the pool never fills.
   double mean_device_blocks = 0;
+  // Prefix cache, for a policy running with it (counters above; these at the end).
+  bool prefix_caching = false;
+  int32_t cached_blocks_at_end = 0;
+  int64_t evictions = 0;
 };
 
 Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cost,

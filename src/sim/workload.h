@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,8 @@ struct WorkloadRequest {
   // max_tokens_cap when that is > 0.
   int32_t max_tokens = 0;
   int slo_class = 1;  // 0 tight, 1 medium, 2 loose
+  // The trace's prefix identity (TraceRow::prefix_block_ids); null without.
+  std::shared_ptr<const std::vector<int64_t>> prefix_ids = nullptr;
 };
 
 struct Workload {

@@ -22,6 +22,8 @@ class BlockPool {
 
   // Owner slot of a block, or -1 when free.
   int32_t owner(int32_t block) const { return owner_[block]; }
+  // Hands a taken block to another owner (the prefix cache, kCachedOwner).
+  void Reown(int32_t block, int32_t owner) { owner_[block] = owner; }
 
  private:
   std::vector<int32_t> free_;   // stack; back() is handed out next

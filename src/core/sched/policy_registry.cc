@@ -26,6 +26,10 @@ struct PolicyEntry {
   // Knobs a server sets unless told otherwise: policies that predict output
   // lengths learn them from the prompts' text when served.
   std::map<std::string, std::string> serving;
+  // Prefix caching: whether the policy offers it (knob `prefix_caching`,
+  // 0 or 1) and its default, as upstream (docs/prefix-caching.md).
+  bool offers_prefix_caching = false;
+  bool prefix_caching_default = false;
 };
 
 template <typename T>
@@ -38,7 +42,9 @@ Factory Make() {
 const std::vector<PolicyEntry>& Registry() {
   static const std::vector<PolicyEntry> kPolicies = {
       {"vllm", Make<VllmV0Scheduler>(), {}, {}},
-      {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}, {}},
+      // vLLM V1 enables automatic prefix caching by default (vllm/config/cache.py,
+      // enable_prefix_caching).
+      {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}, {}, true, true},
       {"sarathi", Make<SarathiScheduler>(), {}, {}},
       {"reserve-max", Make<ReserveMaxScheduler>(), {}, {}},
       {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}, {{"estimator", "text"}}},
@@ -70,6 +76,7 @@ Result<SchedulerPtr> MakeScheduler(std::string_view name, const SchedulerConfig&
     if (name != e.name) continue;
     std::vector<std::string> valid = kCommonKnobs;
     valid.insert(valid.end(), e.knobs.begin(), e.knobs.end());
+    if (e.offers_prefix_caching) valid.push_back("prefix_caching");
     Status s = CheckKnobNames(config.knobs, valid, e.name);
     if (!s.ok()) return s;
     SchedulerConfig c = config;
@@ -82,6 +89,11 @@ Result<SchedulerPtr> MakeScheduler(std::string_view name, const SchedulerConfig&
     c.max_num_seqs = static_cast<int32_t>(*seqs);
     c.token_budget = static_cast<int32_t>(*budget);
     c.watermark = *wm;
+    auto apc = KnobInt(c.knobs, "prefix_caching", e.prefix_caching_default ? 1 : 0);
+    if (!apc.ok()) return apc.status();
+    if (*apc != 0 && *apc != 1)
+      return Status::InvalidArgument("knob prefix_caching must be 0 or 1, got " + c.knobs.at("prefix_caching"));
+    c.prefix_caching = *apc == 1;
     // Unset is -1 (the policy's default); anything given is a fraction of the pool.
     if ((c.knobs.count("watermark") > 0 || c.watermark >= 0) && !(c.watermark >= 0 && c.watermark < 1))
       return Status::InvalidArgument("knob watermark must be a fraction in [0, 1) of the device blocks, got " +

@@ -8,7 +8,7 @@ namespace cacheopt {
 Scheduler::Scheduler(const SchedulerConfig& config, const CostModel* cost)
     : config_(config),
       cost_(cost),
-      blocks_(config.device_blocks, config.host_blocks, config.block_size) {
+      blocks_(config.device_blocks, config.host_blocks, config.block_size, config.prefix_caching) {
 }
 
 Scheduler::~Scheduler() = default;
@@ -29,6 +29,9 @@ SchedulerState StateOf(const Scheduler& s) {
   st.running = static_cast<int64_t>(s.num_running());
   st.swapped = static_cast<int64_t>(s.num_swapped());
   st.kv = KvTiersOf(s);
+  st.cached_blocks = s.blocks().cached_blocks();
+  st.evictable_blocks = s.blocks().evictable_blocks();
+  st.evictions = s.blocks().evictions();
   st.lent_blocks = s.LentBlocks();
   st.reserve_blocks_in_use = s.ReserveBlocksInUse();
   st.counters = s.counters();
@@ -72,10 +75,12 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
   assert(result.results.size() == out_.seqs.size());
   have_output_ = false;
   bool any_done = false;
+  const bool caching = config_.prefix_caching;
   for (size_t i = 0; i < out_.seqs.size(); ++i) {
     const ScheduledSeq& s = out_.seqs[i];
     Request* r = slot_owner_[s.slot];
     r->num_computed += s.num_tokens;
+    if (caching && r->spec.block_hashes != nullptr) CacheComputedBlocks(r);
     if (!s.emits_token) continue;
     ++r->num_output;
     if (r->first_token_s < 0) {
@@ -128,6 +133,7 @@ void Scheduler::ReleaseBlocks(Request* r) {
     blocks_.ReleaseSlot(r->kv_slot);
     slot_owner_[r->kv_slot] = nullptr;
     r->kv_slot = -1;
+    r->cached_blocks = 0;
   }
 }
 
@@ -142,16 +148,57 @@ void Scheduler::Finish(Request* r, RequestState state, double now) {
   live_.erase(it);
 }
 
+void Scheduler::EnsureSlot(Request* r) {
+  if (r->kv_slot >= 0) return;
+  r->kv_slot = blocks_.NewSlot();
+  if (static_cast<size_t>(r->kv_slot) >= slot_owner_.size()) slot_owner_.resize(r->kv_slot + 1, nullptr);
+  slot_owner_[r->kv_slot] = r;
+}
+
 bool Scheduler::GrowBy(Request* r, int64_t tokens, int32_t need) {
   if (need > blocks_.device_free()) return false;
-  if (r->kv_slot < 0) {
-    r->kv_slot = blocks_.NewSlot();
-    if (static_cast<size_t>(r->kv_slot) >= slot_owner_.size()) slot_owner_.resize(r->kv_slot + 1, nullptr);
-    slot_owner_[r->kv_slot] = r;
-  }
+  EnsureSlot(r);
   bool ok = blocks_.GrowDevice(r->kv_slot, tokens);
   assert(ok);
   return ok;
+}
+
+PrefixHit Scheduler::CachedPrefix(const Request* r) const {
+  if (!config_.prefix_caching || r->kv_slot >= 0 || r->spec.block_hashes == nullptr) return {};
+  const int32_t max_blocks = std::max(0, r->TotalTokens() - 1) / blocks_.block_size();
+  return blocks_.FindCachedPrefix(*r->spec.block_hashes, max_blocks);
+}
+
+bool Scheduler::GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit) {
+  assert(r->kv_slot < 0 && r->num_computed == 0);
+  if (BlocksToGrow(r, tokens, hit) > blocks_.device_free()) return false;
+  if (hit.blocks > 0) {
+    EnsureSlot(r);
+    blocks_.AttachCached(r->kv_slot, *r->spec.block_hashes, hit.blocks);
+    r->num_computed = CachedTokens(hit);
+    r->cached_blocks = hit.blocks;
+  }
+  const bool ok = Grow(r, tokens);
+  assert(ok && "the free count covered the uncached blocks");
+  if (config_.prefix_caching) {
+    // vLLM V1's prefix-cache stats: tokens looked up, and of those cached.
+    counters_.prefix_query_tokens += r->TotalTokens();
+    counters_.prefix_hit_tokens += CachedTokens(hit);
+    if (r->spec.block_hashes != nullptr)
+      counters_.prefix_query_blocks += std::min<int64_t>(std::max(0, r->TotalTokens() - 1) / blocks_.block_size(),
+                                                         static_cast<int64_t>(r->spec.block_hashes->size()));
+    counters_.prefix_hit_blocks += hit.blocks;
+    if (r->prefix_hit_tokens < 0) r->prefix_hit_tokens = CachedTokens(hit);
+  }
+  return ok;
+}
+
+void Scheduler::CacheComputedBlocks(Request* r) {
+  const auto& hashes = *r->spec.block_hashes;
+  const int32_t full = std::min<int32_t>(r->num_computed / blocks_.block_size(), static_cast<int32_t>(hashes.size()));
+  if (full <= r->cached_blocks) return;
+  blocks_.CacheBlocks(r->kv_slot, hashes, r->cached_blocks, full);
+  r->cached_blocks = full;
 }
 
 void Scheduler::MarkRunning(Request* r) {

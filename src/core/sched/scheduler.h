@@ -8,6 +8,7 @@
 // fails, so the plan and the commit cannot diverge.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <deque>
@@ -99,6 +100,21 @@ class Scheduler {
   int32_t BlocksToGrow(const Request* r, int64_t tokens) const {
     return r->kv_slot < 0 ? blocks_.BlocksFor(tokens) : blocks_.DeviceBlocksToGrow(r->kv_slot, tokens);
   }
+  // Prefix cache: the cached run of `r`'s leading full blocks, when caching
+  // is on and `r` holds no KV yet (new, or back from a recompute); at most
+  // its tokens less one, so one is left to compute (vLLM V1's
+  // get_computed_blocks). Empty otherwise.
+  PrefixHit CachedPrefix(const Request* r) const;
+  int32_t CachedTokens(const PrefixHit& hit) const { return hit.blocks * blocks_.block_size(); }
+  // Blocks `r` takes from the free count to hold `tokens` with `hit`
+  // attached: the uncached ones, plus the cached ones nobody holds.
+  int32_t BlocksToGrow(const Request* r, int64_t tokens, const PrefixHit& hit) const {
+    if (hit.blocks == 0) return BlocksToGrow(r, tokens);
+    return std::max(0, blocks_.BlocksFor(tokens) - hit.blocks) + hit.evictable;
+  }
+  // Attaches `hit` to `r`, which holds no KV (its tokens count as computed),
+  // then grows it to `tokens`; false and no change if blocks lack.
+  bool GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit);
   // Moves a waiting (or swapped-in) request to the back of running.
   void MarkRunning(Request* r);
   // Records that `r` feeds `n` tokens this step: the scheduler's hottest
@@ -161,6 +177,9 @@ class Scheduler {
 
  private:
   bool GrowBy(Request* r, int64_t tokens, int32_t need);
+  void EnsureSlot(Request* r);
+  // Offers `r`'s newly computed full blocks to the prefix cache.
+  void CacheComputedBlocks(Request* r);
   void Finish(Request* r, RequestState state, double now);
   void ReleaseBlocks(Request* r);
 

@@ -13,16 +13,17 @@ namespace cacheopt {
 class ChunkRule {
  public:
   virtual ~ChunkRule() = default;
-  // <= 0: it does not join this step.
-  virtual int32_t Tokens(const Request& r, int32_t budget_left) const = 0;
+  // <= 0: it does not join this step. `cached`: leading tokens the prefix
+  // cache will supply, not to compute.
+  virtual int32_t Tokens(const Request& r, int32_t budget_left, int32_t cached = 0) const = 0;
 };
 
 // No chunking (vLLM V0's default, TensorRT-LLM without chunked context): the
 // whole pending prompt fits the budget left, or waits.
 class WholePrompt final : public ChunkRule {
  public:
-  int32_t Tokens(const Request& r, int32_t budget_left) const override {
-    const int32_t n = r.TokensToCompute();
+  int32_t Tokens(const Request& r, int32_t budget_left, int32_t cached = 0) const override {
+    const int32_t n = r.TokensToCompute() - cached;
     return n <= budget_left ? n : 0;
   }
 };
@@ -32,8 +33,8 @@ class WholePrompt final : public ChunkRule {
 class BudgetChunks final : public ChunkRule {
  public:
   explicit BudgetChunks(int32_t long_prefill_threshold = 0) : threshold_(long_prefill_threshold) {}
-  int32_t Tokens(const Request& r, int32_t budget_left) const override {
-    int32_t n = r.TokensToCompute();
+  int32_t Tokens(const Request& r, int32_t budget_left, int32_t cached = 0) const override {
+    int32_t n = r.TokensToCompute() - cached;
     if (threshold_ > 0) n = std::min(n, threshold_);
     return std::min(n, budget_left);
   }

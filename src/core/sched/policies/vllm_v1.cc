@@ -36,15 +36,19 @@ void VllmV1Scheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
       Reject(r, out);
       continue;
     }
-    const int32_t n = chunks_.Tokens(*r, budget);
+    // Automatic prefix caching: the cached prefix comes first; only the
+    // rest is chunked and needs blocks (the evictable cached ones count too).
+    const PrefixHit hit = CachedPrefix(r);
+    const int32_t cached = CachedTokens(hit);
+    const int32_t n = chunks_.Tokens(*r, budget, cached);
     // scheduler_reserve_full_isl: the whole prompt must fit now, though only
     // the chunk is allocated. Failing either check stops admission (FCFS).
     // The watermark's headroom counts only once some request runs
     // (has_scheduled_reqs upstream): the first request into an empty cache
     // is never held back by it.
-    const int64_t gate_tokens = reserve_full_prompt_ ? r->TokensToCompute() : n;
-    if (admission_.Check(BlocksToGrow(r, gate_tokens), blocks_, !running_.empty()) != Admit::kNow) break;
-    if (!Grow(r, n)) break;
+    const int64_t gate_tokens = reserve_full_prompt_ ? r->TokensToCompute() : cached + n;
+    if (admission_.Check(BlocksToGrow(r, gate_tokens, hit), blocks_, !running_.empty()) != Admit::kNow) break;
+    if (!GrowFromPrefix(r, cached + n, hit)) break;
     waiting_.pop_front();
     MarkRunning(r);
     AddSeq(out, r, n);

@@ -1,0 +1,147 @@
+// The simulator replays a trace's prefix structure: with a pool that never
+// evicts and requests that never overlap, the prefix cache's hits are
+// exactly the blocks an offline pass over the trace finds reusable.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "cacheopt/cost/cpu_cost_model.h"
+#include "cacheopt/random/distributions.h"
+#include "sim/prefix_hashes.h"
+#include "sim/simulator.h"
+#include "trace/trace.h"
+
+namespace cacheopt {
+namespace {
+
+constexpr int32_t kBs = 16;
+
+CpuCostModel FlatCost() {
+  CpuCostModel m(1 << 20);
+  m.SetCoeffs({0.1, 0, 0, 0}, 1e9);
+  return m;
+}
+
+// Requests 1000 s apart (each ends before the next arrives), two tokens out.
+Workload Sequential(const std::vector<std::pair<int32_t, std::vector<int64_t>>>& prompts) {
+  Workload w;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    WorkloadRequest q;
+    q.id = static_cast<int64_t>(i);
+    q.arrival_s = 1000.0 * static_cast<double>(i);
+    q.prompt_tokens = prompts[i].first;
+    q.output_tokens = 2;
+    q.max_tokens = 2;
+    q.prefix_ids = std::make_shared<const std::vector<int64_t>>(prompts[i].second);
+    w.requests.push_back(q);
+  }
+  return w;
+}
+
+// Offline: for each request in order, its leading blocks whose hash an
+// earlier request had (a chained hash seen means its whole prefix was),
+// capped at its tokens less one.
+int64_t OfflineReusableBlocks(const Workload& w) {
+  std::set<BlockHash> seen;
+  int64_t reusable = 0;
+  for (const WorkloadRequest& q : w.requests) {
+    auto h = PrefixBlockHashes(*q.prefix_ids, q.prompt_tokens, kBs);
+    EXPECT_TRUE(h.ok());
+    const size_t cap = static_cast<size_t>(q.prompt_tokens - 1) / kBs;
+    for (size_t i = 0; i < h->size() && i < cap && seen.count((*h)[i]); ++i) ++reusable;
+    seen.insert(h->begin(), h->end());
+  }
+  return reusable;
+}
+
+Result<SimulationResult> Replay(const Workload& w, bool caching, bool check = true) {
+  SimulationOptions o;
+  o.policy = "vllm-v1";
+  o.sched.block_size = kBs;
+  o.sched.max_model_len = 1 << 20;
+  o.sched.device_blocks = 1 << 20;  // never evicts
+  o.sched.knobs["prefix_caching"] = caching ? "1" : "0";
+  o.check_invariants = check;  // O(pool) per step: off for the long trace
+  const CpuCostModel cost = FlatCost();
+  return Simulate(w, cost, o);
+}
+
+void ExpectHitsMatchTheOfflineCount(const Workload& w, bool check = true) {
+  auto r = Replay(w, true, check);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_TRUE(r->prefix_caching);
+  EXPECT_EQ(r->counters.prefix_hit_blocks, OfflineReusableBlocks(w));
+  EXPECT_EQ(r->counters.prefix_hit_tokens, r->counters.prefix_hit_blocks * kBs);
+  EXPECT_EQ(r->evictions, 0);
+  EXPECT_GT(r->counters.prefix_hit_blocks, 0);
+}
+
+TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnConversations) {
+  // 40 conversations of growing prompts over shared 512-token ids, partial
+  // last ids of varying coverage, interleaved at random.
+  Rng rng(7);
+  std::vector<std::vector<int64_t>> convo(40);
+  std::vector<std::pair<int32_t, std::vector<int64_t>>> prompts;
+  int64_t next_id = 1;
+  for (int turn = 0; turn < 6; ++turn) {
+    for (size_t c = 0; c < convo.size(); ++c) {
+      if (UniformInt(rng, 3) == 0) continue;
+      const int add = 1 + static_cast<int>(UniformInt(rng, 3));
+      for (int k = 0; k < add; ++k) convo[c].push_back(c < 5 && convo[c].empty() ? 0 : next_id++);  // 5 share id 0
+      const int32_t tokens = static_cast<int32_t>(convo[c].size() - 1) * kPrefixBlockTokens + 1 +
+                             static_cast<int32_t>(UniformInt(rng, kPrefixBlockTokens));
+      prompts.push_back({tokens, convo[c]});
+    }
+  }
+  ExpectHitsMatchTheOfflineCount(Sequential(prompts));
+}
+
+TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnTheMooncakeTrace) {
+  const std::string path = std::string(CACHEOPT_SHARED_DIR) + "/data/mooncake/synthetic_trace.jsonl";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no Mooncake trace at " << path;
+  auto trace = ReadTrace(path);
+  ASSERT_TRUE(trace.ok()) << trace.status().message();
+  std::vector<std::pair<int32_t, std::vector<int64_t>>> prompts;
+  for (size_t i = 0; i < trace->rows.size() && i < 300; ++i)
+    prompts.push_back({trace->rows[i].prompt_tokens, trace->rows[i].prefix_block_ids});
+  ExpectHitsMatchTheOfflineCount(Sequential(prompts), /*check=*/false);
+}
+
+TEST(PrefixReplayTest, OffMeansNoHitsAndNoStats) {
+  auto r = Replay(Sequential({{600, {1, 2}}, {600, {1, 2}}}), false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->prefix_caching);
+  EXPECT_EQ(r->counters.prefix_hit_tokens, 0);
+}
+
+TEST(PrefixReplayTest, ABlockSizeThatDoesNotDivide512IsAnError) {
+  SimulationOptions o;
+  o.policy = "vllm-v1";
+  o.sched.block_size = 24;
+  o.sched.max_model_len = 4096;
+  o.sched.device_blocks = 1000;
+  const CpuCostModel cost = FlatCost();
+  auto r = Simulate(Sequential({{600, {1, 2}}}), cost, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("block size 24 does not divide"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("1, 2, 4, 8, 16, 32, 64, 128, 256, 512"), std::string::npos);
+}
+
+TEST(PrefixHashesTest, SharedIdsShareBlocksAndCoverageSeparatesPartials) {
+  auto a = PrefixBlockHashes(std::vector<int64_t>{5, 6}, 1024, kBs);
+  auto b = PrefixBlockHashes(std::vector<int64_t>{5, 7}, 1024, kBs);
+  auto c = PrefixBlockHashes(std::vector<int64_t>{5, 6}, 600, kBs);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->size(), 64u);
+  EXPECT_EQ(c->size(), 37u);  // 600 / 16 full blocks
+  for (int i = 0; i < 32; ++i) EXPECT_EQ((*a)[i], (*b)[i]);
+  EXPECT_NE((*a)[32], (*b)[32]);
+  EXPECT_EQ((*a)[31], (*c)[31]);
+  EXPECT_NE((*a)[32], (*c)[32]);  // id 6 covered 512 vs 88 tokens
+}
+
+}  // namespace
+}  // namespace cacheopt
