@@ -304,6 +304,30 @@ TEST(ServeTest, ModelsHealthAndMetrics) {
   EXPECT_LT(ms[ms.size() * 99 / 100], 25.0);  // 5 ms is the target; slack for a loaded test machine
 }
 
+// The prefix cache through the server: a repeated prompt's second answer is
+// the same and says how much of its prompt was cached; /metrics counts it.
+TEST(ServeTest, PrefixCacheHitsAreReportedInUsageAndMetrics) {
+  ServerOptions o = TinyOptions();
+  o.engine.policy = "vllm-v1";  // automatic prefix caching on by default
+  TestServer srv(std::move(o));
+  const int port = srv.port();
+  const std::string prompt(200, 'a');  // about 200 tokens: several full blocks
+  Reply first = Post(port, "/v1/completions", Completion(prompt, 8, false));
+  Reply second = Post(port, "/v1/completions", Completion(prompt, 8, false));
+  ASSERT_EQ(first.status, 200);
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(first.j()["choices"][0]["text"], second.j()["choices"][0]["text"]);
+  EXPECT_EQ(first.j()["usage"]["prompt_tokens_details"]["cached_tokens"], 0);
+  const int cached = second.j()["usage"]["prompt_tokens_details"]["cached_tokens"];
+  const int prompt_tokens = second.j()["usage"]["prompt_tokens"];
+  EXPECT_GT(cached, 0);
+  EXPECT_LT(cached, prompt_tokens);  // at least one token is always computed
+  EXPECT_EQ(cached % 16, 0);         // whole blocks
+  Reply met = Get(port, "/metrics");
+  EXPECT_EQ(serve_test::MetricValue(met.body, "vllm:prefix_cache_hits_total"), cached);
+  EXPECT_EQ(serve_test::MetricValue(met.body, "vllm:prefix_cache_queries_total"), 2 * prompt_tokens);
+}
+
 TEST(ServeTest, BadInputGetsOpenAiErrorsNamingTheField) {
   ServerOptions o = TinyOptions();
   o.max_body_bytes = 64 * 1024;

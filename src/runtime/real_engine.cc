@@ -117,6 +117,10 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
   Live live{params.stop_ids};
   const int32_t prompt_len = static_cast<int32_t>(prompt.size());
   auto features = std::make_shared<const std::vector<uint32_t>>(PromptFeatures(prompt));
+  // The prefix cache keys the prompt's full blocks by their content.
+  std::shared_ptr<const std::vector<BlockHash>> hashes;
+  if (session_->config().prefix_caching)
+    hashes = std::make_shared<const std::vector<BlockHash>>(HashFullBlocks(prompt, opts_.block_size));
   Status s = executor_->AddSequence(id, std::move(prompt), std::move(params));
   if (!s.ok()) return s;
   ++next_id_;
@@ -127,6 +131,7 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
   spec.arrival_s = arrival_s >= 0 ? std::min(arrival_s, now) : now;
   spec.prompt_tokens = prompt_len;
   spec.prompt_features = std::move(features);
+  spec.block_hashes = std::move(hashes);
   spec.max_tokens = max_tokens;
   spec.slo_class = slo.slo_class;
   if (slo.tbt_ms > 0) spec.slo_class = NearestSloClass(slo.tbt_ms / 1e3, cost_->SoloDecodeTime(prompt_len), opts_.slo);
@@ -196,6 +201,7 @@ void RealEngine::CollectDone(std::vector<FinishEvent> finished) {
     ev.first_token_s = r.first_token_s;
     ev.finish_s = r.finish_s;
     ev.preemptions = r.Preemptions();
+    ev.cached_tokens = std::max(0, r.prefix_hit_tokens);
     ev.ttft_slo_s = r.spec.ttft_slo_s;
     ev.tbt_slo_s = r.spec.tbt_slo_s;
     executor_->RemoveSequence(id);
@@ -249,6 +255,8 @@ RealEngineStats RealEngine::stats() const {
   s.kv_usage = kv.device_total > 0 ? 1.0 - static_cast<double>(kv.device_free) / kv.device_total : 0;
   s.host_kv_usage = kv.host_total > 0 ? 1.0 - static_cast<double>(kv.host_free) / kv.host_total : 0;
   s.preemptions_recompute = c.preemptions_recompute;
+  s.prefix_query_tokens = c.prefix_query_tokens;
+  s.prefix_hit_tokens = c.prefix_hit_tokens;
   s.preemptions_swap = c.preemptions_swap;
   s.steps = steps_;
   s.prompt_tokens = prompt_tokens_;

@@ -74,6 +74,7 @@ struct RealEngineStats {
   double kv_usage = 0;       // device blocks in use / total
   double host_kv_usage = 0;  // host blocks in use / total (0 without a host tier)
   int64_t preemptions_recompute = 0, preemptions_swap = 0;
+  int64_t prefix_query_tokens = 0, prefix_hit_tokens = 0;  // SchedulerCounters
   int64_t steps = 0;          // steps that ran
   int64_t prompt_tokens = 0;  // of accepted requests
   int64_t generated_tokens = 0;

@@ -230,6 +230,59 @@ TEST_F(RealEngineTest, PoliciesGiveTheSameTokensAsAlone) {
   }
 }
 
+// (d) the prefix cache: prompts that share a 96-token prefix (and two that
+// are identical) give their solo tokens with the cache on, in a mixed batch,
+// with a device tier small enough to evict cached blocks and to preempt; the
+// later ones find the prefix cached and say so.
+TEST_F(RealEngineTest, PrefixCacheGivesTheSameTokens) {
+  const std::vector<int32_t> shared = Prompt(96, 7);
+  std::vector<std::vector<int32_t>> prompts;
+  for (int32_t i = 0; i < 6; ++i) {
+    std::vector<int32_t> p = shared;
+    const std::vector<int32_t> tail = Prompt(10 + 7 * i, 30 + i);
+    p.insert(p.end(), tail.begin() + 1, tail.end());
+    prompts.push_back(p);
+  }
+  prompts.push_back(prompts[2]);
+  std::vector<Output> alone;
+  {
+    RealEngineOptions o = QuickOptions(*model_, "vllm-v1");
+    o.knobs["prefix_caching"] = "0";
+    auto e = Make(o);
+    for (const auto& p : prompts) {
+      const int64_t id = *e->Submit(p, Greedy(-1, true), 30);
+      alone.push_back(RunAll(*e)[id]);
+    }
+  }
+  for (int32_t device_blocks : {200, 24}) {
+    RealEngineOptions o = QuickOptions(*model_, "vllm-v1");
+    o.device_blocks = device_blocks;
+    auto e = Make(o);
+    // The first runs alone and fills the cache; the rest come together.
+    const int64_t first = *e->Submit(prompts[0], Greedy(-1, true), 30);
+    auto out = RunAll(*e);
+    std::vector<int64_t> ids = {first};
+    for (size_t i = 1; i < prompts.size(); ++i) ids.push_back(*e->Submit(prompts[i], Greedy(-1, true), 30));
+    auto rest = RunAll(*e);
+    out.insert(rest.begin(), rest.end());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      EXPECT_EQ(out[ids[i]].tokens, alone[i].tokens) << device_blocks << " blocks, request " << i;
+      EXPECT_EQ(out[ids[i]].text, alone[i].text) << device_blocks << " blocks, request " << i;
+    }
+    const RealEngineStats s = e->stats();
+    std::printf("[ %d blocks: %lld of %lld prompt tokens cached, %lld preemptions ]\n", device_blocks,
+                static_cast<long long>(s.prefix_hit_tokens), static_cast<long long>(s.prefix_query_tokens),
+                static_cast<long long>(s.preemptions_recompute + s.preemptions_swap));
+    EXPECT_EQ(out[ids[0]].finish.cached_tokens, 0);
+    if (device_blocks == 200) {
+      for (size_t i = 1; i < prompts.size(); ++i) EXPECT_EQ(out[ids[i]].finish.cached_tokens, 96) << i;
+    }
+    EXPECT_GT(s.prefix_hit_tokens, 0);
+    EXPECT_TRUE(e->session().CheckInvariants().ok());
+    EXPECT_EQ(e->session().kv().device_used(), 0);
+  }
+}
+
 // Explicit SLO targets override the class defaults; defaults come from the
 // calibrated model (TTFT at least the 1 s floor).
 TEST_F(RealEngineTest, SubmitAcceptsSloSpecs) {

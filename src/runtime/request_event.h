@@ -24,6 +24,7 @@ struct RequestEvent {
   int32_t completion_tokens = 0;
   double arrival_s = 0, first_token_s = -1, finish_s = 0;  // engine clock
   int32_t preemptions = 0;
+  int32_t cached_tokens = 0;  // prompt tokens its first admission found in the prefix cache
   double ttft_slo_s = 0, tbt_slo_s = 0;  // the targets it was given
   SloVerdict slo;                        // whether it met them (the session's verdict)
 };

@@ -153,7 +153,7 @@ void EngineLoop::Route(const RequestEvent& ev, double now) {
 
   // Metrics first, then the client's answer: whoever reads /metrics after
   // seeing the answer sees the request counted.
-  const Usage usage{l.prompt_tokens, l.completion_tokens};
+  const Usage usage{l.prompt_tokens, l.completion_tokens, ev.cached_tokens};
   if (ev.reason == FinishReason::kRejected && !l.ended) {
     metrics_->OnRejected(RejectReason::kKvCapacity);
     ApiError e = InvalidRequest("max_tokens",
@@ -205,6 +205,8 @@ void EngineLoop::Publish() {
   snap.swap_out_blocks_total = s.swap_out_blocks;
   snap.swap_in_blocks_total = s.swap_in_blocks;
   snap.recomputed_tokens_total = s.recomputed_tokens;
+  snap.prefix_query_tokens_total = s.prefix_query_tokens;
+  snap.prefix_hit_tokens_total = s.prefix_hit_tokens;
   metrics_->OnStep(snap);
 }
 

@@ -16,9 +16,11 @@ json Header(const ResponseMeta& meta, const char* object) {
 }
 
 json UsageJson(const Usage& u) {
+  // OpenAI's shape: prompt_tokens_details.cached_tokens, 0 without a hit.
   return json{{"prompt_tokens", u.prompt_tokens},
               {"completion_tokens", u.completion_tokens},
-              {"total_tokens", u.prompt_tokens + u.completion_tokens}};
+              {"total_tokens", u.prompt_tokens + u.completion_tokens},
+              {"prompt_tokens_details", {{"cached_tokens", u.cached_tokens}}}};
 }
 
 json NullOr(std::string_view s) { return s.empty() ? json(nullptr) : json(s); }

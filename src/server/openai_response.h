@@ -21,6 +21,7 @@ namespace cacheopt {
 struct Usage {
   int32_t prompt_tokens = 0;
   int32_t completion_tokens = 0;
+  int32_t cached_tokens = 0;  // of the prompt, found in the prefix cache
 };
 
 // What every body of one request's response shares.

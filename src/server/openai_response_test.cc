@@ -44,7 +44,8 @@ TEST(OpenAiResponseTest, CompletionBody) {
   EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
   EXPECT_TRUE(j["choices"][0]["logprobs"].is_null());
   EXPECT_EQ(j["usage"],
-            json::parse(R"({"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8})"));
+            json::parse(R"({"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8,
+                            "prompt_tokens_details": {"cached_tokens": 0}})"));
 }
 
 TEST(OpenAiResponseTest, ChatBodyKeepsOpenAisKeyOrder) {

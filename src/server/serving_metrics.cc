@@ -54,6 +54,10 @@ ServingMetrics::ServingMetrics(const ServingMetricsConfig& c)
                                    "KV-cache usage. 1 means 100 percent usage.")),
       preemptions_(registry_.AddCounter("vllm:num_preemptions_total",
                                         "Cumulative number of preemptions from the engine.")),
+      prefix_queries_(registry_.AddCounter("vllm:prefix_cache_queries_total",
+                                           "Prefix cache queries, in terms of number of queried tokens.")),
+      prefix_hits_(registry_.AddCounter("vllm:prefix_cache_hits_total",
+                                        "Prefix cache hits, in terms of number of cached tokens.")),
       prompt_tokens_(
           registry_.AddCounter("vllm:prompt_tokens_total", "Number of prefill tokens processed.")),
       generation_tokens_(registry_.AddCounter("vllm:generation_tokens_total",
@@ -154,6 +158,8 @@ void ServingMetrics::OnStep(const EngineSnapshot& s) {
   swap_out_blocks_.SetTotal(static_cast<double>(s.swap_out_blocks_total));
   swap_in_blocks_.SetTotal(static_cast<double>(s.swap_in_blocks_total));
   recomputed_tokens_.SetTotal(static_cast<double>(s.recomputed_tokens_total));
+  prefix_queries_.SetTotal(static_cast<double>(s.prefix_query_tokens_total));
+  prefix_hits_.SetTotal(static_cast<double>(s.prefix_hit_tokens_total));
 }
 
 void ServingMetrics::OnFirstToken(double ttft_s) { ttft_.Observe(ttft_s); }

@@ -48,6 +48,8 @@ struct EngineSnapshot {
   int64_t swap_out_blocks_total = 0;
   int64_t swap_in_blocks_total = 0;
   int64_t recomputed_tokens_total = 0;
+  int64_t prefix_query_tokens_total = 0;  // prefix cache lookups, in tokens (vLLM V1)
+  int64_t prefix_hit_tokens_total = 0;    // of those, found cached
 };
 
 // Why a request never reached the engine, or was dropped by it.
@@ -111,6 +113,8 @@ class ServingMetrics {
   Gauge& waiting_;
   Gauge& kv_usage_;
   Counter& preemptions_;
+  Counter& prefix_queries_;
+  Counter& prefix_hits_;
   Counter& prompt_tokens_;
   Counter& generation_tokens_;
   Histogram& ttft_;

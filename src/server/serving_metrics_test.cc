@@ -36,6 +36,8 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
       {"vllm:num_requests_waiting", "gauge"},
       {"vllm:kv_cache_usage_perc", "gauge"},
       {"vllm:num_preemptions_total", "counter"},
+      {"vllm:prefix_cache_queries_total", "counter"},
+      {"vllm:prefix_cache_hits_total", "counter"},
       {"vllm:prompt_tokens_total", "counter"},
       {"vllm:generation_tokens_total", "counter"},
       {"vllm:time_to_first_token_seconds", "histogram"},
