@@ -60,6 +60,29 @@ int32_t Pick(Rng& rng, std::initializer_list<int32_t> values) {
 
 }  // namespace
 
+namespace {
+
+// Half the episodes: 1-4 prompt families; each request of a family starts
+// with a prefix of the family's tokens (its length drawn per request, so
+// prefixes nest), the rest its own. Stand-in token ids, hashed as the real
+// engine hashes a prompt.
+void DrawSharedPrefixes(uint64_t seed, EpisodeSpec* e) {
+  Rng rng = Rng::Stream(seed, streams::kSoakPrefixes);
+  if (UniformInt(rng, 2) == 0) return;
+  e->prefix_families = 1 + static_cast<int32_t>(UniformInt(rng, 4));
+  for (EpisodeRequest& q : e->requests) {
+    RequestSpec& s = q.spec;
+    const int32_t family = static_cast<int32_t>(UniformInt(rng, static_cast<uint64_t>(e->prefix_families)));
+    const int32_t shared = static_cast<int32_t>(UniformInt(rng, static_cast<uint64_t>(s.prompt_tokens) + 1));
+    std::vector<int32_t> tokens(static_cast<size_t>(s.prompt_tokens));
+    for (int32_t i = 0; i < s.prompt_tokens; ++i)
+      tokens[i] = i < shared ? family * 1000003 + i : -1 - static_cast<int32_t>(s.id * 65537 + i);
+    s.block_hashes = std::make_shared<const std::vector<BlockHash>>(HashFullBlocks(tokens, e->config.block_size));
+  }
+}
+
+}  // namespace
+
 EpisodeSpec DrawEpisode(const std::string& policy, const Variant& variant, uint64_t seed, int64_t index,
                         const DrawLimits& limits, const CostModel& sim_cost, const CostModel& fake_cost) {
   Rng rng = Rng::Stream(seed, kDrawStream);
@@ -189,6 +212,7 @@ EpisodeSpec DrawEpisode(const std::string& policy, const Variant& variant, uint6
     if (i > 0 && work > max_work) break;
     e.requests.push_back(std::move(q));
   }
+  DrawSharedPrefixes(seed, &e);
   return e;
 }
 
@@ -200,7 +224,8 @@ std::string Describe(const EpisodeSpec& e) {
      << "x" << c.block_size << " host " << c.host_blocks << " ctx " << c.max_model_len << " mode "
      << (c.preemption_mode == PreemptMode::kSwap ? "swap" : "recompute") << " budget " << c.token_budget
      << " seqs " << c.max_num_seqs << " requests " << e.requests.size() << " " << ToString(e.arrival)
-     << (e.pressure ? " pressure" : "");
+     << (e.pressure ? " pressure" : "")
+     << (e.prefix_families > 0 ? " prefixes " + std::to_string(e.prefix_families) : "");
   return os.str();
 }
 
@@ -469,10 +494,12 @@ EpisodeResult RunEpisode(const EpisodeSpec& e, const CostModel& sim_cost, const 
   res.preemptions_swap = k.preemptions_swap;
   res.swapped_out_blocks = k.swapped_out_blocks;
   res.swapped_in_blocks = k.swapped_in_blocks;
+  res.prefix_hit_tokens = k.prefix_hit_tokens;
   res.peak_device_used = k.peak_device_used;
   res.simulated_s = now;
   res.over_budget_steps = exec.over_budget_steps();
   const BlockManager& bm = sched.blocks();
+  res.evictions = bm.evictions();
   if (sched.HasUnfinished())
     checker.Fail(-1, "requests left unfinished: " + std::to_string(sched.num_waiting()) + " waiting, " +
                  std::to_string(sched.num_running()) + " running, " + std::to_string(sched.num_swapped()) +
@@ -480,6 +507,10 @@ EpisodeResult RunEpisode(const EpisodeSpec& e, const CostModel& sim_cost, const 
   if (bm.device_free() != bm.device_total())
     checker.Fail(-1, "device blocks not freed: " + std::to_string(bm.device_total() - bm.device_free()) + " of " +
                  std::to_string(bm.device_total()) + " still held");
+  if (bm.evictable_blocks() != bm.cached_blocks())
+    checker.Fail(-1, "prefix cache: " + std::to_string(bm.cached_blocks() - bm.evictable_blocks()) + " of " +
+                 std::to_string(bm.cached_blocks()) + " cached blocks still referenced");
+  if (Status inv = bm.CheckInvariants(); !inv.ok()) checker.Fail(-1, "at the end: " + inv.message());
   if (bm.host_free() != bm.host_total())
     checker.Fail(-1, "host blocks not freed: " + std::to_string(bm.host_total() - bm.host_free()) + " of " +
                  std::to_string(bm.host_total()) + " still held");

@@ -68,6 +68,9 @@ struct EpisodeSpec {
   ExecutorKind executor = ExecutorKind::kFake;
   ArrivalPattern arrival = ArrivalPattern::kBurst;
   bool pressure = false;  // built to overflow the pool: many requests, long outputs, bursts
+  // Prompts share prefixes (a few families, RequestSpec::block_hashes): a
+  // policy with the prefix cache shares blocks, evicts and re-hits them.
+  int32_t prefix_families = 0;
   SchedulerConfig config;  // knobs set; `truth` is set when the episode runs
   std::vector<EpisodeRequest> requests;  // id i at index i, in arrival order
 };
@@ -100,6 +103,8 @@ struct EpisodeResult {
   int64_t preemptions_swap = 0;
   int64_t swapped_out_blocks = 0;
   int64_t swapped_in_blocks = 0;
+  int64_t prefix_hit_tokens = 0;  // prompt tokens found in the prefix cache
+  int64_t evictions = 0;          // cached blocks evicted
   int64_t output_tokens = 0;
   int32_t peak_device_used = 0;
   // Steps that fed more tokens than an explicit --token-budget (a policy

@@ -47,14 +47,15 @@ void PrintSummary(std::ostream& os, const SoakSummary& s) {
      << " requests and <= " << s.limits.max_work_tokens << " prompt+output tokens per episode\n";
   os << "checks after every step: Scheduler::CheckInvariants (queues, tables, BlockManager::CheckInvariants), "
         "the step's plan (KV blocks for every fed token, limits, copies); at each episode's end: every request "
-        "ended, output = min(EOS, max_tokens, context), rejections explained, every block free on both tiers, "
+        "ended, output = min(EOS, max_tokens, context), rejections explained, every block free on both tiers (cached blocks unreferenced), "
         "none lost\n";
   os << "steps " << t.steps << " (" << t.executed_steps << " ran a batch), episodes " << t.episodes
      << ", longest episode " << s.longest_episode_steps << " steps\n";
   os << "requests " << t.requests << ": finished " << t.finished << ", rejected " << t.rejected << " (pool "
      << t.rejected_pool << ", token budget " << t.rejected_budget << "), " << t.output_tokens
      << " tokens generated; preemptions " << t.preemptions_recompute << " recompute, " << t.preemptions_swap
-     << " swap (" << t.swapped_out_blocks << " blocks out, " << t.swapped_in_blocks << " in)\n";
+     << " swap (" << t.swapped_out_blocks << " blocks out, " << t.swapped_in_blocks << " in); prefix cache "
+     << t.prefix_hit_tokens << " tokens hit, " << t.evictions << " blocks evicted\n";
 
   os << "per policy:\n";
   TallyHeader(os, "policy", 12);

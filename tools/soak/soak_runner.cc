@@ -27,6 +27,8 @@ void Tally::Add(const EpisodeResult& r) {
   preemptions_swap += r.preemptions_swap;
   swapped_out_blocks += r.swapped_out_blocks;
   swapped_in_blocks += r.swapped_in_blocks;
+  prefix_hit_tokens += r.prefix_hit_tokens;
+  evictions += r.evictions;
   output_tokens += r.output_tokens;
   over_budget_steps += r.over_budget_steps;
   violations += r.violation ? 1 : 0;

@@ -45,6 +45,8 @@ struct Tally {
   int64_t preemptions_swap = 0;
   int64_t swapped_out_blocks = 0;
   int64_t swapped_in_blocks = 0;
+  int64_t prefix_hit_tokens = 0;
+  int64_t evictions = 0;
   int64_t output_tokens = 0;
   int64_t over_budget_steps = 0;
   int64_t violations = 0;

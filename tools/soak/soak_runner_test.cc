@@ -46,6 +46,20 @@ TEST(SoakRunnerTest, ShortSoakHasNoViolationsAndFreesEveryBlock) {
   EXPECT_NE(text.find("PASS: 0 violations"), std::string::npos) << text;
 }
 
+// The prefix cache under the soak: shared prompt prefixes, hits, evictions
+// under pressure, and every check (reference counts included) holding.
+TEST(SoakRunnerTest, SharedPrefixesHitEvictAndKeepEveryInvariant) {
+  SoakOptions o;
+  o.steps = 60000;
+  o.seed = 3;
+  o.policies = {"vllm-v1"};
+  auto sum = RunSoak(o);
+  ASSERT_TRUE(sum.ok()) << sum.status().message();
+  EXPECT_EQ(sum->total.violations, 0) << Summary(*sum);
+  EXPECT_GT(sum->total.prefix_hit_tokens, 0);
+  EXPECT_GT(sum->total.evictions, 0);
+}
+
 TEST(SoakRunnerTest, SameSeedSameSummary) {
   SoakOptions o;
   o.steps = 5000;

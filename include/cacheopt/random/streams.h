@@ -19,11 +19,12 @@ inline constexpr uint64_t kSyntheticLengths = 102;
 // Estimators (src/core/estimate/).
 inline constexpr uint64_t kNoisyOracle = 201;  // noisy-oracle's per-request key
 
-// The benchmark client (src/bench_client/).
+// The benchmark client (tools/loadgen/).
 inline constexpr uint64_t kBenchPromptTokens = 301;  // token ids of the prompts
 inline constexpr uint64_t kBenchFaults = 302;        // injected client faults (bench --disconnect-fraction)
 
-// The engine soak (src/soak/): an episode's draws, from its own seed.
+// The engine soak (tools/soak/): an episode's draws, from its own seed.
 inline constexpr uint64_t kSoakEpisode = 401;
+inline constexpr uint64_t kSoakPrefixes = 402;  // shared prompt prefixes (their own stream: the rest unchanged)
 
 }  // namespace cacheopt::streams
