@@ -6,6 +6,7 @@
 #include "cacheopt/util/names.h"
 #include "policy_flags.h"
 #include "sim/shared_dir.h"
+#include "trace/prefix_workloads.h"
 #include "trace/synthetic.h"
 
 namespace cacheopt {
@@ -13,7 +14,8 @@ namespace cacheopt {
 void AddSimFlags(CLI::App* app, SimFlags* f, bool with_rate, bool with_policy) {
   app->add_option("--trace", f->trace,
                   "Trace file (Azure CSV, Vidur CSV or JSONL; docs/trace-format.md). Default: the Azure "
-                  "2023 conversation trace from ../shared, else a synthetic workload");
+                  "2023 conversation trace from ../shared, else a synthetic workload. Generated prefix-sharing "
+                  "workloads: shared-prompts[:KNOBS] or multi-turn[:KNOBS] (docs/prefix-caching.md)");
   if (with_policy) app->add_option("--policy", f->policy, "Scheduling policy")->capture_default_str();
   app->add_option("--model", f->model, "Model (cost model and context)")->capture_default_str();
   app->add_option("--gpu", f->gpu, "Simulated GPU: a100-40g, a100-80g, h100-80g")->capture_default_str();
@@ -91,7 +93,13 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   for (const auto& n : run->setup.notes) run->notes.push_back(n);
 
   // Trace.
-  if (!f.trace.empty()) {
+  if (IsPrefixWorkloadSpec(f.trace)) {
+    // A generated prefix-sharing trace, twice the requests asked (as the synthetic one).
+    auto t = PrefixWorkloadTrace(f.trace, f.seed, std::max<int64_t>(2 * f.requests, 2000));
+    if (!t.ok()) return t.status();
+    run->trace = std::move(*t);
+    run->notes.push_back("trace: " + run->trace.source);
+  } else if (!f.trace.empty()) {
     auto t = ReadTrace(f.trace);
     if (!t.ok()) return t.status();
     run->trace = std::move(*t);

@@ -1,10 +1,12 @@
-// A trace's prefix identity turned into the scheduler's block hashes.
-// Mooncake's `hash_ids` name 512-token blocks (equal ids: equal content and
-// prefix); at a block size that divides 512 each id becomes 512/block_size
-// of our blocks, keyed by the id, the sub-block's index and how much of the
-// 512 tokens the prompt covers, and chained, so equal id sequences give equal
-// hashes and a partly covered id shares only with the same coverage. Only
-// full blocks get a hash.
+// A trace's prefix identity turned into the scheduler's block hashes. A
+// trace names units of `unit` tokens (Mooncake's `hash_ids`: 512; the
+// generated prefix workloads: 16); equal ids mean equal content and prefix.
+// At a block size that divides the unit each id becomes unit/block_size of
+// our blocks, keyed by the id, the sub-block's index and how much of the unit
+// the prompt covers; at a multiple of the unit a block is keyed by the ids it
+// spans. Keys are chained, so equal id sequences give equal hashes, and a
+// partly covered id shares only with the same coverage. Only full blocks get
+// a hash.
 #pragma once
 
 #include <cstdint>
@@ -16,14 +18,14 @@
 
 namespace cacheopt {
 
-// The block sizes a 512-token prefix id splits into.
-bool DividesPrefixBlock(int32_t block_size);
+// Block sizes that work with `unit`-token prefix ids: its divisors and multiples.
+bool FitsPrefixUnit(int32_t block_size, int32_t unit);
 
-// Block hashes of a prompt of `prompt_tokens` whose 512-token blocks carry
+// Block hashes of a prompt of `prompt_tokens` whose `unit`-token blocks carry
 // `ids` (the prompt may be shorter than the ids cover: a clipped prompt).
-// InvalidArgument when `block_size` does not divide 512, naming the sizes
-// that do.
+// InvalidArgument when `block_size` neither divides `unit` nor is a
+// multiple of it, naming the sizes that work.
 Result<std::vector<BlockHash>> PrefixBlockHashes(std::span<const int64_t> ids, int32_t prompt_tokens,
-                                                 int32_t block_size);
+                                                 int32_t block_size, int32_t unit);
 
 }  // namespace cacheopt

@@ -36,6 +36,7 @@ Workload Sequential(const std::vector<std::pair<int32_t, std::vector<int64_t>>>&
     q.output_tokens = 2;
     q.max_tokens = 2;
     q.prefix_ids = std::make_shared<const std::vector<int64_t>>(prompts[i].second);
+    q.prefix_unit = kPrefixBlockTokens;
     w.requests.push_back(q);
   }
   return w;
@@ -48,7 +49,7 @@ int64_t OfflineReusableBlocks(const Workload& w) {
   std::set<BlockHash> seen;
   int64_t reusable = 0;
   for (const WorkloadRequest& q : w.requests) {
-    auto h = PrefixBlockHashes(*q.prefix_ids, q.prompt_tokens, kBs);
+    auto h = PrefixBlockHashes(*q.prefix_ids, q.prompt_tokens, kBs, q.prefix_unit);
     EXPECT_TRUE(h.ok());
     const size_t cap = static_cast<size_t>(q.prompt_tokens - 1) / kBs;
     for (size_t i = 0; i < h->size() && i < cap && seen.count((*h)[i]); ++i) ++reusable;
@@ -127,13 +128,14 @@ TEST(PrefixReplayTest, ABlockSizeThatDoesNotDivide512IsAnError) {
   auto r = Simulate(Sequential({{600, {1, 2}}}), cost, o);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("block size 24 does not divide"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("1, 2, 4, 8, 16, 32, 64, 128, 256, 512"), std::string::npos);
+  EXPECT_NE(r.status().message().find("1, 2, 4, 8, 16, 32, 64, 128, 256, 512 or a multiple of 512"),
+            std::string::npos);
 }
 
 TEST(PrefixHashesTest, SharedIdsShareBlocksAndCoverageSeparatesPartials) {
-  auto a = PrefixBlockHashes(std::vector<int64_t>{5, 6}, 1024, kBs);
-  auto b = PrefixBlockHashes(std::vector<int64_t>{5, 7}, 1024, kBs);
-  auto c = PrefixBlockHashes(std::vector<int64_t>{5, 6}, 600, kBs);
+  auto a = PrefixBlockHashes(std::vector<int64_t>{5, 6}, 1024, kBs, 512);
+  auto b = PrefixBlockHashes(std::vector<int64_t>{5, 7}, 1024, kBs, 512);
+  auto c = PrefixBlockHashes(std::vector<int64_t>{5, 6}, 600, kBs, 512);
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ(a->size(), 64u);
   EXPECT_EQ(c->size(), 37u);  // 600 / 16 full blocks
@@ -141,6 +143,16 @@ TEST(PrefixHashesTest, SharedIdsShareBlocksAndCoverageSeparatesPartials) {
   EXPECT_NE((*a)[32], (*b)[32]);
   EXPECT_EQ((*a)[31], (*c)[31]);
   EXPECT_NE((*a)[32], (*c)[32]);  // id 6 covered 512 vs 88 tokens
+}
+
+TEST(PrefixHashesTest, BlocksSpanningSeveralIdsShareOnlyWhenAllAgree) {
+  auto a = PrefixBlockHashes(std::vector<int64_t>{1, 2, 3, 4, 5}, 80, 32, 16);
+  auto b = PrefixBlockHashes(std::vector<int64_t>{1, 2, 3, 9, 5}, 80, 32, 16);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 2u);  // 80 tokens: two full 32-token blocks
+  EXPECT_EQ((*a)[0], (*b)[0]);
+  EXPECT_NE((*a)[1], (*b)[1]);
+  EXPECT_FALSE(PrefixBlockHashes(std::vector<int64_t>{1}, 16, 24, 16).ok());
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
     spec.max_tokens = w.max_tokens;
     spec.slo_class = static_cast<SloClass>(w.slo_class);
     if (w.prefix_ids != nullptr && session.config().prefix_caching) {
-      auto hashes = PrefixBlockHashes(*w.prefix_ids, w.prompt_tokens, session.config().block_size);
+      auto hashes = PrefixBlockHashes(*w.prefix_ids, w.prompt_tokens, session.config().block_size, w.prefix_unit);
       if (!hashes.ok()) return hashes.status();
       spec.block_hashes = std::make_shared<const std::vector<BlockHash>>(std::move(*hashes));
     }

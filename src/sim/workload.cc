@@ -157,7 +157,10 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
     // Drawn for every request, used or not, so rows carrying a class do not
     // shift the draws of the rows after them.
     q.slo_class = SloIndex(r.slo_class, static_cast<int>(UniformInt(slo_rng, 3)));
-    if (!r.prefix_block_ids.empty()) q.prefix_ids = std::make_shared<const std::vector<int64_t>>(r.prefix_block_ids);
+    if (!r.prefix_block_ids.empty()) {
+      q.prefix_ids = std::make_shared<const std::vector<int64_t>>(r.prefix_block_ids);
+      q.prefix_unit = trace.prefix_block_tokens;
+    }
     assert(k == 0 || q.arrival_s >= w.requests.back().arrival_s);
     w.requests.push_back(q);
   }

@@ -59,6 +59,7 @@ struct WorkloadRequest {
   int slo_class = 1;  // 0 tight, 1 medium, 2 loose
   // The trace's prefix identity (TraceRow::prefix_block_ids); null without.
   std::shared_ptr<const std::vector<int64_t>> prefix_ids = nullptr;
+  int32_t prefix_unit = 0;  // tokens per prefix id (Trace::prefix_block_tokens)
 };
 
 struct Workload {

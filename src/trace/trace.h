@@ -16,20 +16,23 @@ struct TraceRow {
   int32_t output_tokens = 0;    // the true length: only the executor may see it
   int32_t max_tokens = -1;      // the client's cap; <0: none given
   std::string slo_class;        // "tight" | "medium" | "loose" | "" (draw one)
-  // Prefix identity (Mooncake's `hash_ids`): one id per kPrefixBlockTokens
-  // tokens of the prompt, the last block possibly partial; equal ids at equal
-  // positions mean equal prefixes. Empty: the trace says nothing.
+  // Prefix identity (Mooncake's `hash_ids`): one id per
+  // Trace::prefix_block_tokens tokens of the prompt, the last block possibly
+  // partial; equal ids at equal positions mean equal prefixes. Empty: the
+  // trace says nothing.
   std::vector<int64_t> prefix_block_ids;
   int64_t line = 0;             // 1-based line in the source file, for messages
 };
 
-// Tokens per `prefix_block_ids` entry: Mooncake's release uses 512.
+// Tokens per `prefix_block_ids` entry in Mooncake's release (and any JSONL
+// trace with `hash_ids`).
 inline constexpr int32_t kPrefixBlockTokens = 512;
 
 struct Trace {
   std::string source;           // file path, or "synthetic(...)"
   std::string format;           // "azure", "vidur", "jsonl", "mooncake", "synthetic"
   bool has_timestamps = false;
+  int32_t prefix_block_tokens = kPrefixBlockTokens;  // tokens per prefix id
   std::vector<TraceRow> rows;
 };
 

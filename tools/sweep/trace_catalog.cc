@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cacheopt/util/names.h"
+#include "trace/prefix_workloads.h"
 #include "trace/synthetic.h"
 
 namespace cacheopt::experiment {
@@ -25,11 +26,12 @@ std::vector<std::string> TraceNames() {
   std::vector<std::string> names;
   for (const auto& [n, p] : TraceAliases()) names.push_back(n);
   names.push_back(kSyntheticTrace);
+  for (const std::string& n : PrefixWorkloadNames()) names.push_back(n);
   return names;
 }
 
 Result<std::string> ResolveTracePath(const std::string& ref, const std::string& shared_dir) {
-  if (ref == kSyntheticTrace) return ref;
+  if (ref == kSyntheticTrace || IsPrefixWorkloadSpec(ref)) return ref;
   std::error_code ec;
   for (const auto& [name, rel] : TraceAliases()) {
     if (ref != name) continue;
@@ -61,6 +63,7 @@ Result<std::string> ResolveTracePath(const std::string& ref, const std::string& 
 
 Result<Trace> LoadResolvedTrace(const std::string& resolved, int64_t synthetic_rows) {
   if (resolved == kSyntheticTrace) return SyntheticTrace(0, synthetic_rows);
+  if (IsPrefixWorkloadSpec(resolved)) return PrefixWorkloadTrace(resolved, 0, synthetic_rows);
   return ReadTrace(resolved);
 }
 

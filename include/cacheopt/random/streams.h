@@ -16,6 +16,10 @@ inline constexpr uint64_t kWorkloadSlo = 3;       // SLO classes
 inline constexpr uint64_t kSyntheticArrivals = 101;
 inline constexpr uint64_t kSyntheticLengths = 102;
 
+// The generated prefix-sharing traces (src/trace/prefix_workloads.cc).
+inline constexpr uint64_t kPrefixArrivals = 111;
+inline constexpr uint64_t kPrefixLengths = 112;
+
 // Estimators (src/core/estimate/).
 inline constexpr uint64_t kNoisyOracle = 201;  // noisy-oracle's per-request key
 
