@@ -30,6 +30,7 @@ std::vector<KnobAxis> CandidateAxes() {
   axes.push_back({"gap_guard", {"0", "1"}});
   axes.push_back({"prior_tokens", {"1", "4096"}});
   axes.push_back({"reserve_full_prompt", {"0", "1"}});
+  axes.push_back({"prefix_caching", {"0", "1"}});
   axes.push_back({"watermark", {"0", "0.05"}});
   return axes;
 }
