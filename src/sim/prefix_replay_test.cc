@@ -58,9 +58,10 @@ int64_t OfflineReusableBlocks(const Workload& w) {
   return reusable;
 }
 
-Result<SimulationResult> Replay(const Workload& w, bool caching, bool check = true) {
+Result<SimulationResult> Replay(const Workload& w, bool caching, bool check = true,
+                                const std::string& policy = "vllm-v1") {
   SimulationOptions o;
-  o.policy = "vllm-v1";
+  o.policy = policy;
   o.sched.block_size = kBs;
   o.sched.max_model_len = 1 << 20;
   o.sched.device_blocks = 1 << 20;  // never evicts
@@ -70,8 +71,8 @@ Result<SimulationResult> Replay(const Workload& w, bool caching, bool check = tr
   return Simulate(w, cost, o);
 }
 
-void ExpectHitsMatchTheOfflineCount(const Workload& w, bool check = true) {
-  auto r = Replay(w, true, check);
+void ExpectHitsMatchTheOfflineCount(const Workload& w, bool check = true, const std::string& policy = "vllm-v1") {
+  auto r = Replay(w, true, check, policy);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_TRUE(r->prefix_caching);
   EXPECT_EQ(r->counters.prefix_hit_blocks, OfflineReusableBlocks(w));
@@ -98,6 +99,7 @@ TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnConversations) {
     }
   }
   ExpectHitsMatchTheOfflineCount(Sequential(prompts));
+  ExpectHitsMatchTheOfflineCount(Sequential(prompts), true, "cacheopt");
 }
 
 TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnTheMooncakeTrace) {
@@ -109,6 +111,43 @@ TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnTheMooncakeTrace) {
   for (size_t i = 0; i < trace->rows.size() && i < 300; ++i)
     prompts.push_back({trace->rows[i].prompt_tokens, trace->rows[i].prefix_block_ids});
   ExpectHitsMatchTheOfflineCount(Sequential(prompts), /*check=*/false);
+}
+
+// Under pressure (a pool far smaller than the offered load, shared system
+// prompts), every policy that caches keeps every invariant every step and
+// still hits.
+TEST(PrefixReplayTest, PressureWithSharedPrefixesKeepsTheInvariants) {
+  Workload w;
+  Rng rng(11);
+  for (int i = 0; i < 300; ++i) {
+    WorkloadRequest q;
+    q.id = i;
+    q.arrival_s = 0.05 * i;
+    q.prompt_tokens = 600 + static_cast<int32_t>(UniformInt(rng, 400));
+    q.output_tokens = 1 + static_cast<int32_t>(UniformInt(rng, 300));
+    q.max_tokens = 400;
+    const int64_t family = static_cast<int64_t>(UniformInt(rng, 3));
+    q.prefix_ids = std::make_shared<const std::vector<int64_t>>(std::vector<int64_t>{family, 100 + i});
+    q.prefix_unit = kPrefixBlockTokens;
+    w.requests.push_back(q);
+  }
+  for (const char* policy : {"vllm-v1", "cacheopt"}) {
+    SimulationOptions o;
+    o.policy = policy;
+    o.sched.block_size = kBs;
+    o.sched.max_model_len = 4096;
+    o.sched.device_blocks = 400;  // 6400 tokens for about 300 x 1000
+    o.sched.host_blocks = 400;
+    o.sched.knobs["prefix_caching"] = "1";
+    o.check_invariants = true;
+    CpuCostModel cost(1 << 20);
+    cost.SetCoeffs({0.01, 1e-5, 0, 0}, 1e9);
+    auto r = Simulate(w, cost, o);
+    ASSERT_TRUE(r.ok()) << policy << ": " << r.status().message();
+    EXPECT_EQ(r->summary.requests_finished, 300) << policy;
+    EXPECT_GT(r->counters.prefix_hit_blocks, 0) << policy;
+    EXPECT_GT(r->evictions, 0) << policy;
+  }
 }
 
 TEST(PrefixReplayTest, OffMeansNoHitsAndNoStats) {

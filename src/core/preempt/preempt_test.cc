@@ -68,5 +68,21 @@ TEST(SwapOrRecomputeTest, FlipsAtTheCrossoverTheCostModelPredicts) {
   EXPECT_EQ(EstimatePreemptionCost(cost, r, 1, 0, 4).Cheaper(), PreemptKind::kRecompute);
 }
 
+TEST(SwapOrRecomputeTest, ACachedPrefixMakesRecomputeCheap) {
+  // 40 tokens in 10 blocks: swap 10 ms; recompute 1 + 4 = 5 ms, or with 32
+  // tokens still cached only 8 to prefill over them: 1 + 0.8 + 0.032 ms
+  // (the linear model: 0.1 ms per new token, 1 us per token of context).
+  LinearCostModel cost;
+  Request r;
+  r.spec.prompt_tokens = 40;
+  const PreemptionCost plain = EstimatePreemptionCost(cost, r, 10, 100, 4);
+  const PreemptionCost cached = EstimatePreemptionCost(cost, r, 10, 100, 4, 32);
+  EXPECT_NEAR(plain.recompute_s, 5e-3, 1e-12);
+  EXPECT_NEAR(cached.recompute_s, 1.832e-3, 1e-12);
+  EXPECT_DOUBLE_EQ(cached.swap_s, plain.swap_s);  // a swap copies every block, shared or not
+  // Everything cached: one token is still computed, over the other 39.
+  EXPECT_NEAR(EstimatePreemptionCost(cost, r, 10, 100, 4, 40).recompute_s, 1.139e-3, 1e-12);
+}
+
 }  // namespace
 }  // namespace cacheopt

@@ -18,8 +18,10 @@ struct PreemptionCost {
   double Min() const { return swap_s < recompute_s ? swap_s : recompute_s; }
 };
 
-// `blocks_held`: the victim's device blocks; `host_free`: free host blocks.
+// `blocks_held`: the victim's device blocks; `host_free`: free host blocks;
+// `cached_tokens`: its leading tokens whose blocks stay in the prefix cache
+// after it leaves (a recompute then only prefills the rest, over them).
 PreemptionCost EstimatePreemptionCost(const CostModel& cost, const Request& r, int32_t blocks_held,
-                                      int32_t host_free, int32_t block_size);
+                                      int32_t host_free, int32_t block_size, int32_t cached_tokens = 0);
 
 }  // namespace cacheopt

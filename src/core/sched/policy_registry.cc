@@ -48,7 +48,9 @@ const std::vector<PolicyEntry>& Registry() {
       {"sarathi", Make<SarathiScheduler>(), {}, {}},
       {"reserve-max", Make<ReserveMaxScheduler>(), {}, {}},
       {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}, {{"estimator", "text"}}},
-      {"cacheopt", MakeCacheOpt, CacheOptKnobNames(), {{"estimator", "text"}}},
+      // Prefix caching offered, off by default until evaluated on prefix
+      // workloads (docs/prefix-caching.md).
+      {"cacheopt", MakeCacheOpt, CacheOptKnobNames(), {{"estimator", "text"}}, true, false},
   };
   return kPolicies;
 }

@@ -106,6 +106,11 @@ class Scheduler {
   // get_computed_blocks). Empty otherwise.
   PrefixHit CachedPrefix(const Request* r) const;
   int32_t CachedTokens(const PrefixHit& hit) const { return hit.blocks * blocks_.block_size(); }
+  // Leading tokens of running `r` whose blocks are in the prefix cache and
+  // stay there if it leaves (0 with caching off).
+  int32_t CachedPrefixTokens(const Request& r) const {
+    return blocks_.prefix_caching() ? r.cached_blocks * blocks_.block_size() : 0;
+  }
   // Blocks `r` takes from the free count to hold `tokens` with `hit`
   // attached: the uncached ones, plus the cached ones nobody holds.
   int32_t BlocksToGrow(const Request* r, int64_t tokens, const PrefixHit& hit) const {

@@ -52,6 +52,23 @@ int32_t CacheOptReservations::ReservationFor(const Request* r, double padded) co
 }
 
 int64_t CacheOptReservations::Committed() const {
+  if (blocks_->prefix_caching()) {
+    // Held blocks once (a block shared by several requests is one block),
+    // swapped requests' host blocks, and the growth each reservation still
+    // promises; a guest's blocks inside its loan are its host's promise.
+    // Without sharing this equals the sum below.
+    int64_t c = blocks_->device_total() - blocks_->device_free();
+    auto add = [&](const Request* r) {
+      const int32_t held = Held(r);
+      c += r->lender != nullptr ? -std::min(held, r->reserved_blocks) : std::max(0, r->reserved_blocks - held);
+    };
+    for (const Request* r : *running_) add(r);
+    for (const Request* r : *swapped_) {
+      c += Held(r);
+      add(r);
+    }
+    return c;
+  }
   int64_t c = 0;
   auto add = [&](const Request* r) {
     int32_t held = Held(r);
@@ -94,8 +111,16 @@ Request* CacheOptReservations::FindHost(int32_t reservation, double padded) cons
   return nullptr;
 }
 
-bool CacheOptReservations::PeakFits(const Request* extra, double extra_padded) const {
+bool CacheOptReservations::PeakFits(const Request* extra, double extra_padded, const PrefixHit& hit) const {
   peak_lives_.clear();
+  // Each life counts its whole table; blocks shared through the prefix cache
+  // would count once per holder, so the room grows by the excess.
+  int64_t excess = 0;
+  if (blocks_->prefix_caching()) {
+    for (const Request* r : *running_) excess += r->kv_slot >= 0 ? blocks_->table(r->kv_slot).device.size() : 0;
+    excess -= blocks_->device_total() - blocks_->device_free();
+    excess += hit.blocks - hit.evictable;  // already held by others
+  }
   auto add = [&](const Request* r, double padded, int64_t tokens_now) {
     int64_t remain = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(padded)) - r->num_output);
     peak_lives_.push_back({remain, tokens_now});
@@ -103,7 +128,7 @@ bool CacheOptReservations::PeakFits(const Request* extra, double extra_padded) c
   for (const Request* r : *running_) add(r, r->padded_output, std::max<int64_t>(r->num_computed, 1));
   for (const Request* r : *swapped_) add(r, r->padded_output, r->num_computed);
   add(extra, extra_padded, extra->TotalTokens());
-  return peak_.Fits(&peak_lives_, blocks_->block_size(), Admissible());
+  return peak_.Fits(&peak_lives_, blocks_->block_size(), Admissible() + excess);
 }
 
 bool CacheOptReservations::WouldAdmit(const Request* r, double now) const {
@@ -111,27 +136,33 @@ bool CacheOptReservations::WouldAdmit(const Request* r, double now) const {
   int32_t res = ReservationFor(r, padded);
   if (Committed() + res <= Admissible()) return true;
   if (!opts_.lending_on || opts_.lending == LendingMode::kOff) return false;
-  if (opts_.lending == LendingMode::kPeak) return PeakFits(r, padded);
+  if (opts_.lending == LendingMode::kPeak) return PeakFits(r, padded, {});
   return FindHost(res, padded) != nullptr;
 }
 
-CacheOptReservations::Admission CacheOptReservations::Decide(const Request* r, double now) const {
+CacheOptReservations::Admission CacheOptReservations::Decide(const Request* r, double now,
+                                                            const PrefixHit& hit) const {
   Admission a;
   a.padded = PaddedOutput(r, now);
   a.reservation = ReservationFor(r, a.padded);
-  a.ok = Committed() + a.reservation <= Admissible();
+  // The blocks it newly takes: its cached prefix is already held or counted free.
+  const int32_t fresh = std::max(0, a.reservation - hit.blocks) + hit.evictable;
+  a.ok = Committed() + fresh <= Admissible();
   if (!a.ok && opts_.lending_on) {
-    if (opts_.lending == LendingMode::kPairwise) {
+    if (opts_.lending == LendingMode::kPairwise && hit.blocks == 0) {
+      // (A request with a cached prefix is no guest: its loan would cover
+      // blocks that others hold.)
       a.host = FindHost(a.reservation, a.padded);
       a.ok = a.host != nullptr;
     } else if (opts_.lending == LendingMode::kPeak) {
-      a.ok = PeakFits(r, a.padded);
+      a.ok = PeakFits(r, a.padded, hit);
     }
   }
   if (!a.ok && opts_.urgent_overcommit && Urgent(r, now)) {
     // About to miss its TTFT SLO: admit on physical room alone, as vLLM
     // would, keeping a watermark free for the running requests' growth.
-    int32_t need = blocks_->BlocksFor(static_cast<int64_t>(r->TotalTokens()) + 1);
+    int32_t need = std::max(0, blocks_->BlocksFor(static_cast<int64_t>(r->TotalTokens()) + 1) - hit.blocks) +
+                   hit.evictable;
     a.ok = blocks_->device_free() - need >= reserve_blocks_ + Watermark();
   }
   return a;

@@ -40,8 +40,10 @@ class CacheOptReservations final {
     Request* host = nullptr;
   };
   // Whether `r` may enter now: on its reservation, lending, or (about to
-  // miss its TTFT SLO, `urgent_overcommit`) on physical room alone.
-  Admission Decide(const Request* r, double now) const;
+  // miss its TTFT SLO, `urgent_overcommit`) on physical room alone. With the
+  // prefix cache, `hit` is the cached prefix it would attach: only the blocks
+  // it newly needs count (the cached ones nobody holds among them).
+  Admission Decide(const Request* r, double now, const PrefixHit& hit = {}) const;
   // The admission rule without the urgent overcommit (no side effects).
   bool WouldAdmit(const Request* r, double now) const;
   // Books an admission for `r` (it is entering running).
@@ -72,10 +74,12 @@ class CacheOptReservations final {
   int32_t ReservationFor(const Request* r, double padded) const;
   int32_t Held(const Request* r) const;
   // Blocks promised to requests holding or owed KV (running and swapped).
+  // With the prefix cache, the blocks held now are counted once (shared
+  // ones too), plus each request's growth still to come.
   int64_t Committed() const;
   int64_t Admissible() const;  // pool minus global reserve
   Request* FindHost(int32_t reservation, double padded) const;
-  bool PeakFits(const Request* extra, double extra_padded) const;
+  bool PeakFits(const Request* extra, double extra_padded, const PrefixHit& hit) const;
   // Would miss its TTFT SLO unless admitted now, yet still can make it.
   bool Urgent(const Request* r, double now) const;
   int32_t Watermark() const;  // blocks urgent admission leaves free (1%)

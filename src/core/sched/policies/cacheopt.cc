@@ -39,15 +39,18 @@ CacheOptScheduler::CacheOptScheduler(const SchedulerConfig& config, const CostMo
   if (config.max_num_seqs > 0) opts_.max_num_seqs = config.max_num_seqs;
 }
 
-bool CacheOptScheduler::TryAdmit(Request* r, double now, int32_t chunk, SchedulerOutput* out) {
-  const CacheOptReservations::Admission a = reservations_.Decide(r, now);
-  if (!a.ok) return false;
-  // Physical blocks for the first chunk (and the lookahead) must exist now.
-  if (!Grow(r, r->num_computed + chunk)) return false;
+int32_t CacheOptScheduler::TryAdmit(Request* r, double now, int32_t budget, SchedulerOutput* out) {
+  const PrefixHit hit = CachedPrefix(r);  // none unless prefix caching is on
+  const int32_t cached = CachedTokens(hit);
+  const int32_t chunk = std::min(r->TokensToCompute() - cached, budget);
+  const CacheOptReservations::Admission a = reservations_.Decide(r, now, hit);
+  if (!a.ok) return 0;
+  // Physical blocks for the first chunk must exist now.
+  if (!GrowFromPrefix(r, cached + chunk, hit)) return 0;
   reservations_.Book(r, a);
   MarkRunning(r);
   AddSeq(out, r, chunk);
-  return true;
+  return chunk;
 }
 
 void CacheOptScheduler::PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out) {
@@ -76,7 +79,8 @@ bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead,
     c.remaining_s = std::max(0.0, r->padded_output - r->num_output) * cost_->SoloDecodeTime(r->TotalTokens());
     int32_t held = r->kv_slot >= 0 ? static_cast<int32_t>(blocks_.table(r->kv_slot).device.size()) : 0;
     c.preempt_cost_s =
-        EstimatePreemptionCost(*cost_, *r, held, blocks_.host_free(), blocks_.block_size()).Min();
+        EstimatePreemptionCost(*cost_, *r, held, blocks_.host_free(), blocks_.block_size(), CachedPrefixTokens(*r))
+            .Min();
     cands_.push_back(c);
   }
   victim_order_->Order(&cands_);
@@ -173,8 +177,8 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
       Reject(r, out);
       continue;
     }
-    int32_t chunk = std::min(r->TokensToCompute(), budget);
-    if (!TryAdmit(r, now, chunk, out)) break;
+    const int32_t chunk = TryAdmit(r, now, budget, out);
+    if (chunk == 0) break;
     waiting_.pop_front();
     budget -= chunk;
   }

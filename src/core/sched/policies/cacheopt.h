@@ -45,8 +45,9 @@ class CacheOptScheduler : public Scheduler {
  private:
   friend struct CacheOptTestPeer;  // tests force a preemption of a chosen request
 
-  // Admits `r` if the capacity part allows, with blocks for its first chunk.
-  bool TryAdmit(Request* r, double now, int32_t chunk, SchedulerOutput* out);
+  // Admits `r` if the capacity part allows, with blocks for its first chunk
+  // (at most `budget` tokens after its cached prefix): the chunk, or 0.
+  int32_t TryAdmit(Request* r, double now, int32_t budget, SchedulerOutput* out);
   // C4 + C5: frees `need` device blocks by preempting; false if impossible.
   // `requester` may itself be chosen; `*self` says so.
   bool FreeBlocks(int32_t need, Request* requester, bool ahead, SchedulerOutput* out, bool* self);
