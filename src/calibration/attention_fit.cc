@@ -92,6 +92,7 @@ Result<AttentionFit> FitAttention(const std::string& path) {
   const double kv_bytes_per_token = 2 * sh.kv_heads * sh.head_dim * 2;
 
   std::vector<Sample> prefill, decode;
+  double max_context = 0;
   for (size_t r = 0; r < t.rows(); ++r) {
     Result<bool> is_prefill = t.Bool(r, cols->prefill);
     Result<double> kv = t.Number(r, cols->kv);
@@ -109,10 +110,12 @@ Result<AttentionFit> FitAttention(const std::string& path) {
       if (!chunk.ok()) return chunk.status();
       // Prefill rows are one request each (batch_size 1 throughout the table).
       const double c = *chunk;
+      max_context = std::max(max_context, *kv + c);
       prefill.push_back({{1, c * q_bytes_per_token, 2 * sh.head_dim * sh.heads * c * c,
                           4 * sh.head_dim * sh.heads * c * *kv},
                          s});
     } else {
+      max_context = std::max(max_context, *kv + 1);
       decode.push_back({{1, *batch * *kv * kv_bytes_per_token}, s});
     }
   }
@@ -120,6 +123,7 @@ Result<AttentionFit> FitAttention(const std::string& path) {
     return Status::InvalidArgument(path + ": too few prefill or decode rows to fit");
   }
   AttentionFit fit;
+  fit.max_context = static_cast<int32_t>(max_context);
   fit.prefill_rows = static_cast<int>(prefill.size());
   fit.decode_rows = static_cast<int>(decode.size());
   Result<std::vector<double>> p = Fit(prefill, &fit.prefill_median_error, &fit.prefill_p90_error);

@@ -4,6 +4,7 @@
 // and bytes; other GPUs by ScaleAttention.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "cacheopt/cost/operator_tables.h"
@@ -15,6 +16,9 @@ struct AttentionFit {
   AttentionCoeffs coeffs;
   int prefill_rows = 0;
   int decode_rows = 0;
+  // The longest context a row measured (KV so far plus the chunk): past it
+  // the roofline extrapolates.
+  int32_t max_context = 0;
   // |predicted / measured - 1| over the table's own rows.
   double prefill_median_error = 0;
   double prefill_p90_error = 0;

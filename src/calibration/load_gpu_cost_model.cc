@@ -130,6 +130,7 @@ Status Loader::LoadAttention(OperatorTables* t, const MlpProfile* own) {
     Result<AttentionFit> fit = FitAttention(path);
     if (!fit.ok()) return fit.status();
     reference = fit->coeffs;
+    prov_->attention_profiled_context = fit->max_context;
     Note("attention: fitted on " + path +
          Fmt(" (median |error| prefill %.1f%%, decode %.1f%%)", 100 * fit->prefill_median_error,
              100 * fit->decode_median_error));

@@ -28,6 +28,7 @@ struct CostModelProvenance {
   bool analytic_fallback = false;  // some part came from datasheets, not profiles
   std::vector<std::string> files;  // profile files read
   std::string note;                // one line per part: source, or why it fell back
+  int32_t attention_profiled_context = 0;  // longest context the attention profile measured; 0: none
 };
 
 // The tables alone (for tests and the Splitwise check).

@@ -80,6 +80,17 @@ Result<Setup> MakeSetup(const SetupOptions& opts) {
                         "vidur_profiling) or set CACHEOPT_SHARED for the calibrated tables");
   }
 
+  if (model->context > prov.attention_profiled_context) {
+    // Long contexts: the attention roofline fitted on shorter ones carries
+    // on linearly in FLOPs and KV bytes; nothing measured checks it there.
+    s.notes.push_back("cost model: " + opts.model + "'s context of " + std::to_string(model->context) +
+                      " tokens is past the " +
+                      (prov.attention_profiled_context > 0
+                           ? std::to_string(prov.attention_profiled_context) + "-token attention profile"
+                           : std::string("attention profile (none found)")) +
+                      ": attention beyond it is extrapolated by the fitted roofline (linear in FLOPs and KV "
+                      "bytes), unvalidated");
+  }
   s.kv_capacity_tokens = KvCapacityTokens(*model, *gpu, opts.tp, opts.gpu_memory_utilization);
   SchedulerConfig& c = s.sched;
   c.block_size = opts.block_size;

@@ -13,7 +13,7 @@ TEST(ModelSpecTest, FindsEveryRegisteredModel) {
     EXPECT_EQ(m->hidden % m->heads, 0) << name;
     EXPECT_EQ(m->heads % m->kv_heads, 0) << name;
   }
-  EXPECT_EQ(ModelNames().size(), 7u);
+  EXPECT_EQ(ModelNames().size(), 8u);
 }
 
 TEST(ModelSpecTest, UnknownNameListsValidOnes) {
