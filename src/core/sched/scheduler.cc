@@ -215,6 +215,9 @@ void Scheduler::Preempt(Request* victim, PreemptKind kind, SchedulerOutput* out)
   if (kind == PreemptKind::kSwap && victim->kv_slot >= 0 &&
       blocks_.SwapOut(victim->kv_slot, &out->swap_out)) {
     victim->state = RequestState::kSwapped;
+    // Its device blocks, cached ones included, are released: the copies it
+    // swaps back into are private, to be offered to the cache again.
+    victim->cached_blocks = 0;
     ++victim->preemptions_swap;
     victim->swapped_blocks += held;
     ++counters_.preemptions_swap;
