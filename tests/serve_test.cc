@@ -328,6 +328,24 @@ TEST(ServeTest, PrefixCacheHitsAreReportedInUsageAndMetrics) {
   EXPECT_EQ(serve_test::MetricValue(met.body, "vllm:prefix_cache_queries_total"), 2 * prompt_tokens);
 }
 
+// A request's X-Request-Id comes back on its answer, streamed or not, and on
+// an error; without one, none is made up.
+TEST(ServeTest, XRequestIdIsEchoed) {
+  TestServer srv;
+  const int port = srv.port();
+  Reply whole = Post(port, "/v1/completions", Completion("Hi", 4, false), {{"X-Request-Id", "req-42"}});
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.headers.find("X-Request-Id")->second, "req-42");
+  Reply streamed = Post(port, "/v1/completions", Completion("Hi", 4, true), {{"X-Request-Id", "req-43"}});
+  ASSERT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.headers.find("X-Request-Id")->second, "req-43");
+  Reply bad = Post(port, "/v1/completions", R"({"prompt": 5})", {{"X-Request-Id", "req-44"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.headers.find("X-Request-Id")->second, "req-44");
+  Reply none = Post(port, "/v1/completions", Completion("Hi", 4, false));
+  EXPECT_EQ(none.headers.count("X-Request-Id"), 0u);
+}
+
 TEST(ServeTest, BadInputGetsOpenAiErrorsNamingTheField) {
   ServerOptions o = TinyOptions();
   o.max_body_bytes = 64 * 1024;

@@ -97,6 +97,12 @@ HttpRoutes::HttpRoutes(HttpRoutesOptions opts) : opts_(std::move(opts)) {
 void HttpRoutes::Register(HttpServer* http) {
   http_ = http;
   http->set_payload_max_length(opts_.max_body_bytes);
+  // A client's (or router's) X-Request-Id comes back on its response, as
+  // vLLM's server and the routers in front of it expect.
+  http->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("X-Request-Id")) res.set_header("X-Request-Id", req.get_header_value("X-Request-Id"));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   http->Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     Complete(req, res, ApiKind::kCompletion);
   });
