@@ -7,9 +7,14 @@
 
 namespace cacheopt {
 
+namespace {
+
+// Block sizes that work with `unit`-token prefix ids: its divisors and multiples.
 bool FitsPrefixUnit(int32_t block_size, int32_t unit) {
   return block_size > 0 && unit > 0 && (unit % block_size == 0 || block_size % unit == 0);
 }
+
+}  // namespace
 
 Result<std::vector<BlockHash>> PrefixBlockHashes(std::span<const int64_t> ids, int32_t prompt_tokens,
                                                  int32_t block_size, int32_t unit) {

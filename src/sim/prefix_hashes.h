@@ -18,9 +18,6 @@
 
 namespace cacheopt {
 
-// Block sizes that work with `unit`-token prefix ids: its divisors and multiples.
-bool FitsPrefixUnit(int32_t block_size, int32_t unit);
-
 // Block hashes of a prompt of `prompt_tokens` whose `unit`-token blocks carry
 // `ids` (the prompt may be shorter than the ids cover: a clipped prompt).
 // InvalidArgument when `block_size` neither divides `unit` nor is a

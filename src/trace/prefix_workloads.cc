@@ -10,6 +10,7 @@
 #include "cacheopt/random/streams.h"
 #include "cacheopt/util/names.h"
 #include "cacheopt/util/short_number.h"
+#include "trace/lognormal_length.h"
 #include "trace/synthetic.h"
 
 namespace cacheopt {
@@ -68,11 +69,8 @@ Status ParseKnobs(std::string_view name, std::string_view list, Knobs* knobs) {
   return Status::Ok();
 }
 
-int32_t DrawLength(Rng& rng, double median) {
-  // Log-normal with mean 1.5x the median: sigma^2 = 2 ln 1.5.
-  const double x = std::round(LogNormal(rng, std::log(median), std::sqrt(2 * std::log(1.5))));
-  return static_cast<int32_t>(std::clamp(x, 1.0, 1e7));
-}
+// Log-normal lengths with a mean 1.5x the median.
+int32_t DrawMedianLength(Rng& rng, double median) { return DrawLength(rng, FromMedianMean(median, 1.5 * median)); }
 
 // Unit ids of a prompt whose first `kept` tokens repeat `history` (ids of
 // earlier content) and whose rest is new: the units wholly inside the kept
@@ -103,9 +101,9 @@ Trace SharedPrompts(const Knobs& k, uint64_t seed, int64_t rows) {
     TraceRow r;
     r.arrival_s = now;
     const int32_t p = static_cast<int32_t>(UniformInt(lengths, static_cast<uint64_t>(prompts)));
-    const int64_t tokens = std::min<int64_t>(system + DrawLength(lengths, k.at("user_median").value), 1 << 30);
+    const int64_t tokens = std::min<int64_t>(system + DrawMedianLength(lengths, k.at("user_median").value), 1 << 30);
     r.prompt_tokens = static_cast<int32_t>(tokens);
-    r.output_tokens = DrawLength(lengths, k.at("output_median").value);
+    r.output_tokens = DrawMedianLength(lengths, k.at("output_median").value);
     r.prefix_block_ids = PromptIds(sys[p], system, tokens, &next_id);
     r.line = i + 1;
     t.rows.push_back(std::move(r));
@@ -126,14 +124,14 @@ Trace MultiTurn(const Knobs& k, uint64_t seed, int64_t rows) {
     int64_t history_tokens = 0;
     double at = start;
     for (int32_t turn = 0; turn < turns && static_cast<int64_t>(t.rows.size()) < rows; ++turn) {
-      const int64_t fresh = turn == 0 ? DrawLength(lengths, k.at("first_median").value)
+      const int64_t fresh = turn == 0 ? DrawMedianLength(lengths, k.at("first_median").value)
                                       : std::max<int64_t>(1, std::llround(k.at("new_share").value *
                                                                           static_cast<double>(history_tokens)));
       TraceRow r;
       r.arrival_s = at;
       const int64_t tokens = std::min<int64_t>(history_tokens + fresh, 1 << 30);
       r.prompt_tokens = static_cast<int32_t>(tokens);
-      r.output_tokens = DrawLength(lengths, k.at("output_median").value);
+      r.output_tokens = DrawMedianLength(lengths, k.at("output_median").value);
       r.prefix_block_ids = PromptIds(history, history_tokens, tokens, &next_id);
       // The answer follows the prompt in the next turn's history.
       history = PromptIds(r.prefix_block_ids, tokens, tokens + r.output_tokens, &next_id);

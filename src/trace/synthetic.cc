@@ -7,27 +7,9 @@
 #include "cacheopt/random/distributions.h"
 #include "cacheopt/random/rng.h"
 #include "cacheopt/random/streams.h"
+#include "trace/lognormal_length.h"
 
 namespace cacheopt {
-namespace {
-
-// A log-normal with the given median and mean: mu = ln(median),
-// sigma^2 = 2 ln(mean / median).
-struct LogNormalShape {
-  double mu;
-  double sigma;
-};
-
-LogNormalShape FromMedianMean(double median, double mean) {
-  return {std::log(median), std::sqrt(2 * std::log(mean / median))};
-}
-
-int32_t DrawLength(Rng& rng, const LogNormalShape& shape) {
-  const double x = std::round(LogNormal(rng, shape.mu, shape.sigma));
-  return static_cast<int32_t>(std::clamp(x, 1.0, static_cast<double>(INT32_MAX)));
-}
-
-}  // namespace
 
 Trace SyntheticTrace(uint64_t seed, int64_t rows) {
   Trace trace;

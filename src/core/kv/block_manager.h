@@ -93,6 +93,9 @@ class BlockManager {
   // leaves this one private.
   void CacheBlocks(int32_t slot, std::span<const BlockHash> hashes, int32_t from, int32_t to);
   int32_t cached_blocks() const { return static_cast<int32_t>(cached_.size()); }  // held or not
+  // Tokens of a request's first `offered` blocks (Request::cached_blocks)
+  // that stay cached if it leaves: a recompute skips them. 0 when off.
+  int32_t StaysCachedTokens(int32_t offered) const { return prefix_caching_ ? offered * block_size_ : 0; }
   int32_t evictable_blocks() const { return lru_size_; }
   int64_t evictions() const { return evictions_; }
   // Holders of a device block: tables it is in (1 for a private block, 0 free).

@@ -163,10 +163,14 @@ bool Scheduler::GrowBy(Request* r, int64_t tokens, int32_t need) {
   return ok;
 }
 
+int32_t Scheduler::MaxCachedBlocks(const Request& r) const {
+  const int32_t cap = std::max(0, r.TotalTokens() - 1) / blocks_.block_size();
+  return r.spec.block_hashes == nullptr ? 0 : std::min(cap, static_cast<int32_t>(r.spec.block_hashes->size()));
+}
+
 PrefixHit Scheduler::CachedPrefix(const Request* r) const {
   if (!config_.prefix_caching || r->kv_slot >= 0 || r->spec.block_hashes == nullptr) return {};
-  const int32_t max_blocks = std::max(0, r->TotalTokens() - 1) / blocks_.block_size();
-  return blocks_.FindCachedPrefix(*r->spec.block_hashes, max_blocks);
+  return blocks_.FindCachedPrefix(*r->spec.block_hashes, MaxCachedBlocks(*r));
 }
 
 bool Scheduler::GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit) {
@@ -184,9 +188,7 @@ bool Scheduler::GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit)
     // vLLM V1's prefix-cache stats: tokens looked up, and of those cached.
     counters_.prefix_query_tokens += r->TotalTokens();
     counters_.prefix_hit_tokens += CachedTokens(hit);
-    if (r->spec.block_hashes != nullptr)
-      counters_.prefix_query_blocks += std::min<int64_t>(std::max(0, r->TotalTokens() - 1) / blocks_.block_size(),
-                                                         static_cast<int64_t>(r->spec.block_hashes->size()));
+    counters_.prefix_query_blocks += MaxCachedBlocks(*r);
     counters_.prefix_hit_blocks += hit.blocks;
     if (r->prefix_hit_tokens < 0) r->prefix_hit_tokens = CachedTokens(hit);
   }

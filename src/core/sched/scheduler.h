@@ -108,9 +108,7 @@ class Scheduler {
   int32_t CachedTokens(const PrefixHit& hit) const { return hit.blocks * blocks_.block_size(); }
   // Leading tokens of running `r` whose blocks are in the prefix cache and
   // stay there if it leaves (0 with caching off).
-  int32_t CachedPrefixTokens(const Request& r) const {
-    return blocks_.prefix_caching() ? r.cached_blocks * blocks_.block_size() : 0;
-  }
+  int32_t CachedPrefixTokens(const Request& r) const { return blocks_.StaysCachedTokens(r.cached_blocks); }
   // Blocks `r` takes from the free count to hold `tokens` with `hit`
   // attached: the uncached ones, plus the cached ones nobody holds.
   int32_t BlocksToGrow(const Request* r, int64_t tokens, const PrefixHit& hit) const {
@@ -183,6 +181,9 @@ class Scheduler {
  private:
   bool GrowBy(Request* r, int64_t tokens, int32_t need);
   void EnsureSlot(Request* r);
+  // The most leading blocks of `r` a cache hit may cover: those with a hash,
+  // leaving at least one token to compute (vLLM V1's num_tokens - 1).
+  int32_t MaxCachedBlocks(const Request& r) const;
   // Offers `r`'s newly computed full blocks to the prefix cache.
   void CacheComputedBlocks(Request* r);
   void Finish(Request* r, RequestState state, double now);

@@ -52,31 +52,21 @@ int32_t CacheOptReservations::ReservationFor(const Request* r, double padded) co
 }
 
 int64_t CacheOptReservations::Committed() const {
-  if (blocks_->prefix_caching()) {
-    // Held blocks once (a block shared by several requests is one block),
-    // swapped requests' host blocks, and the growth each reservation still
-    // promises; a guest's blocks inside its loan are its host's promise.
-    // Without sharing this equals the sum below.
-    int64_t c = blocks_->device_total() - blocks_->device_free();
-    auto add = [&](const Request* r) {
-      const int32_t held = Held(r);
-      c += r->lender != nullptr ? -std::min(held, r->reserved_blocks) : std::max(0, r->reserved_blocks - held);
-    };
-    for (const Request* r : *running_) add(r);
-    for (const Request* r : *swapped_) {
-      c += Held(r);
-      add(r);
-    }
-    return c;
-  }
-  int64_t c = 0;
+  // The device blocks held now, once each (a block shared through the prefix
+  // cache is one block), swapped requests' host blocks, and the growth each
+  // reservation still promises; a guest's blocks inside its loan are its
+  // host's promise. Without sharing this is the sum of max(held, reserved)
+  // (a guest: its overrun alone) over running and swapped requests.
+  int64_t c = blocks_->device_total() - blocks_->device_free();
   auto add = [&](const Request* r) {
-    int32_t held = Held(r);
-    // A guest's reservation lives inside its host's; only its overrun counts.
-    c += r->lender != nullptr ? std::max(0, held - r->reserved_blocks) : std::max(held, r->reserved_blocks);
+    const int32_t held = Held(r);
+    c += r->lender != nullptr ? -std::min(held, r->reserved_blocks) : std::max(0, r->reserved_blocks - held);
   };
   for (const Request* r : *running_) add(r);
-  for (const Request* r : *swapped_) add(r);
+  for (const Request* r : *swapped_) {
+    c += Held(r);
+    add(r);
+  }
   return c;
 }
 

@@ -73,9 +73,9 @@ class CacheOptReservations final {
   double PaddedOutput(const Request* r, double now) const;
   int32_t ReservationFor(const Request* r, double padded) const;
   int32_t Held(const Request* r) const;
-  // Blocks promised to requests holding or owed KV (running and swapped).
-  // With the prefix cache, the blocks held now are counted once (shared
-  // ones too), plus each request's growth still to come.
+  // Blocks promised to requests holding or owed KV (running and swapped):
+  // the blocks held now, shared ones once, plus each request's growth still
+  // to come.
   int64_t Committed() const;
   int64_t Admissible() const;  // pool minus global reserve
   Request* FindHost(int32_t reservation, double padded) const;
