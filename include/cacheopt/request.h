@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -40,9 +41,11 @@ struct RequestSpec {
   // features (PromptFeatures, core/estimate/text_estimator.h). The real
   // engine fills it; null elsewhere (the estimator then uses the length).
   std::shared_ptr<const std::vector<uint32_t>> prompt_features;
-  // The chained hashes of its full blocks at the scheduler's block size,
-  // in token order (HashFullBlocks; the simulator derives them from a
-  // trace's prefix ids), for the prefix cache. Null: nothing to share.
+  // The chained hashes of its prompt's full blocks at the scheduler's block
+  // size, in token order (HashFullBlocks; the simulator derives them from a
+  // trace's prefix ids), for the prefix cache. Null: nothing to share. The
+  // blocks its output fills are hashed as they fill (SeqResult::
+  // filled_block_hash) and kept in Request::all_block_hashes.
   std::shared_ptr<const std::vector<BlockHash>> block_hashes;
 };
 
@@ -80,6 +83,14 @@ struct Request {
   // its first admission found cached (-1 before it).
   int32_t cached_blocks = 0;
   int32_t prefix_hit_tokens = -1;
+  // The prompt's block hashes followed by those of the blocks its output has
+  // filled; empty until the first output block fills (BlockHashes() reads
+  // the spec's until then, so a prompt's hashes are copied only then).
+  std::vector<BlockHash> all_block_hashes;
+  std::span<const BlockHash> BlockHashes() const {
+    if (!all_block_hashes.empty()) return all_block_hashes;
+    return spec.block_hashes != nullptr ? std::span<const BlockHash>(*spec.block_hashes) : std::span<const BlockHash>();
+  }
 
   // Prompt plus generated tokens: what a recompute must re-prefill.
   int32_t TotalTokens() const { return spec.prompt_tokens + num_output; }

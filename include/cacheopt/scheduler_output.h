@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include "cacheopt/block_hash.h"
+
 namespace cacheopt {
 
 // One KV block copied between tiers (swap out: device -> host; in: back).
@@ -75,6 +77,11 @@ struct SchedulerOutput {
 struct SeqResult {
   int32_t token = -1;  // sampled token when emits_token, else -1
   bool eos = false;    // the model ended the sequence with this token
+  // When the sampled token fills a block of the sequence (prompt plus
+  // output), that block's chained hash: the prefix cache registers generated
+  // blocks too, as vLLM V1 does (Request.append_output_token_ids feeds its
+  // block hasher). Only the executor knows the tokens; kNoParent: none.
+  BlockHash filled_block_hash = kNoParent;
 };
 
 struct ExecutorOutput {

@@ -283,6 +283,40 @@ TEST_F(RealEngineTest, PrefixCacheGivesTheSameTokens) {
   }
 }
 
+// A next turn (the prompt, the answer, a new message) hits the blocks the
+// answer filled as well as the prompt's (vLLM V1 caches generated blocks),
+// and its tokens are those it gets with the cache off.
+TEST_F(RealEngineTest, PrefixCacheHitsTheAnswersBlocks) {
+  const std::vector<int32_t> first = Prompt(40, 3);
+  const std::vector<int32_t> message = Prompt(12, 9);
+  auto next_turn = [&](const std::vector<int32_t>& answer) {
+    std::vector<int32_t> p = first;
+    p.insert(p.end(), answer.begin(), answer.end());
+    p.insert(p.end(), message.begin() + 1, message.end());
+    return p;
+  };
+  std::map<bool, std::pair<Output, Output>> runs;
+  for (bool caching : {false, true}) {
+    RealEngineOptions o = QuickOptions(*model_, "vllm-v1");
+    o.knobs["prefix_caching"] = caching ? "1" : "0";
+    auto e = Make(o);
+    const int64_t a = *e->Submit(first, Greedy(-1, true), 30);
+    const Output turn1 = RunAll(*e)[a];
+    ASSERT_EQ(turn1.tokens.size(), 30u);
+    const int64_t b = *e->Submit(next_turn(turn1.tokens), Greedy(-1, true), 10);
+    runs[caching] = {turn1, RunAll(*e)[b]};
+  }
+  EXPECT_EQ(runs[true].first.tokens, runs[false].first.tokens);
+  EXPECT_EQ(runs[true].second.tokens, runs[false].second.tokens);
+  EXPECT_EQ(runs[true].second.text, runs[false].second.text);
+  // 40 + 30 tokens, the last one's KV never computed: 69 tokens, 4 full
+  // blocks of 16 (2 of them filled by the answer).
+  const int32_t bs = QuickOptions(*model_, "vllm-v1").block_size;
+  EXPECT_EQ(runs[true].second.finish.cached_tokens, (40 + 30 - 1) / bs * bs);
+  EXPECT_GT(runs[true].second.finish.cached_tokens, 40 / bs * bs);
+  EXPECT_EQ(runs[false].second.finish.cached_tokens, 0);
+}
+
 // Explicit SLO targets override the class defaults; defaults come from the
 // calibrated model (TTFT at least the 1 s floor).
 TEST_F(RealEngineTest, SubmitAcceptsSloSpecs) {

@@ -61,4 +61,26 @@ Result<std::vector<BlockHash>> PrefixBlockHashes(std::span<const int64_t> ids, i
   return out;
 }
 
+Result<std::vector<BlockHash>> SequenceBlockHashes(std::span<const int64_t> ids, bool ids_cover_output,
+                                                   int32_t prompt_tokens, int32_t output_tokens, int32_t block_size,
+                                                   int32_t unit, int64_t request_id) {
+  const int64_t total = static_cast<int64_t>(prompt_tokens) + std::max(0, output_tokens);
+  const int32_t tokens = static_cast<int32_t>(std::min<int64_t>(total, INT32_MAX));
+  if (ids_cover_output) return PrefixBlockHashes(ids, tokens, block_size, unit);
+  auto hashes = PrefixBlockHashes(ids, prompt_tokens, block_size, unit);
+  if (!hashes.ok()) return hashes;
+  std::vector<BlockHash>& out = *hashes;
+  // The chain stops where the prompt's ids stop covering it.
+  if (out.size() != static_cast<size_t>(prompt_tokens / block_size)) return hashes;
+  BlockHash parent = out.empty() ? kNoParent : out.back();
+  auto half = [](int64_t v, int hi) { return static_cast<int32_t>(hi ? v >> 32 : v & 0xffffffff); };
+  for (int32_t b = prompt_tokens / block_size; b < tokens / block_size; ++b) {
+    // Five keys: no trace-derived block (four keys, or an even count) has as many.
+    const int32_t key[5] = {-1, half(request_id, 0), half(request_id, 1), b, block_size};
+    parent = HashBlock(parent, key);
+    out.push_back(parent);
+  }
+  return hashes;
+}
+
 }  // namespace cacheopt

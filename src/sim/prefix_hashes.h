@@ -25,4 +25,15 @@ namespace cacheopt {
 Result<std::vector<BlockHash>> PrefixBlockHashes(std::span<const int64_t> ids, int32_t prompt_tokens,
                                                  int32_t block_size, int32_t unit);
 
+// Block hashes of a request's whole sequence: its prompt's full blocks, then
+// the blocks its output of `output_tokens` fills. When `ids_cover_output`
+// the ids run over the prompt and then its answer (a generated multi-turn
+// conversation, whose next prompt repeats the answer), and every block is
+// keyed by them; otherwise the prompt's blocks are keyed as PrefixBlockHashes
+// does and each answer block by `request_id` and its index alone (an answer
+// nothing else repeats). Errors as PrefixBlockHashes.
+Result<std::vector<BlockHash>> SequenceBlockHashes(std::span<const int64_t> ids, bool ids_cover_output,
+                                                   int32_t prompt_tokens, int32_t output_tokens, int32_t block_size,
+                                                   int32_t unit, int64_t request_id);
+
 }  // namespace cacheopt

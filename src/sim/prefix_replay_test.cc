@@ -3,6 +3,7 @@
 // exactly the blocks an offline pass over the trace finds reusable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 #include "cacheopt/random/distributions.h"
 #include "sim/prefix_hashes.h"
 #include "sim/simulator.h"
+#include "trace/prefix_workloads.h"
 #include "trace/trace.h"
 
 namespace cacheopt {
@@ -42,18 +44,23 @@ Workload Sequential(const std::vector<std::pair<int32_t, std::vector<int64_t>>>&
   return w;
 }
 
-// Offline: for each request in order, its leading blocks whose hash an
-// earlier request had (a chained hash seen means its whole prefix was),
-// capped at its tokens less one.
-int64_t OfflineReusableBlocks(const Workload& w) {
+// Offline: for each request in order, its leading prompt blocks whose hash
+// an earlier request left computed (a chained hash seen means its whole
+// prefix was), capped at its tokens less one. A request leaves computed every
+// full block of its prompt and of its output but the last token (whose KV is
+// never computed); `answers` false counts the prompt's blocks alone.
+int64_t OfflineReusableBlocks(const Workload& w, bool answers = true) {
   std::set<BlockHash> seen;
   int64_t reusable = 0;
   for (const WorkloadRequest& q : w.requests) {
-    auto h = PrefixBlockHashes(*q.prefix_ids, q.prompt_tokens, kBs, q.prefix_unit);
+    auto h = SequenceBlockHashes(*q.prefix_ids, q.prefix_covers_output, q.prompt_tokens, q.output_tokens, kBs,
+                                 q.prefix_unit, q.id);
     EXPECT_TRUE(h.ok());
-    const size_t cap = static_cast<size_t>(q.prompt_tokens - 1) / kBs;
-    for (size_t i = 0; i < h->size() && i < cap && seen.count((*h)[i]); ++i) ++reusable;
-    seen.insert(h->begin(), h->end());
+    const size_t prompt_blocks = std::min(h->size(), static_cast<size_t>(q.prompt_tokens / kBs));
+    const size_t cap = std::min(prompt_blocks, static_cast<size_t>(q.prompt_tokens - 1) / kBs);
+    for (size_t i = 0; i < cap && seen.count((*h)[i]); ++i) ++reusable;
+    const size_t computed = answers ? static_cast<size_t>(q.prompt_tokens + q.output_tokens - 1) / kBs : prompt_blocks;
+    seen.insert(h->begin(), h->begin() + static_cast<std::ptrdiff_t>(std::min(h->size(), computed)));
   }
   return reusable;
 }
@@ -100,6 +107,30 @@ TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnConversations) {
   }
   ExpectHitsMatchTheOfflineCount(Sequential(prompts));
   ExpectHitsMatchTheOfflineCount(Sequential(prompts), true, "cacheopt");
+}
+
+TEST(PrefixReplayTest, HitsEqualTheOfflineCountWithAnswersOnGeneratedConversations) {
+  // Each next turn repeats the previous prompt and its answer: the blocks the
+  // answer filled are hit too (vLLM V1 caches generated blocks).
+  auto t = PrefixWorkloadTrace("multi-turn:turns=4,new_share=0.1,first_median=300,output_median=40", 5, 60);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ASSERT_TRUE(t->prefix_ids_cover_output);
+  Workload w;
+  for (size_t i = 0; i < t->rows.size(); ++i) {
+    const TraceRow& r = t->rows[i];
+    WorkloadRequest q;
+    q.id = static_cast<int64_t>(i);
+    q.arrival_s = 1000.0 * static_cast<double>(i);
+    q.prompt_tokens = r.prompt_tokens;
+    q.output_tokens = q.max_tokens = r.output_tokens;
+    q.prefix_ids = std::make_shared<const std::vector<int64_t>>(r.prefix_block_ids);
+    q.prefix_unit = t->prefix_block_tokens;
+    q.prefix_covers_output = true;
+    w.requests.push_back(q);
+  }
+  ExpectHitsMatchTheOfflineCount(w, /*check=*/false);
+  ExpectHitsMatchTheOfflineCount(w, false, "cacheopt");
+  EXPECT_LT(OfflineReusableBlocks(w, /*answers=*/false), OfflineReusableBlocks(w));
 }
 
 TEST(PrefixReplayTest, HitsEqualTheOfflineCountOnTheMooncakeTrace) {

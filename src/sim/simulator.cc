@@ -39,8 +39,16 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
     spec.max_tokens = w.max_tokens;
     spec.slo_class = static_cast<SloClass>(w.slo_class);
     if (w.prefix_ids != nullptr && session.config().prefix_caching) {
-      auto hashes = PrefixBlockHashes(*w.prefix_ids, w.prompt_tokens, session.config().block_size, w.prefix_unit);
+      // The prompt's blocks go to the scheduler; those the output fills stay
+      // with the executor, which reports each as its token is sampled.
+      const int32_t bs = session.config().block_size;
+      auto hashes = SequenceBlockHashes(*w.prefix_ids, w.prefix_covers_output, w.prompt_tokens, w.output_tokens, bs,
+                                        w.prefix_unit, w.id);
       if (!hashes.ok()) return hashes.status();
+      const size_t prompt_blocks = std::min(hashes->size(), static_cast<size_t>(w.prompt_tokens / bs));
+      exec.SetOutputBlockHashes(w.id, static_cast<int32_t>(prompt_blocks),
+                                std::vector<BlockHash>(hashes->begin() + prompt_blocks, hashes->end()));
+      hashes->resize(prompt_blocks);
       spec.block_hashes = std::make_shared<const std::vector<BlockHash>>(std::move(*hashes));
     }
     AssignSlo(&spec, cost, opts.slo);

@@ -160,6 +160,7 @@ Result<Workload> BuildWorkload(const Trace& trace, const WorkloadOptions& opts) 
     if (!r.prefix_block_ids.empty()) {
       q.prefix_ids = std::make_shared<const std::vector<int64_t>>(r.prefix_block_ids);
       q.prefix_unit = trace.prefix_block_tokens;
+      q.prefix_covers_output = trace.prefix_ids_cover_output && q.prompt_tokens == r.prompt_tokens;
     }
     assert(k == 0 || q.arrival_s >= w.requests.back().arrival_s);
     w.requests.push_back(q);

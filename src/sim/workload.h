@@ -60,6 +60,9 @@ struct WorkloadRequest {
   // The trace's prefix identity (TraceRow::prefix_block_ids); null without.
   std::shared_ptr<const std::vector<int64_t>> prefix_ids = nullptr;
   int32_t prefix_unit = 0;  // tokens per prefix id (Trace::prefix_block_tokens)
+  // The ids run on over its answer (Trace::prefix_ids_cover_output), and the
+  // prompt is the trace's whole prompt (not clipped).
+  bool prefix_covers_output = false;
 };
 
 struct Workload {

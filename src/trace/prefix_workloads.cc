@@ -132,10 +132,13 @@ Trace MultiTurn(const Knobs& k, uint64_t seed, int64_t rows) {
       const int64_t tokens = std::min<int64_t>(history_tokens + fresh, 1 << 30);
       r.prompt_tokens = static_cast<int32_t>(tokens);
       r.output_tokens = DrawMedianLength(lengths, k.at("output_median").value);
-      r.prefix_block_ids = PromptIds(history, history_tokens, tokens, &next_id);
-      // The answer follows the prompt in the next turn's history.
-      history = PromptIds(r.prefix_block_ids, tokens, tokens + r.output_tokens, &next_id);
+      const std::vector<int64_t> prompt = PromptIds(history, history_tokens, tokens, &next_id);
+      // The answer follows the prompt in the next turn's history; the row
+      // carries both, so the blocks its answer fills are the ones the next
+      // prompt repeats.
+      history = PromptIds(prompt, tokens, tokens + r.output_tokens, &next_id);
       history_tokens = tokens + r.output_tokens;
+      r.prefix_block_ids = history;
       // Open loop: the next message comes a think time after a nominal answer.
       at += k.at("think_s").value + k.at("decode_s").value * r.output_tokens;
       t.rows.push_back(std::move(r));
@@ -179,6 +182,7 @@ Result<Trace> PrefixWorkloadTrace(std::string_view spec, uint64_t seed, int64_t 
   t.format = std::string(name);
   t.has_timestamps = true;
   t.prefix_block_tokens = kGeneratedPrefixUnit;
+  t.prefix_ids_cover_output = name == kMultiTurn;
   return t;
 }
 

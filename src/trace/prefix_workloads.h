@@ -6,7 +6,8 @@
 //                   the answer and a new message.
 // A spec names one and sets its knobs: "multi-turn:turns=6,think_s=5". Prefix
 // identity is carried as ids of kGeneratedPrefixUnit tokens (TraceRow::
-// prefix_block_ids); a unit straddling two parts of a prompt gets its own id.
+// prefix_block_ids; multi-turn rows carry the answer's too, Trace::
+// prefix_ids_cover_output); a unit straddling two parts gets its own id.
 #pragma once
 
 #include <cstdint>

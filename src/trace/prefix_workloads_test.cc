@@ -40,8 +40,16 @@ TEST(PrefixWorkloadsTest, EachTurnRepeatsThePreviousPromptAndAnswer) {
     const int64_t history = prev.prompt_tokens + prev.output_tokens;
     EXPECT_EQ(next.prompt_tokens, history + std::llround(0.5 * history));
     EXPECT_GT(next.arrival_s, prev.arrival_s);
-    for (int u = 0; u < prev.prompt_tokens / 16; ++u) EXPECT_EQ(prev.prefix_block_ids[u], next.prefix_block_ids[u]);
+    // The ids run over the prompt and its answer, and the next prompt repeats
+    // every unit wholly inside both.
+    ASSERT_EQ(prev.prefix_block_ids.size(), static_cast<size_t>((history + 15) / 16));
+    for (int u = 0; u < history / 16; ++u) EXPECT_EQ(prev.prefix_block_ids[u], next.prefix_block_ids[u]) << u;
+    if (history % 16 != 0) {
+      EXPECT_NE(prev.prefix_block_ids[history / 16], next.prefix_block_ids[history / 16]);
+    }
   }
+  EXPECT_TRUE(t->prefix_ids_cover_output);
+  EXPECT_FALSE(PrefixWorkloadTrace("shared-prompts", 2, 3)->prefix_ids_cover_output);
 }
 
 TEST(PrefixWorkloadsTest, SameSeedSameTrace) {

@@ -17,7 +17,8 @@ struct TraceRow {
   int32_t max_tokens = -1;      // the client's cap; <0: none given
   std::string slo_class;        // "tight" | "medium" | "loose" | "" (draw one)
   // Prefix identity (Mooncake's `hash_ids`): one id per
-  // Trace::prefix_block_tokens tokens of the prompt, the last block possibly
+  // Trace::prefix_block_tokens tokens of the prompt (and of its answer after
+  // it where Trace::prefix_ids_cover_output), the last block possibly
   // partial; equal ids at equal positions mean equal prefixes. Empty: the
   // trace says nothing.
   std::vector<int64_t> prefix_block_ids;
@@ -33,6 +34,9 @@ struct Trace {
   std::string format;           // "azure", "vidur", "jsonl", "mooncake", "synthetic"
   bool has_timestamps = false;
   int32_t prefix_block_tokens = kPrefixBlockTokens;  // tokens per prefix id
+  // The rows' prefix ids run on past the prompt over its answer (the
+  // generated multi-turn conversations: a next prompt repeats the answer).
+  bool prefix_ids_cover_output = false;
   std::vector<TraceRow> rows;
 };
 

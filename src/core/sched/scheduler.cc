@@ -83,6 +83,7 @@ void Scheduler::Update(const ExecutorOutput& result, double end_s) {
     if (caching && r->spec.block_hashes != nullptr) CacheComputedBlocks(r);
     if (!s.emits_token) continue;
     ++r->num_output;
+    if (caching && result.results[i].filled_block_hash != kNoParent) AddOutputBlockHash(r, result.results[i]);
     if (r->first_token_s < 0) {
       r->first_token_s = end_s;
     } else {
@@ -165,12 +166,12 @@ bool Scheduler::GrowBy(Request* r, int64_t tokens, int32_t need) {
 
 int32_t Scheduler::MaxCachedBlocks(const Request& r) const {
   const int32_t cap = std::max(0, r.TotalTokens() - 1) / blocks_.block_size();
-  return r.spec.block_hashes == nullptr ? 0 : std::min(cap, static_cast<int32_t>(r.spec.block_hashes->size()));
+  return r.spec.block_hashes == nullptr ? 0 : std::min(cap, static_cast<int32_t>(r.BlockHashes().size()));
 }
 
 PrefixHit Scheduler::CachedPrefix(const Request* r) const {
   if (!config_.prefix_caching || r->kv_slot >= 0 || r->spec.block_hashes == nullptr) return {};
-  return blocks_.FindCachedPrefix(*r->spec.block_hashes, MaxCachedBlocks(*r));
+  return blocks_.FindCachedPrefix(r->BlockHashes(), MaxCachedBlocks(*r));
 }
 
 bool Scheduler::GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit) {
@@ -178,7 +179,7 @@ bool Scheduler::GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit)
   if (BlocksToGrow(r, tokens, hit) > blocks_.device_free()) return false;
   if (hit.blocks > 0) {
     EnsureSlot(r);
-    blocks_.AttachCached(r->kv_slot, *r->spec.block_hashes, hit.blocks);
+    blocks_.AttachCached(r->kv_slot, r->BlockHashes(), hit.blocks);
     r->num_computed = CachedTokens(hit);
     r->cached_blocks = hit.blocks;
   }
@@ -196,11 +197,21 @@ bool Scheduler::GrowFromPrefix(Request* r, int64_t tokens, const PrefixHit& hit)
 }
 
 void Scheduler::CacheComputedBlocks(Request* r) {
-  const auto& hashes = *r->spec.block_hashes;
+  const std::span<const BlockHash> hashes = r->BlockHashes();
   const int32_t full = std::min<int32_t>(r->num_computed / blocks_.block_size(), static_cast<int32_t>(hashes.size()));
   if (full <= r->cached_blocks) return;
   blocks_.CacheBlocks(r->kv_slot, hashes, r->cached_blocks, full);
   r->cached_blocks = full;
+}
+
+void Scheduler::AddOutputBlockHash(Request* r, const SeqResult& res) {
+  // Only a request with prompt hashes chains on, and only the next block in
+  // order (the executor reports a block again after a recompute refills it).
+  if (r->spec.block_hashes == nullptr) return;
+  const int32_t filled = r->TotalTokens() / blocks_.block_size();
+  if (r->TotalTokens() % blocks_.block_size() != 0 || static_cast<size_t>(filled) != r->BlockHashes().size() + 1) return;
+  if (r->all_block_hashes.empty()) r->all_block_hashes = *r->spec.block_hashes;
+  r->all_block_hashes.push_back(res.filled_block_hash);
 }
 
 void Scheduler::MarkRunning(Request* r) {

@@ -186,6 +186,8 @@ class Scheduler {
   int32_t MaxCachedBlocks(const Request& r) const;
   // Offers `r`'s newly computed full blocks to the prefix cache.
   void CacheComputedBlocks(Request* r);
+  // Appends the hash of the block `r`'s last sampled token filled.
+  void AddOutputBlockHash(Request* r, const SeqResult& res);
   void Finish(Request* r, RequestState state, double now);
   void ReleaseBlocks(Request* r);
 

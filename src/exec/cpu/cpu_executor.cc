@@ -69,6 +69,18 @@ const std::vector<float>* CpuExecutor::LastLogits(int64_t id) const {
   return it == seqs_.end() || it->second.last_logits.empty() ? nullptr : &it->second.last_logits;
 }
 
+BlockHash CpuExecutor::HashFilledBlock(Sequence* q) const {
+  const size_t bs = static_cast<size_t>(arena_.block_size());
+  if (q->tokens.size() % bs != 0) return kNoParent;
+  // Catches up over the prompt's blocks once, then one block per fill.
+  const std::span<const int32_t> tokens(q->tokens);
+  for (size_t b = static_cast<size_t>(q->hashed_blocks); (b + 1) * bs <= tokens.size(); ++b) {
+    q->last_hash = HashBlock(q->last_hash, tokens.subspan(b * bs, bs));
+    ++q->hashed_blocks;
+  }
+  return q->last_hash;
+}
+
 void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
   const auto start = std::chrono::steady_clock::now();
   // The copies first: swap-outs free device blocks this step may reuse, and
@@ -120,6 +132,7 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
       if (opts_.keep_logits) q->last_logits.assign(l.begin(), l.end());
       res.token = t.token;
       res.eos = t.eos;
+      res.filled_block_hash = HashFilledBlock(q);
     }
     out->results.push_back(res);
   }

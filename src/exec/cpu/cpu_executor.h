@@ -82,8 +82,13 @@ class CpuExecutor : public Executor {
     int32_t prompt_len = 0;
     SamplingParams params;
     std::vector<float> last_logits;
+    // The chain of its full blocks' hashes, for the prefix cache.
+    BlockHash last_hash = kNoParent;
+    int32_t hashed_blocks = 0;
   };
   Sequence* Find(int64_t id);
+  // The chained hash of the block `q`'s last token filled; kNoParent if none.
+  BlockHash HashFilledBlock(Sequence* q) const;
   void Observe(const SchedulerOutput& step, double compute_s, double copy_s);
 
   const Model& model_;

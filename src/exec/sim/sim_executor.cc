@@ -11,6 +11,12 @@ void SimExecutor::SetTrueLength(int64_t id, int32_t output_tokens) {
   true_len_[id] = output_tokens;
 }
 
+void SimExecutor::SetOutputBlockHashes(int64_t id, int32_t first, std::vector<BlockHash> hashes) {
+  assert(id >= 0);
+  if (static_cast<size_t>(id) >= output_hashes_.size()) output_hashes_.resize(id + 1);
+  output_hashes_[id] = {first, std::move(hashes)};
+}
+
 void SimExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
   work_.clear();
   out->results.clear();
@@ -23,6 +29,13 @@ void SimExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
       assert(truth > 0);
       // The token about to be emitted is number num_output + 1.
       res.eos = s.num_output + 1 >= truth;
+      // The sampled token is number context_before + num_tokens + 1 of the sequence.
+      const int32_t tokens = s.context_before + s.num_tokens + 1;
+      if (tokens % block_size_ == 0 && static_cast<size_t>(s.request_id) < output_hashes_.size()) {
+        const OutputHashes& h = output_hashes_[s.request_id];
+        const int32_t k = tokens / block_size_ - 1 - h.first;
+        if (k >= 0 && static_cast<size_t>(k) < h.hashes.size()) res.filled_block_hash = h.hashes[k];
+      }
     }
     out->results.push_back(res);
   }
