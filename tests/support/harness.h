@@ -51,8 +51,10 @@ class Harness {
     session_ = std::make_unique<Session>(sched_.get(), &exec_, SessionOptions{.check_invariants = true});
   }
 
-  Request* Add(int64_t id, int32_t prompt, int32_t true_len, int32_t max_tokens = 1000) {
+  Request* Add(int64_t id, int32_t prompt, int32_t true_len, int32_t max_tokens = 1000,
+              std::shared_ptr<const std::vector<BlockHash>> block_hashes = nullptr) {
     RequestSpec spec;
+    spec.block_hashes = std::move(block_hashes);
     spec.id = id;
     spec.arrival_s = now_;
     spec.prompt_tokens = prompt;

@@ -46,8 +46,11 @@ const std::vector<PolicyEntry>& Registry() {
       // enable_prefix_caching).
       {"vllm-v1", Make<VllmV1Scheduler>(), {"reserve_full_prompt"}, {}, true, true},
       {"sarathi", Make<SarathiScheduler>(), {}, {}},
-      {"reserve-max", Make<ReserveMaxScheduler>(), {}, {}},
-      {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}, {{"estimator", "text"}}},
+      // TensorRT-LLM reuses KV blocks by default (KvCacheConfig.enable_block_reuse
+      // = True in its LLM API), under the GUARANTEED_NO_EVICT scheduler too.
+      {"reserve-max", Make<ReserveMaxScheduler>(), {}, {}, true, true},
+      // S3's paper has no prefix cache: offered for comparison, off by default.
+      {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}, {{"estimator", "text"}}, true, false},
       // Prefix caching offered, off by default until evaluated on prefix
       // workloads (docs/prefix-caching.md).
       {"cacheopt", MakeCacheOpt, CacheOptKnobNames(), {{"estimator", "text"}}, true, false},

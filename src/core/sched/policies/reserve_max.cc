@@ -12,10 +12,29 @@ ReserveMaxScheduler::ReserveMaxScheduler(const SchedulerConfig& config, const Co
       reservation_(std::move(reservation)),
       limits_(ReserveMaxLimits(config)) {}
 
+int64_t ReserveMaxScheduler::Room() const {
+  int64_t room = 0;
+  if (!config_.prefix_caching) {
+    // Every running request keeps its whole reservation.
+    room = blocks_.device_total();
+    for (const Request* r : running_) room -= r->reserved_blocks;
+    return room;
+  }
+  // With block reuse, as TensorRT-LLM's NoEvictScheduledBlocksManager: the
+  // free blocks (cached ones nobody holds among them) less what each running
+  // request still needs to complete (getRemainingBlocksToCompletion: its
+  // reservation less the blocks in its table, shared ones included). Without
+  // sharing this equals the rule above.
+  room = blocks_.device_free();
+  for (const Request* r : running_) {
+    const int32_t held = r->kv_slot >= 0 ? static_cast<int32_t>(blocks_.table(r->kv_slot).device.size()) : 0;
+    room -= std::max(0, r->reserved_blocks - held);
+  }
+  return room;
+}
+
 void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
-  // Capacity: every running request keeps its whole reservation.
-  int64_t reserved = 0;
-  for (const Request* r : running_) reserved += r->reserved_blocks;
+  int64_t room = Room();
   while (!waiting_.empty() && static_cast<int32_t>(running_.size()) < limits_.max_num_seqs) {
     Request* r = waiting_.front();
     int32_t need = reservation_->Blocks(r, config_, blocks_);
@@ -25,11 +44,24 @@ void ReserveMaxScheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
       Reject(r, out);
       continue;
     }
-    if (reserved + need > blocks_.device_total()) break;  // FCFS: wait for the head
+    // The whole reservation counts, reused blocks too: TensorRT-LLM's check
+    // runs before the request's blocks are looked up (a request not yet
+    // added has no blocks to subtract).
+    if (need > room) break;  // FCFS: wait for the head
     waiting_.pop_front();
     MarkRunning(r);
     r->reserved_blocks = need;
-    reserved += need;
+    room -= need;
+    if (config_.prefix_caching) {
+      // addSequence reuses the cached prefix; cached blocks nobody held leave
+      // the free count, and the request's remaining need drops by every block
+      // it attached, so the room left is room - need + (hit - evictable) >= it.
+      const PrefixHit hit = CachedPrefix(r);
+      const bool ok = GrowFromPrefix(r, CachedTokens(hit), hit);
+      assert(ok && "cached blocks nobody holds count as free");
+      (void)ok;
+      room += hit.blocks - hit.evictable;
+    }
   }
   // Micro-batch: generations first (one token each), then contexts, each
   // needing its whole prompt; both stop at the first request over

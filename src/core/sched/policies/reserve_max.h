@@ -3,7 +3,10 @@
 // free after every running request's full reservation; never preempt;
 // generations, then whole contexts, share one step under max_num_tokens.
 // The reservation is a part: prompt + max_tokens ("reserve-max"), or S3's
-// predicted bucket, doubled on an overrun ("s3", policies/s3.h).
+// predicted bucket, doubled on an overrun ("s3", policies/s3.h). With
+// prefix_caching (TensorRT-LLM's enable_block_reuse) the room is the free
+// blocks less each running request's remaining need, and an admitted request
+// reuses its cached prefix (docs/baselines.md).
 #pragma once
 
 #include <memory>
@@ -25,6 +28,8 @@ class ReserveMaxScheduler : public Scheduler {
  protected:
   void ScheduleStep(double now, SchedulerOutput* out) override;
   void OnEnded(Request* r) override { reservation_->OnEnded(*r); }
+  // Blocks a new reservation may still take.
+  int64_t Room() const;
 
  private:
   std::string name_;
