@@ -62,6 +62,16 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--cost-model", f->cost_model,
                   "A cost profile of this model (cacheopt profile): seeds the engine's cost model instead of the "
                   "short start-up calibration");
+  app->add_option("--kv-events-endpoint", f->kv_events_endpoint,
+                  "Publish prefix-cache block events in vLLM's format on this ZMQ PUB endpoint, e.g. tcp://*:5557 "
+                  "(bound when it holds '*' or is ipc://, else connected, as vLLM); default: off");
+  app->add_option("--kv-events-replay-endpoint", f->kv_events_replay_endpoint,
+                  "ZMQ ROUTER endpoint (bound) that replays kept event batches from a sequence number");
+  app->add_option("--kv-events-topic", f->kv_events_topic, "Topic frame of every event message")->capture_default_str();
+  app->add_option("--kv-events-buffer-steps", f->kv_events_buffer_steps, "Event batches kept for replay")
+      ->capture_default_str();
+  app->add_option("--kv-events-hwm", f->kv_events_hwm, "ZMQ send high-water mark of the PUB socket (0: none)")
+      ->capture_default_str();
 }
 
 int RunServe(const ServeFlags& f) {
@@ -122,6 +132,17 @@ int RunServe(const ServeFlags& f) {
   o.api_key = f.api_key;
   o.grace_period_s = f.grace_period;
   o.handle_signals = true;
+  if (!f.kv_events_endpoint.empty()) {
+    KvEventsOptions k;
+    k.endpoint = f.kv_events_endpoint;
+    k.replay_endpoint = f.kv_events_replay_endpoint;
+    k.topic = f.kv_events_topic;
+    k.buffer_steps = f.kv_events_buffer_steps;
+    k.hwm = f.kv_events_hwm;
+    o.kv_events = k;
+  } else if (!f.kv_events_replay_endpoint.empty()) {
+    return BadInput(Status::InvalidArgument("--kv-events-replay-endpoint needs --kv-events-endpoint"));
+  }
   Server* server_ptr = nullptr;
   o.on_ready = [&server_ptr] {
     std::printf("Try it:\n%s\n", server_ptr->CurlExample().c_str());

@@ -35,6 +35,10 @@ struct ServeFlags {
   double grace_period = 30;
   int32_t threads = 0;
   std::string cost_model;  // a `cacheopt profile` of this model: seeds the cost model (no calibration)
+  // KV events (docs/kv-events.md): vLLM's KVEventsConfig fields; off without an endpoint.
+  std::string kv_events_endpoint, kv_events_replay_endpoint, kv_events_topic;
+  int32_t kv_events_buffer_steps = 10000;
+  int32_t kv_events_hwm = 100000;
 };
 void AddServeFlags(CLI::App* app, ServeFlags* f);
 int RunServe(const ServeFlags& f);

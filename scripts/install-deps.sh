@@ -5,6 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev liblzma-dev libopenblas-dev
       libcpp-httplib-dev libxxhash-dev clang libclang-rt-14-dev jq)
+# KV events (docs/kv-events.md): ZMQ, msgpack-c, and the test's Python decoder.
+pkgs+=(cppzmq-dev libmsgpack-dev python3-zmq python3-msgpack)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

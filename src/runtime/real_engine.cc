@@ -89,6 +89,7 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   auto sched = MakeScheduler(opts.policy, sc, e->cost_.get());
   if (!sched.ok()) return sched.status();
   e->scheduler_ = std::move(*sched);
+  if (opts.kv_events) RecordKvEvents(*e->scheduler_, &e->kv_log_);
   e->session_ = std::make_unique<Session>(e->scheduler_.get(), e->executor_.get(),
                                           SessionOptions{.check_invariants = opts.check_invariants});
   e->start_ = std::chrono::steady_clock::now();
@@ -156,9 +157,26 @@ bool RealEngine::Step() {
   Status s = session_->Step(Now(), &step);
   if (!s.ok() && error_.ok()) error_ = s;
   if (step.ran) ++steps_;
+  FillKvEventTokens();
   CollectTokens(session_->TakeTokens());
   CollectDone(session_->TakeFinished());
   return step.ran;
+}
+
+void RealEngine::FillKvEventTokens() {
+  for (KvEvent& e : kv_log_.events()) {
+    if (e.kind != KvEventKind::kBlockStored || !e.token_ids.empty()) continue;  // filled already
+    const std::vector<int32_t>* toks = executor_->Tokens(e.request_id);
+    if (toks == nullptr) continue;  // cannot happen: stored in the step that computed them
+    const size_t from = static_cast<size_t>(e.first_block) * static_cast<size_t>(e.block_size);
+    const size_t to = from + e.block_hashes.size() * static_cast<size_t>(e.block_size);
+    if (to <= toks->size()) e.token_ids.assign(toks->begin() + static_cast<std::ptrdiff_t>(from),
+                                               toks->begin() + static_cast<std::ptrdiff_t>(to));
+  }
+}
+
+bool RealEngine::ResetPrefixCache() {
+  return cacheopt::ResetPrefixCache(*scheduler_);
 }
 
 RequestEvent& RealEngine::EventFor(int64_t id) {
@@ -223,6 +241,7 @@ Status RealEngine::RunToCompletion(const std::function<void(const RequestEvent&)
     const std::function<void(const RequestEvent&)>* on_event;
     Status OnStep(const StepReport& step, StepEvents& events) override {
       if (step.ran) ++e->steps_;
+      e->FillKvEventTokens();
       e->CollectTokens(events.tokens);
       e->CollectDone(std::move(events.finished));
       for (const RequestEvent& ev : e->TakeEvents()) (*on_event)(ev);
@@ -268,6 +287,8 @@ RealEngineStats RealEngine::stats() const {
   s.reserve_blocks_in_use = st.reserve_blocks_in_use;
   s.device_blocks = kv.device_total;
   s.host_blocks = kv.host_total;
+  s.cached_blocks = st.cached_blocks;
+  s.evictable_blocks = st.evictable_blocks;
   return s;
 }
 

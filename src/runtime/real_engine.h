@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cacheopt/cost/cpu_cost_model.h"
+#include "cacheopt/kv_events.h"
 #include "cacheopt/metrics/slo.h"
 #include "cacheopt/scheduler_state.h"
 #include "cacheopt/session.h"
@@ -57,6 +58,9 @@ struct RealEngineOptions {
   std::string seed_source;  // for messages
   SloOptions slo;
   bool check_invariants = false;  // after every step (tests)
+  // Record the prefix cache's block events (cacheopt/kv_events.h), token ids
+  // filled in, for TakeKvEvents. Off: nothing is recorded.
+  bool kv_events = false;
 
   static constexpr int64_t kDefaultDeviceBytes = int64_t{1} << 30;
 };
@@ -83,6 +87,7 @@ struct RealEngineStats {
   int64_t lent_blocks = 0;             // SchedulerState::lent_blocks
   int64_t reserve_blocks_in_use = 0;   // SchedulerState::reserve_blocks_in_use
   int32_t device_blocks = 0, host_blocks = 0;  // tier sizes
+  int32_t cached_blocks = 0, evictable_blocks = 0;  // prefix cache (SchedulerState)
 };
 
 class RealEngine {
@@ -107,6 +112,12 @@ class RealEngine {
   bool Step();
   // Events since the last call: at most one per request per step, in order.
   std::vector<RequestEvent> TakeEvents();
+  // Prefix-cache block events since the last call (kv_events on), each
+  // BlockStored with its token ids; empty otherwise.
+  std::vector<KvEvent> TakeKvEvents() { return kv_log_.Take(); }
+  // Empties the prefix cache when no request holds KV (vLLM's
+  // reset_prefix_cache); false otherwise, or when the policy does not cache.
+  bool ResetPrefixCache();
   // Steps until every request has ended, handing each event to `on_event`
   // as it comes; an error if the policy stops making progress.
   Status RunToCompletion(const std::function<void(const RequestEvent&)>& on_event);
@@ -133,6 +144,9 @@ class RealEngine {
   void CollectTokens(const std::vector<TokenEvent>& tokens);
   void CollectDone(std::vector<FinishEvent> finished);
   RequestEvent& EventFor(int64_t id);
+  // Fills the token ids of the block events the last step recorded, while
+  // the executor still holds every request's tokens.
+  void FillKvEventTokens();
 
   std::shared_ptr<const Model> model_;
   RealEngineOptions opts_;
@@ -149,6 +163,7 @@ class RealEngine {
   int64_t next_id_ = 0;
   int64_t steps_ = 0, prompt_tokens_ = 0, generated_tokens_ = 0;
   Status error_;
+  KvEventLog kv_log_;
 };
 
 }  // namespace cacheopt

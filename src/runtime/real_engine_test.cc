@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include <string>
 #include <vector>
 
@@ -338,6 +341,59 @@ TEST_F(RealEngineTest, SubmitAcceptsSloSpecs) {
   EXPECT_NEAR(out[*a].finish.tbt_slo_s, 4 * decode, 0.5 * decode);  // CACHEOPT.md: 4x solo decode
   EXPECT_DOUBLE_EQ(out[*c].finish.ttft_slo_s, 0.25);
   EXPECT_DOUBLE_EQ(out[*c].finish.tbt_slo_s, 0.04);
+}
+
+TEST_F(RealEngineTest, KvEventsCarryTheBlocksTokens) {
+  RealEngineOptions o = QuickOptions(*model_, "vllm-v1");
+  o.kv_events = true;
+  o.device_blocks = 24;  // small: the second wave evicts
+  auto e = Make(o);
+  const int32_t bs = o.block_size;
+  // Two waves of 8 prompts of 3 full blocks and a bit; the second wave
+  // shares prefixes with the first (salts 50-53) and brings new ones.
+  std::vector<KvEvent> events;
+  for (int32_t wave = 0; wave < 2; ++wave) {
+    for (int32_t i = 0; i < 8; ++i) {
+      const int32_t salt = wave == 0 ? 50 + i : (i < 4 ? 50 + i : 70 + i);
+      ASSERT_TRUE(e->Submit(Prompt(3 * bs + 5 + wave + i, salt), Greedy(-1, true), 4).ok());
+    }
+    RunAll(*e);
+    auto more = e->TakeKvEvents();
+    events.insert(events.end(), more.begin(), more.end());
+    EXPECT_TRUE(e->TakeKvEvents().empty());
+  }
+  // Replayed: every stored run's tokens are its blocks of some prompt, from
+  // its parent on; the set ends equal to the cache.
+  std::map<BlockHash, std::vector<int32_t>> prefix;  // hash -> tokens up to its block's end
+  std::set<BlockHash> cached;
+  int removed = 0;
+  for (const KvEvent& ev : events) {
+    if (ev.kind == KvEventKind::kBlockRemoved) {
+      ++removed;
+      for (BlockHash h : ev.block_hashes) EXPECT_EQ(cached.erase(h), 1u);
+      continue;
+    }
+    ASSERT_EQ(ev.kind, KvEventKind::kBlockStored);
+    ASSERT_EQ(ev.token_ids.size(), ev.block_hashes.size() * static_cast<size_t>(bs));
+    std::vector<int32_t> seq = ev.parent == kNoParent ? std::vector<int32_t>{} : prefix.at(ev.parent);
+    EXPECT_EQ(seq.size(), static_cast<size_t>(ev.first_block) * bs);
+    for (size_t k = 0; k < ev.block_hashes.size(); ++k) {
+      seq.insert(seq.end(), ev.token_ids.begin() + k * bs, ev.token_ids.begin() + (k + 1) * bs);
+      // The hash is the block's content hash (block_hash.h) over these tokens.
+      EXPECT_EQ(ev.block_hashes[k], HashFullBlocks(seq, bs).back());
+      prefix[ev.block_hashes[k]] = seq;
+      EXPECT_TRUE(cached.insert(ev.block_hashes[k]).second);
+    }
+  }
+  EXPECT_GT(removed, 0);
+  EXPECT_EQ(static_cast<int32_t>(cached.size()), e->stats().cached_blocks);
+  EXPECT_EQ(e->stats().evictable_blocks, e->stats().cached_blocks);
+  // Reset: allowed now that nothing is held; one AllBlocksCleared.
+  ASSERT_TRUE(e->ResetPrefixCache());
+  auto cleared = e->TakeKvEvents();
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_EQ(cleared[0].kind, KvEventKind::kAllBlocksCleared);
+  EXPECT_EQ(e->stats().cached_blocks, 0);
 }
 
 }  // namespace

@@ -54,6 +54,13 @@ void EngineLoop::Run() {
     if (engine_->HasUnfinished()) ran = engine_->Step();
     const double now = engine_->Now();
     const std::vector<RequestEvent> events = engine_->TakeEvents();
+    // One batch per step, as vLLM publishes after each schedule(); before
+    // the clients hear of the step, so a client that saw its answer end can
+    // already have the events its blocks made.
+    if (opts_.kv_events != nullptr) {
+      const std::vector<KvEvent> kv = engine_->TakeKvEvents();
+      opts_.kv_events->Publish(kv, KvEventPublisher::WallTime());
+    }
     // Gauges before the events reach the clients, so that a client that
     // saw its request end reads gauges that saw it too.
     Publish();
@@ -207,6 +214,8 @@ void EngineLoop::Publish() {
   snap.recomputed_tokens_total = s.recomputed_tokens;
   snap.prefix_query_tokens_total = s.prefix_query_tokens;
   snap.prefix_hit_tokens_total = s.prefix_hit_tokens;
+  snap.prefix_cache_blocks = s.cached_blocks;
+  snap.prefix_cache_evictable_blocks = s.evictable_blocks;
   metrics_->OnStep(snap);
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runtime/real_engine.h"
+#include "server/kv_event_publisher.h"
 #include "server/request_queue.h"
 #include "server/serving_metrics.h"
 #include "server/stop_matcher.h"
@@ -33,6 +34,9 @@ struct EngineLoopOptions {
   // Requests in the engine at once (scheduler's waiting + running +
   // swapped); the rest wait in the RequestQueue.
   int32_t max_concurrency = 64;
+  // Each step's prefix-cache block events go here (the engine records them:
+  // RealEngineOptions::kv_events); null: none are published.
+  KvEventPublisher* kv_events = nullptr;
 };
 
 class EngineLoop {

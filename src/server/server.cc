@@ -176,6 +176,11 @@ Status Server::Bind() {
   }
   // Room for every connection the server admits arriving at once.
   http_.SetListenBacklog(static_cast<int>(std::min<size_t>(PoolThreads(opts_), 4096)));
+  if (opts_.kv_events) {  // its ports too are taken now or never
+    auto p = KvEventPublisher::Open(*opts_.kv_events, [this](const std::string& m) { Log(m); });
+    if (!p.ok()) return p.status();
+    kv_events_ = std::move(*p);
+  }
   return Status::Ok();
 }
 
@@ -248,6 +253,7 @@ Status Server::Run() {
   // they learn from the prompts' text unless told otherwise.
   RealEngineOptions eo = opts_.engine;
   for (const auto& [knob, value] : ServingKnobDefaults(eo.policy)) eo.knobs.emplace(knob, value);
+  eo.kv_events = kv_events_ != nullptr;
   auto engine = RealEngine::Create(eo);
   Status result = Status::Ok();
   int32_t host_blocks = 0;     // read before the engine thread starts:
@@ -286,7 +292,16 @@ Status Server::Run() {
     metrics_ = std::make_unique<ServingMetrics>(mc);
     queue_ = std::make_unique<RequestQueue>(static_cast<size_t>(std::max(opts_.max_queue, 0)));
     loop_ = std::make_unique<EngineLoop>(engine_.get(), queue_.get(), metrics_.get(),
-                                         EngineLoopOptions{.max_concurrency = opts_.max_concurrency});
+                                         EngineLoopOptions{.max_concurrency = opts_.max_concurrency,
+                                                           .kv_events = kv_events_.get()});
+    if (kv_events_) {
+      Log("serve: KV events on " + kv_events_->endpoint() +
+          (kv_events_->replay_endpoint().empty() ? "" : ", replay on " + kv_events_->replay_endpoint()) +
+          ", topic '" + opts_.kv_events->topic + "'" +
+          (engine_->session().config().prefix_caching
+               ? ""
+               : "; the policy does not cache prefixes (knob prefix_caching): no block events will come"));
+    }
     loop_->Start();
     EngineLoop* loop = loop_.get();
     routes_.SetHealthCheck([loop] { return loop->healthy(); });

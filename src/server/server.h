@@ -26,6 +26,7 @@
 #include "server/engine_loop.h"
 #include "server/http_connection.h"
 #include "server/http_routes.h"
+#include "server/kv_event_publisher.h"
 #include "server/request_queue.h"
 #include "server/serving_metrics.h"
 
@@ -57,6 +58,9 @@ struct ServerOptions {
   std::function<void(const std::string&)> log;
   // Called once the server answers requests.
   std::function<void()> on_ready;
+  // Publish the prefix cache's block events over ZMQ in vLLM's format
+  // (docs/kv-events.md); unset: off.
+  std::optional<KvEventsOptions> kv_events;
 };
 
 // Connections that may wait for a connection thread by default.
@@ -109,6 +113,7 @@ class Server {
   std::unique_ptr<RealEngine> engine_;
   std::unique_ptr<ServingMetrics> metrics_;
   std::unique_ptr<RequestQueue> queue_;
+  std::unique_ptr<KvEventPublisher> kv_events_;  // outlives the loop that publishes
   std::unique_ptr<EngineLoop> loop_;
   std::thread listener_;
   std::thread signals_;

@@ -100,6 +100,12 @@ ServingMetrics::ServingMetrics(const ServingMetricsConfig& c)
       recomputed_tokens_(
           registry_.AddCounter("cacheopt_recomputed_tokens_total",
                                "Tokens prefilled again after a preemption by recompute.")),
+      prefix_cache_blocks_(registry_.AddGauge(
+          "cacheopt_prefix_cache_blocks",
+          "Device KV blocks in the prefix cache (held or evictable): the blocks KV events announce.")),
+      prefix_cache_evictable_(registry_.AddGauge(
+          "cacheopt_prefix_cache_evictable_blocks",
+          "Prefix-cache blocks no request holds: evictable, counted as free in vllm:kv_cache_usage_perc.")),
       accepted_(registry_.AddCounter("cacheopt_requests_accepted_total",
                                      "Completions handed to the engine's queue (each then ends finished, "
                                      "aborted or with an error).")),
@@ -160,6 +166,8 @@ void ServingMetrics::OnStep(const EngineSnapshot& s) {
   recomputed_tokens_.SetTotal(static_cast<double>(s.recomputed_tokens_total));
   prefix_queries_.SetTotal(static_cast<double>(s.prefix_query_tokens_total));
   prefix_hits_.SetTotal(static_cast<double>(s.prefix_hit_tokens_total));
+  prefix_cache_blocks_.Set(static_cast<double>(s.prefix_cache_blocks));
+  prefix_cache_evictable_.Set(static_cast<double>(s.prefix_cache_evictable_blocks));
 }
 
 void ServingMetrics::OnFirstToken(double ttft_s) { ttft_.Observe(ttft_s); }

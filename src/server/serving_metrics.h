@@ -50,6 +50,9 @@ struct EngineSnapshot {
   int64_t recomputed_tokens_total = 0;
   int64_t prefix_query_tokens_total = 0;  // prefix cache lookups, in tokens (vLLM V1)
   int64_t prefix_hit_tokens_total = 0;    // of those, found cached
+  // Device blocks in the prefix cache now (held or not), and of those the
+  // ones no request holds (evictable; they count as free in kv_usage).
+  int64_t prefix_cache_blocks = 0, prefix_cache_evictable_blocks = 0;
 };
 
 // Why a request never reached the engine, or was dropped by it.
@@ -133,6 +136,8 @@ class ServingMetrics {
   Counter& swap_out_blocks_;
   Counter& swap_in_blocks_;
   Counter& recomputed_tokens_;
+  Gauge& prefix_cache_blocks_;
+  Gauge& prefix_cache_evictable_;
   std::array<Counter*, kNumSloClasses> slo_requests_{};
   std::array<Counter*, kNumSloClasses> ttft_attained_{};
   std::array<Counter*, kNumSloClasses> tbt_attained_{};

@@ -53,6 +53,8 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
       {"cacheopt_swap_out_blocks_total", "counter"},
       {"cacheopt_swap_in_blocks_total", "counter"},
       {"cacheopt_recomputed_tokens_total", "counter"},
+      {"cacheopt_prefix_cache_blocks", "gauge"},
+      {"cacheopt_prefix_cache_evictable_blocks", "gauge"},
       {"cacheopt_slo_requests_total", "counter"},
       {"cacheopt_slo_attained_total", "counter"},
       {"cacheopt_requests_rejected_total", "counter"},

@@ -59,6 +59,7 @@ int32_t BlockManager::AllocateDevice(int32_t slot) {
   assert(lru_head_ >= 0);
   const int32_t b = lru_head_;
   LruRemove(b);
+  if (events_ != nullptr) events_->Removed(hash_[b]);
   cached_.erase(hash_[b]);
   hash_[b] = kNoParent;
   device_.Reown(b, slot);
@@ -115,7 +116,22 @@ void BlockManager::CacheBlocks(int32_t slot, std::span<const BlockHash> hashes, 
     hash_[b] = hashes[i];
     ref_[b] = 1;
     device_.Reown(b, kCachedOwner);
+    if (events_ != nullptr) events_->Stored(i, i > 0 ? hashes[i - 1] : kNoParent, hashes[i], block_size_);
   }
+}
+
+bool BlockManager::ResetPrefixCache() {
+  if (!prefix_caching_ || device_free() != device_total()) return false;
+  while (lru_head_ >= 0) {
+    const int32_t b = lru_head_;
+    LruRemove(b);
+    hash_[b] = kNoParent;
+    ref_[b] = 0;
+    device_.Free(b);
+  }
+  cached_.clear();
+  if (events_ != nullptr) events_->Cleared();
+  return true;
 }
 
 int32_t BlockManager::holders(int32_t block) const {

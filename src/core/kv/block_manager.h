@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cacheopt/block_hash.h"
+#include "cacheopt/kv_events.h"
 #include "cacheopt/scheduler_output.h"
 #include "cacheopt/status.h"
 #include "core/kv/block_pool.h"
@@ -101,6 +102,13 @@ class BlockManager {
   // Holders of a device block: tables it is in (1 for a private block, 0 free).
   int32_t holders(int32_t block) const;
 
+  // Block events (kv_events.h) go to `log` while it is set; null: none.
+  void set_event_log(KvEventLog* log) { events_ = log; }
+  KvEventLog* event_log() const { return events_; }
+  // Empties the prefix cache when no block is held (vLLM's
+  // reset_prefix_cache); false and no change otherwise, or when caching is off.
+  bool ResetPrefixCache();
+
   // held + free = total per tier; every table's blocks owned by that slot, no
   // block in two tables; every owned block is in its owner's table. With the
   // prefix cache: a cached block's reference count equals the tables holding
@@ -130,6 +138,7 @@ class BlockManager {
   int32_t lru_head_ = -1, lru_tail_ = -1, lru_size_ = 0;
   std::unordered_map<BlockHash, int32_t> cached_;  // hash -> block
   int64_t evictions_ = 0;
+  KvEventLog* events_ = nullptr;
 };
 
 }  // namespace cacheopt

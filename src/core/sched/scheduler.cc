@@ -38,6 +38,10 @@ SchedulerState StateOf(const Scheduler& s) {
   return st;
 }
 
+void RecordKvEvents(Scheduler& s, KvEventLog* log) { s.blocks_.set_event_log(log); }
+
+bool ResetPrefixCache(Scheduler& s) { return s.blocks_.ResetPrefixCache(); }
+
 Request* Scheduler::Add(const RequestSpec& spec) {
   auto owned = std::make_unique<Request>();
   owned->spec = spec;
@@ -200,6 +204,7 @@ void Scheduler::CacheComputedBlocks(Request* r) {
   const std::span<const BlockHash> hashes = r->BlockHashes();
   const int32_t full = std::min<int32_t>(r->num_computed / blocks_.block_size(), static_cast<int32_t>(hashes.size()));
   if (full <= r->cached_blocks) return;
+  if (KvEventLog* log = blocks_.event_log()) log->set_owner(r->spec.id);
   blocks_.CacheBlocks(r->kv_slot, hashes, r->cached_blocks, full);
   r->cached_blocks = full;
 }

@@ -81,6 +81,10 @@ class Scheduler {
   // Queues and tables agree with request states; block invariants hold.
   Status CheckInvariants() const;
 
+  // The public API's hooks on the block manager (cacheopt/kv_events.h).
+  friend void RecordKvEvents(Scheduler& s, KvEventLog* log);
+  friend bool ResetPrefixCache(Scheduler& s);
+
  protected:
   // The policy: fill `out` for this step using the helpers below.
   virtual void ScheduleStep(double now, SchedulerOutput* out) = 0;
