@@ -34,6 +34,8 @@ struct MakeModelFlags {
   std::string format;         // "llama2c", "gguf", or "" = from --out's extension
   uint64_t seed = 0;
   bool f16 = false;           // GGUF only
+  std::string quant;          // GGUF only: storage type of the matrices ("" = F32, or F16 with --f16)
+  std::string from;           // quantize this model file's weights instead of random ones
   std::string tokenizer_out;  // llama2c only; "" = <dir of --out>/tok<vocab>.bin
 };
 int RunMakeModel(const MakeModelFlags& f);

@@ -51,6 +51,8 @@ void AddGenerateFlags(CLI::App* app, GenerateFlags* f) {
   app->add_option("--kv-device-blocks", f->kv_device_blocks, "Device KV blocks (0: 1 GiB worth)");
   app->add_option("--kv-host-blocks", f->kv_host_blocks, "Host KV blocks (default: as many as the device)");
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
+  app->add_option("--kv-cache-dtype", f->kv_cache_dtype, "KV cache storage: f32, f16 or q8 (int8, a scale per row)")
+      ->capture_default_str();
 }
 
 int RunGenerate(const GenerateFlags& f) {
@@ -58,6 +60,11 @@ int RunGenerate(const GenerateFlags& f) {
   ChooseModel(f.model, f.tokenizer, f.context, "", &o.model);
   o.policy = f.policy;
   o.threads = f.threads;
+  o.calibrate_only_if_read = true;
+  const auto kv_dtype = KvDtypeFromName(f.kv_cache_dtype);
+  if (!kv_dtype)
+    return BadInput(Status::InvalidArgument("unknown --kv-cache-dtype '" + f.kv_cache_dtype + "'; valid: f32, f16, q8"));
+  o.kv_dtype = *kv_dtype;  // one prompt: no cost model unless the policy reads one
   o.device_blocks = f.kv_device_blocks;
   o.host_blocks = f.kv_host_blocks;
   if (Status s = ApplyPolicyFlags(f.preemption_mode, f.set, &o.preemption_mode, &o.knobs); !s.ok())

@@ -39,11 +39,14 @@ int main(int argc, char** argv) {
 
   MakeModelFlags mm_flags;
   auto* make_model = app.add_subcommand("make-model", "Write a model with random weights (llama2.c or GGUF)");
-  make_model->add_option("--config", mm_flags.config, "micro, tiny, 15m, 42m or 110m")->required();
+  make_model->add_option("--config", mm_flags.config, "micro, tiny, 15m, 42m or 110m (required unless --from)");
   make_model->add_option("--out", mm_flags.out, "Model file to write")->required();
   make_model->add_option("--format", mm_flags.format, "llama2c or gguf (default: gguf for a .gguf --out, else llama2c)");
   make_model->add_option("--seed", mm_flags.seed, "Weight seed")->capture_default_str();
   make_model->add_flag("--f16", mm_flags.f16, "Store GGUF matrices as F16");
+  make_model->add_option("--quant", mm_flags.quant,
+                         "Store GGUF matrices as F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (docs/quantization.md)");
+  make_model->add_option("--from", mm_flags.from, "Take the weights from this model file instead of random ones");
   make_model->add_option("--tokenizer-out", mm_flags.tokenizer_out,
                          "llama2c tokenizer file (default: tok<vocab>.bin beside --out, where loading finds it)");
 

@@ -1,8 +1,13 @@
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
+#include "model/ggml_blocks.h"
+#include "model/gguf_types.h"
 #include "model/model_check.h"
+#include "model/model_loader.h"
+#include "model/model_quant.h"
 #include "model/model_writer.h"
 #include "model/random_model.h"
 
@@ -22,8 +27,19 @@ int RunMakeModel(const MakeModelFlags& f) {
   if (f.f16 && format != "gguf") return BadInput(Status::InvalidArgument("--f16 needs --format gguf"));
   if (!f.tokenizer_out.empty() && format != "llama2c")
     return BadInput(Status::InvalidArgument("--tokenizer-out is for llama2c; a GGUF file holds its tokenizer"));
-  auto model = MakeRandomModel(f.config, f.seed);
+  if (f.config.empty() == f.from.empty())
+    return BadInput(Status::InvalidArgument("give exactly one of --config (random weights) and --from (a model file)"));
+  std::optional<uint32_t> quant;
+  if (!f.quant.empty()) {
+    quant = GgmlTypeFromName(f.quant);
+    if (!quant)
+      return BadInput(Status::InvalidArgument("unknown --quant '" + f.quant + "'; valid: " + GgmlSupportedTypeNames()));
+    if (format != "gguf") return BadInput(Status::InvalidArgument("--quant needs --format gguf"));
+    if (f.f16) return BadInput(Status::InvalidArgument("--quant and --f16 both set; use --quant F16"));
+  }
+  auto model = f.from.empty() ? MakeRandomModel(f.config, f.seed) : LoadModel(f.from, "", 0);
   if (!model.ok()) return BadInput(model.status());
+  WidenModelWeights(&*model);
 
   std::string tokenizer = f.tokenizer_out;
   if (format == "llama2c" && tokenizer.empty()) {
@@ -31,14 +47,18 @@ int RunMakeModel(const MakeModelFlags& f) {
     const auto dir = std::filesystem::path(f.out).parent_path();
     tokenizer = (dir / ("tok" + std::to_string(model->config.vocab_size) + ".bin")).string();
   }
-  const Status s = format == "gguf" ? WriteGguf(*model, f.out, f.f16) : WriteLlama2c(*model, f.out, tokenizer);
+  const Status s = format != "gguf" ? WriteLlama2c(*model, f.out, tokenizer)
+                   : quant          ? WriteGgufAs(*model, f.out, *quant)
+                                    : WriteGguf(*model, f.out, f.f16);
   if (!s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 1;
   }
   const ModelConfig& c = model->config;
-  std::cout << "wrote " << f.out << " (" << format << (f.f16 ? " f16" : "") << "): random " << f.config << ", seed "
-            << f.seed << ", " << ParameterCount(c, true) << " parameters, dim " << c.dim << ", " << c.n_layers
+  std::cout << "wrote " << f.out << " (" << format << (f.f16 ? " f16" : "")
+            << (quant ? " " + GgmlTypeName(*quant) : std::string()) << "): "
+            << (f.from.empty() ? "random " + f.config + ", seed " + std::to_string(f.seed) : "weights of " + f.from)
+            << ", " << ParameterCount(c, true) << " parameters, dim " << c.dim << ", " << c.n_layers
             << " layers, vocab " << c.vocab_size << ", context " << c.context << "\n";
   if (format == "llama2c") std::cout << "wrote " << tokenizer << " (tokenizer)\n";
   return 0;

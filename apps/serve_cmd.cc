@@ -59,6 +59,8 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--grace-period", f->grace_period, "Seconds a SIGTERM/SIGINT drain waits for in-flight requests")
       ->capture_default_str();
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
+  app->add_option("--kv-cache-dtype", f->kv_cache_dtype, "KV cache storage: f32, f16 or q8 (int8, a scale per row)")
+      ->capture_default_str();
   app->add_option("--cost-model", f->cost_model,
                   "A cost profile of this model (cacheopt profile): seeds the engine's cost model instead of the "
                   "short start-up calibration");
@@ -79,6 +81,10 @@ int RunServe(const ServeFlags& f) {
   ChooseModel(f.model, f.tokenizer, f.context, "serve", &o.engine.model);
   o.engine.policy = f.policy;
   o.engine.threads = f.threads;
+  const auto kv_dtype = KvDtypeFromName(f.kv_cache_dtype);
+  if (!kv_dtype)
+    return BadInput(Status::InvalidArgument("unknown --kv-cache-dtype '" + f.kv_cache_dtype + "'; valid: f32, f16, q8"));
+  o.engine.kv_dtype = *kv_dtype;
   if (!f.cost_model.empty()) {
     auto p = ReadCpuCostProfile(f.cost_model);
     if (!p.ok()) return BadInput(p.status());

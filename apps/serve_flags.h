@@ -34,6 +34,7 @@ struct ServeFlags {
   int32_t max_connections = 0;  // 0: the connection threads + 256
   double grace_period = 30;
   int32_t threads = 0;
+  std::string kv_cache_dtype = "f32";  // f32, f16, q8
   std::string cost_model;  // a `cacheopt profile` of this model: seeds the cost model (no calibration)
   // KV events (docs/kv-events.md): vLLM's KVEventsConfig fields; off without an endpoint.
   std::string kv_events_endpoint, kv_events_replay_endpoint, kv_events_topic;

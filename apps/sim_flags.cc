@@ -40,6 +40,9 @@ void AddSimFlags(CLI::App* app, SimFlags* f, bool with_rate, bool with_policy) {
       app->add_option("--host-kv-gib", f->host_kv_gib, "Host (swap) tier size in GiB")->capture_default_str();
   app->add_option("--kv-host-blocks", f->kv_host_blocks, "Host (swap) KV blocks (overrides --host-kv-gib)")
       ->excludes(host_gib);
+  app->add_option("--kv-cache-dtype", f->kv_cache_dtype,
+                  "GPU KV cache element, as vLLM's flag: fp16, or fp8 (half the bytes per token)")
+      ->capture_default_str();
   app->add_option("--cost-model", f->cost_model,
                   "A CPU cost profile from `cacheopt profile`: simulate this machine's real engine (the "
                   "context and KV size come from it; --model/--gpu/--tp are then unused)");
@@ -84,6 +87,7 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   so.block_size = f.block_size;
   so.kv_device_blocks = f.kv_device_blocks;
   so.host_kv_gib = f.host_kv_gib;
+  so.kv_cache_dtype = f.kv_cache_dtype;
   so.kv_host_blocks = f.kv_host_blocks;
   so.cpu_cost_profile = f.cost_model;
   so.shared_dir = shared;

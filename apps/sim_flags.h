@@ -33,6 +33,7 @@ struct SimFlags {
   int64_t kv_device_blocks = -1;
   double host_kv_gib = 4;
   int64_t kv_host_blocks = -1;   // >= 0 overrides host_kv_gib
+  std::string kv_cache_dtype = "fp16";  // GPU KV element: fp16 or fp8
   std::string cost_model;        // a CPU cost profile (cacheopt profile); "" = the GPU model
   std::string preemption_mode = "recompute";
   int32_t token_budget = 0;

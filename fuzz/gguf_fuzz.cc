@@ -6,7 +6,7 @@
 // whose stop ids are sorted, unique and in the vocabulary; the tokenizer
 // built from it encodes to ids inside the vocabulary. A loaded model
 // written back as GGUF (F32) loads again to the same config, weights and
-// vocabulary.
+// vocabulary. Seeds include a file of each quantized type (fuzz/make-seeds.sh).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "fuzz/fuzz_util.h"
 #include "model/gguf_loader.h"
 #include "model/model_check.h"
+#include "model/model_quant.h"
 #include "model/model_writer.h"
 #include "model/tokenizer.h"
 
@@ -51,6 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(r.status().message().find(file.path()) != std::string::npos);
     return 0;
   }
+  // Quantized (BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) matrices are checked in
+  // their fp32 form: the round trip below then compares dequantized values.
+  WidenModelWeights(&*r);
   CheckModel(*r, file.path());
 
   // Round trip: the writer must accept what the loader gives, and the loader

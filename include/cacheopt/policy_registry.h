@@ -23,6 +23,10 @@ std::vector<std::string> PolicyNames();
 // unknown name): cacheopt and s3 learn output lengths from prompt text.
 std::map<std::string, std::string> ServingKnobDefaults(std::string_view name);
 
+// Whether the policy reads cost-model predictions (today only cacheopt's SLO
+// batching, reservations and preemption choice do); true for unknown names.
+bool PolicyReadsCostModel(std::string_view name);
+
 // Builds a policy. Unknown name or knob -> InvalidArgument listing the valid ones.
 Result<SchedulerPtr> MakeScheduler(std::string_view name, const SchedulerConfig& config, const CostModel* cost);
 

@@ -193,6 +193,7 @@ Result<OperatorTables> LoadOperatorTables(const GpuCostModelOptions& options,
                                           CostModelProvenance* provenance) {
   Result<ModelSpec> model = FindModel(options.model);
   if (!model.ok()) return model.status();
+  model->kv_cache_bytes = options.kv_cache_bytes;
   Result<GpuSpec> gpu = FindGpu(options.gpu);
   if (!gpu.ok()) return gpu.status();
   if (options.tp < 1 || model->heads % options.tp != 0) {
@@ -211,7 +212,9 @@ Result<std::unique_ptr<GpuCostModel>> LoadGpuCostModel(const GpuCostModelOptions
                                                        CostModelProvenance* provenance) {
   Result<OperatorTables> tables = LoadOperatorTables(options, provenance);
   if (!tables.ok()) return tables.status();
-  return GpuCostModel::Create(*FindModel(options.model), *FindGpu(options.gpu), options.tp,
+  ModelSpec model = *FindModel(options.model);
+  model.kv_cache_bytes = options.kv_cache_bytes;
+  return GpuCostModel::Create(std::move(model), *FindGpu(options.gpu), options.tp,
                               std::move(*tables));
 }
 

@@ -21,6 +21,7 @@ struct GpuCostModelOptions {
   std::string data_dir;
   // false: a missing profile file is a NotFound error instead of a fallback.
   bool allow_fallback = true;
+  int32_t kv_cache_bytes = 2;  // ModelSpec::kv_cache_bytes: 2 (fp16), 1 (fp8)
 };
 
 // What the tables were built from.

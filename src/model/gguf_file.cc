@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "model/ggml_blocks.h"
 #include "model/half.h"
 
 namespace cacheopt {
@@ -155,13 +156,20 @@ Status ReadTensorInfo(FileReader& in, const GgufFile& f, uint64_t index, GgufTen
   return Status::Ok();
 }
 
-// F32/F16 data must lie inside the file; other types are only rejected if a
-// loader asks for them, so their extent is not computed here.
+// The data of every tensor of a supported type (model/ggml_blocks.h) must lie
+// inside the file and hold whole blocks per row; other types are only
+// rejected if a loader asks for them, so their extent is not computed here.
 Status CheckTensorExtent(const FileReader& in, const GgufFile& f, const GgufTensorInfo& t) {
-  uint64_t elem = t.type == kGgmlF32 ? 4 : t.type == kGgmlF16 ? 2 : 0;
-  if (elem == 0) return Status::Ok();
+  const auto block = GgmlBlock(t.type);
+  if (!block) return Status::Ok();
+  const uint64_t row = t.dims.empty() ? 1 : t.dims[0];
+  if (row % static_cast<uint64_t>(block->block_elems) != 0)
+    return in.Corrupt("tensor " + Quote(t.name) + " (" + GgmlTypeName(t.type) + ") has rows of " +
+                      std::to_string(row) + " elements, not a multiple of the type's block of " +
+                      std::to_string(block->block_elems));
   uint64_t bytes = 0;
-  if (__builtin_mul_overflow(t.n_elements, elem, &bytes))
+  if (__builtin_mul_overflow(t.n_elements / static_cast<uint64_t>(block->block_elems),
+                             static_cast<uint64_t>(block->block_bytes), &bytes))
     return in.Corrupt("tensor " + Quote(t.name) + " has an absurd size");
   const uint64_t avail = in.size() - std::min(in.size(), f.data_offset);
   if (t.offset > avail || bytes > avail - t.offset) {
@@ -207,20 +215,28 @@ Result<GgufFile> ReadGgufDirectory(FileReader& in) {
   return f;
 }
 
-Result<std::vector<float>> ReadGgufTensor(FileReader& in, const GgufFile& f, const GgufTensorInfo& t) {
-  if (t.type != kGgmlF32 && t.type != kGgmlF16)
-    return in.Corrupt("tensor " + Quote(t.name) + " has type " + GgmlTypeName(t.type) +
-                      "; only F32 and F16 tensors are supported");
-  const std::string what = "tensor data of " + Quote(t.name);
+Result<std::vector<uint8_t>> ReadGgufTensorBytes(FileReader& in, const GgufFile& f, const GgufTensorInfo& t) {
+  const auto block = GgmlBlock(t.type);
+  if (!block)
+    return in.Corrupt("tensor " + Quote(t.name) + " has type " + GgmlTypeName(t.type) + "; supported types: " +
+                      GgmlSupportedTypeNames());
+  // ReadGgufDirectory checked the extent and the whole blocks.
+  const uint64_t bytes = t.n_elements / static_cast<uint64_t>(block->block_elems) * block->block_bytes;
+  const std::string what = "tensor data of " + Quote(t.name) + " (" + GgmlTypeName(t.type) + ")";
   if (Status s = in.Seek(f.data_offset + t.offset, what); !s.ok()) return s;
+  std::vector<uint8_t> out(bytes);
+  if (Status s = in.Read(out.data(), bytes, what); !s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<float>> ReadGgufTensor(FileReader& in, const GgufFile& f, const GgufTensorInfo& t) {
+  auto bytes = ReadGgufTensorBytes(in, f, t);
+  if (!bytes.ok()) return bytes.status();
   std::vector<float> out(t.n_elements);
-  if (t.type == kGgmlF32) {
-    if (Status s = in.Read(out.data(), t.n_elements * 4, what); !s.ok()) return s;
-    return out;
-  }
-  std::vector<uint16_t> half(t.n_elements);
-  if (Status s = in.Read(half.data(), t.n_elements * 2, what); !s.ok()) return s;
-  for (size_t i = 0; i < half.size(); ++i) out[i] = HalfToFloat(half[i]);
+  const int64_t row = t.dims.empty() ? 1 : static_cast<int64_t>(t.dims[0]);
+  const uint64_t row_bytes = *GgmlRowBytes(t.type, row);
+  for (uint64_t r = 0; r * row < t.n_elements; ++r)
+    DequantizeRow(t.type, bytes->data() + r * row_bytes, out.data() + r * row, row);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Reads a GGUF (v2/v3) file's directory: header, metadata key/values and
 // tensor infos, without the tensor data. Every length and count is checked
 // against the bytes that remain before anything is allocated, and every
-// F32/F16 tensor's data is checked to lie inside the file.
+// tensor of a supported type has its data checked to lie inside the file.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +43,11 @@ struct GgufFile {
 // wrong (e.g. "truncated in metadata value 'llama.block_count'").
 Result<GgufFile> ReadGgufDirectory(FileReader& in);
 
-// One tensor's data as fp32 (F16 converted exactly). Other types are an
-// error naming the tensor and its type.
+// One tensor's data as fp32 (F16/BF16 converted exactly, quantized types
+// dequantized). Types outside model/ggml_blocks.h are an error naming the
+// tensor, its type and the supported ones.
 Result<std::vector<float>> ReadGgufTensor(FileReader& in, const GgufFile& f, const GgufTensorInfo& t);
+// One tensor's stored bytes, for a supported type (same errors).
+Result<std::vector<uint8_t>> ReadGgufTensorBytes(FileReader& in, const GgufFile& f, const GgufTensorInfo& t);
 
 }  // namespace cacheopt

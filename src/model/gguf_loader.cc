@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/file_reader.h"
+#include "model/ggml_blocks.h"
 #include "model/gguf_file.h"
 #include "model/model_check.h"
 #include "model/tokenizer_file.h"
@@ -162,9 +163,27 @@ class TensorLoader {
     if (have != dims)
       return in_.Corrupt("tensor '" + name + "' has shape " + ShapeString(t->dims) + ", expected " +
                          ShapeString(dims) + " (GGUF order, innermost first)");
+    if (dst == nullptr) return Status::Ok();
     auto data = ReadGgufTensor(in_, f_, *t);
     if (!data.ok()) return data.status();
     *dst = std::move(*data);
+    return Status::Ok();
+  }
+
+  // A matrix: F32/F16 into `dst` as fp32 (as before), BF16 and quantized
+  // types kept as stored in `q`.
+  Status LoadMatrix(const std::string& name, std::vector<uint64_t> dims, std::vector<float>* dst, QuantMatrix* q) {
+    const GgufTensorInfo* t = f_.FindTensor(name);
+    if (t == nullptr || t->type == kGgmlF32 || t->type == kGgmlF16) return Load(name, std::move(dims), dst);
+    if (Status s = Load(name, dims, nullptr); !s.ok()) return s;
+    auto bytes = ReadGgufTensorBytes(in_, f_, *t);
+    if (!bytes.ok()) return bytes.status();
+    q->type = t->type;
+    q->cols = static_cast<int32_t>(dims[0]);
+    q->rows = static_cast<int32_t>(dims[1]);
+    q->row_bytes = *GgmlRowBytes(t->type, q->cols);
+    q->data = std::move(*bytes);
+    dst->clear();
     return Status::Ok();
   }
 
@@ -180,13 +199,14 @@ Status LoadWeights(FileReader& in, const GgufFile& f, const ModelConfig& c, Mode
       emb != nullptr && emb->dims.size() == 2 && emb->dims[0] == dim && emb->dims[1] != vocab)
     return in.Corrupt("vocab size mismatch: token_embd.weight has " + std::to_string(emb->dims[1]) +
                       " rows but tokenizer.ggml.tokens has " + std::to_string(vocab) + " entries");
-  if (Status s = t.Load("token_embd.weight", {dim, vocab}, &w->token_embedding); !s.ok()) return s;
+  if (Status s = t.LoadMatrix("token_embd.weight", {dim, vocab}, &w->token_embedding, &w->token_embedding_q); !s.ok())
+    return s;
   if (Status s = t.Load("output_norm.weight", {dim}, &w->rms_final); !s.ok()) return s;
   if (t.Has("output.weight")) {
-    if (Status s = t.Load("output.weight", {dim, vocab}, &w->wcls); !s.ok()) return s;
-  } else {
+    if (Status s = t.LoadMatrix("output.weight", {dim, vocab}, &w->wcls, &w->wcls_q); !s.ok()) return s;
+  } else if (w->token_embedding_q.empty()) {
     w->wcls = w->token_embedding;
-  }
+  }  // else: wcls and wcls_q stay empty, sharing the quantized embedding
   w->layers.resize(c.n_layers);
   for (int32_t l = 0; l < c.n_layers; ++l) {
     LayerWeights& L = w->layers[l];
@@ -195,17 +215,20 @@ Status LoadWeights(FileReader& in, const GgufFile& f, const ModelConfig& c, Mode
       const char* name;
       std::vector<uint64_t> dims;
       std::vector<float>* dst;
+      QuantMatrix* quant;  // null: a vector, always fp32
     };
-    for (const Entry& e : {Entry{"attn_norm.weight", {dim}, &L.rms_att},
-                           Entry{"attn_q.weight", {dim, dim}, &L.wq},
-                           Entry{"attn_k.weight", {dim, kv}, &L.wk},
-                           Entry{"attn_v.weight", {dim, kv}, &L.wv},
-                           Entry{"attn_output.weight", {dim, dim}, &L.wo},
-                           Entry{"ffn_norm.weight", {dim}, &L.rms_ffn},
-                           Entry{"ffn_gate.weight", {dim, hidden}, &L.w1},
-                           Entry{"ffn_down.weight", {hidden, dim}, &L.w2},
-                           Entry{"ffn_up.weight", {dim, hidden}, &L.w3}}) {
-      if (Status s = t.Load(p + e.name, e.dims, e.dst); !s.ok()) return s;
+    for (const Entry& e : {Entry{"attn_norm.weight", {dim}, &L.rms_att, nullptr},
+                           Entry{"attn_q.weight", {dim, dim}, &L.wq, &L.wq_q},
+                           Entry{"attn_k.weight", {dim, kv}, &L.wk, &L.wk_q},
+                           Entry{"attn_v.weight", {dim, kv}, &L.wv, &L.wv_q},
+                           Entry{"attn_output.weight", {dim, dim}, &L.wo, &L.wo_q},
+                           Entry{"ffn_norm.weight", {dim}, &L.rms_ffn, nullptr},
+                           Entry{"ffn_gate.weight", {dim, hidden}, &L.w1, &L.w1_q},
+                           Entry{"ffn_down.weight", {hidden, dim}, &L.w2, &L.w2_q},
+                           Entry{"ffn_up.weight", {dim, hidden}, &L.w3, &L.w3_q}}) {
+      const Status s = e.quant != nullptr ? t.LoadMatrix(p + e.name, e.dims, e.dst, e.quant)
+                                          : t.Load(p + e.name, e.dims, e.dst);
+      if (!s.ok()) return s;
     }
   }
   return Status::Ok();

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <random>
 
+#include "model/ggml_blocks.h"
 #include "model/gguf_builder.h"
+#include "model/model_quant.h"
 #include "model/llama2c_loader.h"
 #include "model/model_test_util.h"
 #include "model/model_writer.h"
@@ -112,9 +116,16 @@ TEST_F(GgufModelTest, WrongShapeTypeOrMissingTensor) {
                         "missing tensor 'token_embd.weight'"));
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
                           b.RemoveTensor("blk.0.attn_q.weight");
+                          b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 6, std::string(16 * 16 / 32 * 22, '\0'));
+                        }),
+                        "tensor 'blk.0.attn_q.weight' has type Q5_0; supported types: F32, F16, BF16, Q8_0"));
+  // A supported type whose rows are not whole blocks.
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
+                          b.RemoveTensor("blk.0.attn_q.weight");
                           b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 8, std::string(16 * 16 / 32 * 34, '\0'));
                         }),
-                        "tensor 'blk.0.attn_q.weight' has type Q8_0; only F32 and F16"));
+                        "tensor 'blk.0.attn_q.weight' (Q8_0) has rows of 16 elements, not a multiple of the type's "
+                        "block of 32"));
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.FindTensor("output_norm.weight")->type = 99; }),
                         "type 99"));
   // A trailing dimension of 1 is harmless padding.
@@ -198,6 +209,83 @@ TEST_F(GgufModelTest, OptionalMetadataDefaults) {
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->config.rms_eps, 1e-6f);
   EXPECT_EQ(m->config.rope_theta, 500000.0f);
+}
+
+}  // namespace
+}  // namespace cacheopt
+
+namespace cacheopt {
+namespace {
+
+// A micro model widened to 256 so every matrix takes whole K-quant super-blocks.
+Model KQuantFriendlyModel() {
+  Model m = *MakeRandomModel("micro", 3);
+  ModelConfig& c = m.config;
+  c.dim = 256;
+  c.hidden_dim = 512;
+  c.n_heads = 4;
+  c.n_kv_heads = 2;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.0f, 0.05f);
+  auto fill = [&](std::vector<float>* v, size_t n) {
+    v->resize(n);
+    for (float& x : *v) x = g(rng);
+  };
+  const size_t dim = c.dim, kv = c.kv_dim(), hid = c.hidden_dim, vocab = c.vocab_size;
+  fill(&m.weights.token_embedding, vocab * dim);
+  fill(&m.weights.wcls, vocab * dim);
+  m.weights.rms_final.assign(dim, 1.0f);
+  for (LayerWeights& L : m.weights.layers) {
+    L.rms_att.assign(dim, 1.0f);
+    L.rms_ffn.assign(dim, 1.0f);
+    fill(&L.wq, dim * dim);
+    fill(&L.wk, kv * dim);
+    fill(&L.wv, kv * dim);
+    fill(&L.wo, dim * dim);
+    fill(&L.w1, hid * dim);
+    fill(&L.w2, dim * hid);
+    fill(&L.w3, hid * dim);
+  }
+  return m;
+}
+
+// make-model --quant's writer and the loader agree: each type's file loads
+// with its matrices held in that type, and widening them gives our own
+// quantization of the fp32 weights, bit for bit.
+TEST(GgufQuantized, WritesAndLoadsEveryType) {
+  const std::string dir = testing::ScratchDir("gguf_quantized");
+  const Model m = KQuantFriendlyModel();
+  for (uint32_t type : {kGgmlBF16, kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
+    const std::string path = dir + "/m.gguf";
+    ASSERT_TRUE(WriteGgufAs(m, path, type).ok());
+    auto back = LoadGguf(path, 0);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    const LayerWeights& L = back->weights.layers[0];
+    EXPECT_EQ(L.w2_q.type, type);
+    EXPECT_TRUE(L.w2.empty());
+    EXPECT_EQ(back->weights.wcls_q.type, type);
+    EXPECT_TRUE(HasQuantizedWeights(*back));
+    Model expect = m;
+    ASSERT_TRUE(QuantizeModelWeights(&expect, type).ok());
+    EXPECT_EQ(L.w2_q.data, expect.weights.layers[0].w2_q.data) << GgmlTypeName(type);
+    WidenModelWeights(&*back);
+    EXPECT_EQ(back->weights.layers[0].wq.size(), m.weights.layers[0].wq.size());
+  }
+}
+
+// A quantized tensor cut short: the error names the tensor and its type.
+TEST(GgufQuantized, TruncatedTensorNamesTensorAndType) {
+  const std::string dir = testing::ScratchDir("gguf_quantized_cut");
+  const Model m = KQuantFriendlyModel();
+  const std::string path = dir + "/m.gguf";
+  ASSERT_TRUE(WriteGgufAs(m, path, kGgmlQ4_K).ok());
+  // The last tensor is blk.1.ffn_norm.weight (256 fp32); before it, ffn_up (Q4_K).
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 1024 - 100);
+  auto r = LoadGguf(path, 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("truncated in tensor data: tensor 'blk.1.ffn_up.weight' (Q4_K, "),
+            std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // WriteGguf and GgufBuilderForModel (declared in model_writer.h).
+#include "model/ggml_blocks.h"
 #include "model/model_check.h"
+#include "model/model_quant.h"
 #include "model/model_writer.h"
 #include "model/tokenizer.h"
 
@@ -42,6 +44,16 @@ void AddVocabulary(const Model& m, GgufBuilder* b) {
   b->Set("tokenizer.ggml.unknown_token_id", GgufValue::U32(0));
 }
 
+// Names of the 2-D tensors GgufBuilderForModel adds.
+std::vector<std::string> MatrixTensorNames(const Model& m) {
+  std::vector<std::string> names = {"token_embd.weight"};
+  if (m.weights.wcls != m.weights.token_embedding) names.push_back("output.weight");
+  for (size_t l = 0; l < m.weights.layers.size(); ++l)
+    for (const char* n : {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_down", "ffn_up"})
+      names.push_back("blk." + std::to_string(l) + "." + n + ".weight");
+  return names;
+}
+
 }  // namespace
 
 GgufBuilder GgufBuilderForModel(const Model& m, bool f16) {
@@ -81,6 +93,34 @@ GgufBuilder GgufBuilderForModel(const Model& m, bool f16) {
     b.AddTensor(p + "ffn_norm.weight", {dim}, L.rms_ffn.data(), false);
   }
   return b;
+}
+
+Status WriteGgufAs(const Model& m, const std::string& path, uint32_t type) {
+  if (!GgmlTypeSupported(type))
+    return Status::InvalidArgument("cannot write " + path + " as " + GgmlTypeName(type) + "; supported: " +
+                                   GgmlSupportedTypeNames());
+  if (type == kGgmlF32 || type == kGgmlF16) return WriteGguf(m, path, type == kGgmlF16);
+  const std::string where = "cannot write " + path;
+  if (Status s = CheckWeights(m, where); !s.ok()) return s;
+  if (Status s = CheckVocabulary(m.vocab, m.config.vocab_size, where); !s.ok()) return s;
+  GgufBuilder b = GgufBuilderForModel(m, false);
+  // llama.cpp's llama_ftype for a file mostly of this type (llama.h).
+  const uint32_t ftype = type == kGgmlQ4_0 ? 2 : type == kGgmlQ8_0 ? 7 : type == kGgmlQ4_K ? 14
+                         : type == kGgmlQ5_K ? 16 : type == kGgmlQ6_K ? 18 : 32;  // BF16
+  b.Set("general.file_type", GgufValue::U32(ftype));
+  b.Set("general.quantization_version", GgufValue::U32(2));
+  for (const std::string& name : MatrixTensorNames(m)) {
+    GgufBuilder::Tensor* t = b.FindTensor(name);
+    const int64_t cols = static_cast<int64_t>(t->dims[0]), rows = static_cast<int64_t>(t->dims[1]);
+    const uint32_t st = StorageTypeFor(type, static_cast<int32_t>(cols));
+    const uint64_t row_bytes = *GgmlRowBytes(st, cols);
+    std::string raw(row_bytes * rows, '\0');
+    for (int64_t r = 0; r < rows; ++r) QuantizeRow(st, t->data + r * cols, raw.data() + r * row_bytes, cols);
+    t->type = st;
+    t->data = nullptr;
+    t->raw = std::move(raw);
+  }
+  return b.Write(path);
 }
 
 Status WriteGguf(const Model& m, const std::string& path, bool f16) {

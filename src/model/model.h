@@ -29,6 +29,20 @@ struct ModelConfig {
   int32_t kv_dim() const { return n_kv_heads * head_size(); }
 };
 
+// A weight matrix kept in its file's storage type (GGUF blocks, see
+// model/ggml_blocks.h), row-major [rows][cols]: quantized models are not
+// widened to fp32 in memory.
+struct QuantMatrix {
+  uint32_t type = 0;          // ggml type id
+  int32_t rows = 0;
+  int32_t cols = 0;
+  uint64_t row_bytes = 0;
+  std::vector<uint8_t> data;  // rows * row_bytes
+
+  bool empty() const { return data.empty(); }
+  const uint8_t* row(int64_t r) const { return data.data() + r * row_bytes; }
+};
+
 // Per-layer weights, each row-major [out][in].
 struct LayerWeights {
   std::vector<float> rms_att;  // [dim]
@@ -40,6 +54,9 @@ struct LayerWeights {
   std::vector<float> w1;       // [hidden][dim]
   std::vector<float> w2;       // [dim][hidden]
   std::vector<float> w3;       // [hidden][dim]
+  // Quantized storage: where one is set, the fp32 vector of the same name is
+  // empty (GGUF files with BF16 or quantized matrices).
+  QuantMatrix wq_q, wk_q, wv_q, wo_q, w1_q, w2_q, w3_q;
 };
 
 struct ModelWeights {
@@ -47,6 +64,9 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   std::vector<float> rms_final;        // [dim]
   std::vector<float> wcls;             // [vocab][dim]; a copy when shared
+  // Quantized storage, as in LayerWeights. A quantized model whose wcls and
+  // wcls_q are both empty shares the embedding as its classifier.
+  QuantMatrix token_embedding_q, wcls_q;
 };
 
 // Tokenizer vocabulary in llama2.c's convention: pieces use ' ' (not U+2581),

@@ -26,6 +26,14 @@ Status WriteLlama2c(const Model& m, const std::string& checkpoint_path, const st
 // is omitted when wcls equals token_embedding.
 Status WriteGguf(const Model& m, const std::string& path, bool f16);
 
+// GGUF v3 as WriteGguf, with every matrix stored as `type` (any of
+// model/ggml_blocks.h's types), quantized from the model's fp32 weights with
+// our quantizers; a matrix whose rows do not fit the type's blocks takes
+// StorageTypeFor's fallback (model/model_quant.h). 1-D weights stay F32.
+// general.file_type is llama.cpp's ftype for the type. `m` must hold fp32
+// weights (WidenModelWeights a quantized one first).
+Status WriteGgufAs(const Model& m, const std::string& path, uint32_t type);
+
 // The builder WriteGguf writes, for tests that alter it first. It borrows the
 // model's weights: `m` must outlive the builder's Write().
 GgufBuilder GgufBuilderForModel(const Model& m, bool f16);

@@ -20,6 +20,8 @@ constexpr Shape kShapes[] = {
     {"15m", 288, 768, 6, 6, 6, 32000, 2048},
     {"42m", 512, 1376, 8, 8, 8, 32000, 2048},
     {"110m", 768, 2048, 12, 12, 12, 32000, 2048},
+    // Every width a multiple of 256: each K-quant applies (fuzz seeds, tests).
+    {"micro256", 256, 256, 1, 4, 2, 384, 64},
 };
 
 void Fill(WeightRng& rng, size_t n, std::vector<float>* out) {

@@ -12,6 +12,7 @@
 namespace cacheopt {
 
 // Config names: "micro" (for corruption tests: dim 16, 2 layers, vocab 384),
+// "micro256" (dim and hidden 256, 1 layer: every K-quant applies),
 // "tiny" (the stories260K shape: dim 64, hidden 172, 5 layers, 8 heads,
 // 4 kv heads, vocab 512, context 512), and llama2.c's stories shapes "15m"
 // (288/768/6 layers/6 heads), "42m" (512/1376/8/8) and "110m" (768/2048/12/12),

@@ -17,7 +17,7 @@ int32_t ClampBlocks(int64_t n) {
 
 // Device and host block counts from counts, bytes or defaults.
 Result<std::pair<int32_t, int32_t>> KvBlocks(const ModelConfig& c, const RealEngineOptions& o) {
-  const int64_t block_bytes = KvArena::BlockBytes(c, o.block_size);
+  const int64_t block_bytes = KvArena::BlockBytes(c, o.block_size, o.kv_dtype);
   int32_t device = o.device_blocks;
   if (device <= 0) {
     const int64_t bytes = o.device_bytes > 0 ? o.device_bytes : RealEngineOptions::kDefaultDeviceBytes;
@@ -51,27 +51,31 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   if (!blocks.ok()) return blocks.status();
 
   std::unique_ptr<RealEngine> e(new RealEngine(*model, opts));
-  e->cost_ = std::make_unique<CpuCostModel>(KvArena::BlockBytes(c, 1));
+  e->cost_ = std::make_unique<CpuCostModel>(KvArena::BlockBytes(c, 1, opts.kv_dtype));
   CpuExecutorOptions xo;
   xo.device_blocks = blocks->first;
   xo.host_blocks = blocks->second;
   xo.block_size = opts.block_size;
   xo.threads = opts.threads;
   xo.gemm = opts.gemm;
-  xo.cost_model = e->cost_.get();
+  xo.kv_dtype = opts.kv_dtype;
+  const bool calibrate = !opts.calibrate_only_if_read || PolicyReadsCostModel(opts.policy);
+  xo.cost_model = calibrate ? e->cost_.get() : nullptr;
   e->executor_ = std::make_unique<CpuExecutor>(*e->model_, xo);
   // Policies read predictions (SLO defaults, budgets) from the start.
   if (!opts.seed_steps.empty()) {
-    if (opts.seed_kv_bytes_per_token != KvArena::BlockBytes(c, 1))
+    if (opts.seed_kv_bytes_per_token != KvArena::BlockBytes(c, 1, opts.kv_dtype))
       return Status::InvalidArgument("cost profile " + opts.seed_source + " was measured on a model with " +
                                      std::to_string(opts.seed_kv_bytes_per_token) + " KV bytes per token; this one has " +
-                                     std::to_string(KvArena::BlockBytes(c, 1)));
+                                     std::to_string(KvArena::BlockBytes(c, 1, opts.kv_dtype)));
     for (const CalibrationStep& st : opts.seed_steps) e->cost_->ObserveStep(st.seqs, st.seconds);
     for (const CalibrationCopy& cp : opts.seed_copies) e->cost_->ObserveCopy(cp.blocks, opts.block_size, cp.seconds);
     e->cost_->Fit();
     e->calibration_.shapes = static_cast<int32_t>(opts.seed_steps.size());
-  } else {
-    Status s = Calibrate(e->executor_->forward(), opts.block_size, e->cost_.get(), opts.calibrate, &e->calibration_);
+  } else if (calibrate) {
+    CalibrateOptions co = opts.calibrate;
+    co.kv_dtype = opts.kv_dtype;
+    Status s = Calibrate(e->executor_->forward(), opts.block_size, e->cost_.get(), co, &e->calibration_);
     if (!s.ok()) return s;
   }
 

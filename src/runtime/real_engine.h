@@ -46,7 +46,14 @@ struct RealEngineOptions {
   int32_t token_budget = 0;  // 0: the policy's default
   int32_t threads = 0;       // 0: every hardware thread
   GemmMode gemm = GemmMode::kInvariant;
+  // K/V storage (--kv-cache-dtype): fewer bytes per token, so more blocks
+  // per byte budget and a cheaper copy in the cost model.
+  KvDtype kv_dtype = KvDtype::kF32;
   CalibrateOptions calibrate;
+  // Skip the start-up calibration (and the online refits) when the policy
+  // reads no cost-model predictions (PolicyReadsCostModel): `generate` sets
+  // it; a server keeps calibrating for its metrics and policy switches.
+  bool calibrate_only_if_read = false;
   // Measured steps and copies (a `cacheopt profile` of this model and
   // machine: serve --cost-model) to seed the cost model with instead of the
   // short start-up calibration; online refinement goes on from them.

@@ -54,6 +54,9 @@ Result<Setup> MakeSetup(const SetupOptions& opts) {
   if (!opts.cpu_cost_profile.empty()) return MakeCpuSetup(opts);
   auto model = FindModel(opts.model);
   if (!model.ok()) return model.status();
+  if (opts.kv_cache_dtype != "fp16" && opts.kv_cache_dtype != "fp8")
+    return Status::InvalidArgument("--kv-cache-dtype must be fp16 or fp8, got '" + opts.kv_cache_dtype + "'");
+  model->kv_cache_bytes = opts.kv_cache_dtype == "fp8" ? 1 : 2;
   auto gpu = FindGpu(opts.gpu);
   if (!gpu.ok()) return gpu.status();
   if (opts.tp < 1 || (model->heads % opts.tp) != 0)
@@ -68,6 +71,7 @@ Result<Setup> MakeSetup(const SetupOptions& opts) {
   co.model = opts.model;
   co.gpu = opts.gpu;
   co.tp = opts.tp;
+  co.kv_cache_bytes = model->kv_cache_bytes;
   co.data_dir = opts.shared_dir.empty() ? "" : opts.shared_dir + "/data";
   CostModelProvenance prov;
   auto cost = LoadGpuCostModel(co, &prov);

@@ -29,6 +29,10 @@ struct SetupOptions {
   // (1 GiB) unless `kv_device_blocks` is set.
   std::string cpu_cost_profile;
   int64_t kv_host_blocks = -1;          // >= 0 overrides host_kv_gib
+  // GPU KV cache element type, as vLLM's --kv-cache-dtype: "fp16" (its
+  // "auto" for fp16 models) or "fp8" (half the bytes per token, so about
+  // twice the blocks). Unused with cpu_cost_profile.
+  std::string kv_cache_dtype = "fp16";
 };
 
 struct Setup {

@@ -22,6 +22,7 @@ struct ModelSpec {
   int32_t vocab = 0;      // the real vocabulary (Vidur pads Llama-2 to 32768)
   int32_t context = 0;    // max positions
   bool gated_mlp = true;  // SwiGLU: three FFN matrices; false (phi-2): two
+  int32_t kv_cache_bytes = 2;  // bytes per cached K/V element: 2 (fp16, vLLM's "auto"), 1 (fp8)
 
   int32_t head_dim() const { return hidden / heads; }
   // Query / KV heads one TP shard holds; KV heads are replicated when tp > kv_heads.

@@ -34,7 +34,7 @@ GpuCostModel::GpuCostModel(ModelSpec model, GpuSpec gpu, int tp, OperatorTables 
   q_bytes_per_token_ = 2.0 * heads * hd * 2;
   causal_flops_per_token2_ = 2.0 * hd * heads;
   prefix_flops_per_token2_ = 4.0 * hd * heads;
-  kv_bytes_per_token_layer_ = 2.0 * kv_heads * hd * 2;
+  kv_bytes_per_token_layer_ = 2.0 * kv_heads * hd * model_.kv_cache_bytes;
   all_reduce_bytes_per_token_ = 2.0 * model_.hidden;
   const double shard_vocab = static_cast<double>(model_.vocab) / tp_;
   lm_head_flops_per_row_ = 2.0 * model_.hidden * shard_vocab;

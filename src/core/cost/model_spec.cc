@@ -42,7 +42,7 @@ int64_t ModelSpec::ParamCount() const {
 }
 
 int64_t ModelSpec::KvBytesPerToken(int tp) const {
-  return 2LL * layers * KvHeadsPerShard(tp) * head_dim() * 2;
+  return 2LL * layers * KvHeadsPerShard(tp) * head_dim() * kv_cache_bytes;
 }
 
 Result<ModelSpec> FindModel(std::string_view name) {

@@ -30,6 +30,9 @@ struct PolicyEntry {
   // 0 or 1) and its default, as upstream (docs/prefix-caching.md).
   bool offers_prefix_caching = false;
   bool prefix_caching_default = false;
+  // Whether the policy reads the cost model's predictions (a real engine
+  // can skip calibrating one for the others).
+  bool reads_cost_model = false;
 };
 
 template <typename T>
@@ -53,7 +56,7 @@ const std::vector<PolicyEntry>& Registry() {
       {"s3", MakeS3, {"estimator", "noise_spread", "prior_tokens"}, {{"estimator", "text"}}, true, false},
       // Prefix caching offered, off by default until evaluated on prefix
       // workloads (docs/prefix-caching.md).
-      {"cacheopt", MakeCacheOpt, CacheOptKnobNames(), {{"estimator", "text"}}, true, false},
+      {"cacheopt", MakeCacheOpt, CacheOptKnobNames(), {{"estimator", "text"}}, true, false, true},
   };
   return kPolicies;
 }
@@ -73,6 +76,12 @@ std::map<std::string, std::string> ServingKnobDefaults(std::string_view name) {
   for (const auto& e : Registry())
     if (name == e.name) return e.serving;
   return {};
+}
+
+bool PolicyReadsCostModel(std::string_view name) {
+  for (const auto& e : Registry())
+    if (name == e.name) return e.reads_cost_model;
+  return true;  // unknown: assume it does
 }
 
 Result<SchedulerPtr> MakeScheduler(std::string_view name, const SchedulerConfig& config,

@@ -79,6 +79,20 @@ inline void Axpy(float a, const float* v, float* o, int32_t n) {
   for (; d < n; ++d) o[d] += a * v[d];
 }
 
+// A reduced-precision cache's K and V rows of positions [0, n_pos) of kv head
+// g, widened to fp32 [n_pos][hs] (every read of a row gives the same floats).
+void WidenSequenceKv(const AttentionSeq& s, int32_t layer, int32_t g, int32_t n_pos, int32_t hs, const KvArena& kv,
+                     std::vector<float>* k, std::vector<float>* v) {
+  const int32_t bs = kv.block_size();
+  k->resize(static_cast<size_t>(n_pos) * hs);
+  v->resize(static_cast<size_t>(n_pos) * hs);
+  for (int32_t t0 = 0; t0 < n_pos; t0 += bs) {
+    const int32_t n = std::min(bs, n_pos - t0);
+    kv.LoadRows(KvTier::kDevice, s.blocks[t0 / bs], layer, 0, g, n, k->data() + static_cast<size_t>(t0) * hs);
+    kv.LoadRows(KvTier::kDevice, s.blocks[t0 / bs], layer, 1, g, n, v->data() + static_cast<size_t>(t0) * hs);
+  }
+}
+
 }  // namespace
 
 void WriteKv(const ModelConfig& c, const AttentionSeq& s, int32_t layer, const float* qkv, int64_t ld,
@@ -92,9 +106,8 @@ void WriteKv(const ModelConfig& c, const AttentionSeq& s, int32_t layer, const f
     int32_t slot = pos % bs;
     const float* row = qkv + (s.row0 + i) * ld;
     for (int32_t g = 0; g < c.n_kv_heads; ++g) {
-      std::memcpy(kv->Keys(KvTier::kDevice, block, layer, g) + slot * hs, row + k_col + g * hs, sizeof(float) * hs);
-      std::memcpy(kv->Values(KvTier::kDevice, block, layer, g) + slot * hs, row + v_col + g * hs,
-                  sizeof(float) * hs);
+      kv->StoreRow(KvTier::kDevice, block, layer, 0, g, slot, row + k_col + g * hs);
+      kv->StoreRow(KvTier::kDevice, block, layer, 1, g, slot, row + v_col + g * hs);
     }
   }
 }
@@ -106,15 +119,17 @@ void AttendHeadPortable(const ModelConfig& c, const AttentionSeq& s, int32_t lay
   const int32_t bs = kv.block_size();
   const int32_t g = head / (c.n_heads / c.n_kv_heads);  // GQA: heads share a kv head
   const float scale = std::sqrt(static_cast<float>(hs));
-  thread_local std::vector<float> att;
+  thread_local std::vector<float> att, kwide, vwide;
   att.resize(static_cast<size_t>(s.start_pos + s.num_tokens));
+  const bool wide = kv.dtype() != KvDtype::kF32;
+  if (wide) WidenSequenceKv(s, layer, g, s.start_pos + s.num_tokens, hs, kv, &kwide, &vwide);
   for (int32_t i = 0; i < s.num_tokens; ++i) {
     const int32_t pos = s.start_pos + i;
     const float* qh = q + (s.row0 + i) * ldq + head * hs;
     // Scores, divided by sqrt(hs) as run.c does; four keys at a time
     // within a block (keys of a block are contiguous), the rest one by one.
     for (int32_t t0 = 0; t0 <= pos; t0 += bs) {
-      const float* k = kv.Keys(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
+      const float* k = wide ? kwide.data() + static_cast<size_t>(t0) * hs : kv.Keys(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
       const int32_t n = std::min(bs, pos + 1 - t0);
       int32_t j = 0;
       for (; j + 4 <= n; j += 4) Dot4(qh, k + j * hs, hs, hs, &att[t0 + j]);
@@ -134,7 +149,8 @@ void AttendHeadPortable(const ModelConfig& c, const AttentionSeq& s, int32_t lay
     float* o = out + (s.row0 + i) * ldo + head * hs;
     for (int32_t d = 0; d < hs; ++d) o[d] = 0.0f;
     for (int32_t t = 0; t <= pos; ++t) {
-      const float* v = kv.Values(KvTier::kDevice, s.blocks[t / bs], layer, g) + (t % bs) * hs;
+      const float* v = wide ? vwide.data() + static_cast<size_t>(t) * hs
+                            : kv.Values(KvTier::kDevice, s.blocks[t / bs], layer, g) + (t % bs) * hs;
       Axpy(att[t], v, o, hs);
     }
   }
@@ -181,12 +197,15 @@ __attribute__((target("avx2"))) void AttendHeadAvx2(const ModelConfig& c, const 
   const int32_t n_pos = s.start_pos + s.num_tokens;
   thread_local std::vector<float> att;
   thread_local std::vector<const float*> krow, vrow;
+  thread_local std::vector<float> kwide, vwide;
   att.resize(static_cast<size_t>(n_pos));
   krow.resize(static_cast<size_t>(n_pos));
   vrow.resize(static_cast<size_t>(n_pos));
+  const bool wide = kv.dtype() != KvDtype::kF32;
+  if (wide) WidenSequenceKv(s, layer, g, n_pos, hs, kv, &kwide, &vwide);
   for (int32_t t0 = 0; t0 < n_pos; t0 += bs) {
-    const float* kb = kv.Keys(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
-    const float* vb = kv.Values(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
+    const float* kb = wide ? kwide.data() + static_cast<size_t>(t0) * hs : kv.Keys(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
+    const float* vb = wide ? vwide.data() + static_cast<size_t>(t0) * hs : kv.Values(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
     const int32_t n = std::min(bs, n_pos - t0);
     for (int32_t j = 0; j < n; ++j) {
       krow[t0 + j] = kb + j * hs;

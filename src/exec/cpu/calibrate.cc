@@ -81,7 +81,7 @@ Status Calibrate(Forward& forward, int32_t block_size, CpuCostModel* cost, const
   };
 
   // Keep the shapes the scratch arena can hold, cheapest first.
-  const int64_t block_bytes = KvArena::BlockBytes(c, block_size);
+  const int64_t block_bytes = KvArena::BlockBytes(c, block_size, opts.kv_dtype);
   const int64_t budget_blocks = opts.max_scratch_bytes / block_bytes;
   std::vector<std::vector<SeqWork>> shapes;
   CalibrationReport rep;
@@ -97,7 +97,7 @@ Status Calibrate(Forward& forward, int32_t block_size, CpuCostModel* cost, const
   if (shapes.empty()) return Status::InvalidArgument("no calibration shape fits max_scratch_bytes");
   int64_t device_blocks = std::max<int64_t>(opts.copy_blocks, 1);
   for (const auto& s : shapes) device_blocks = std::max(device_blocks, blocks_of(s));
-  KvArena scratch(c, block_size, static_cast<int32_t>(device_blocks), std::max(opts.copy_blocks, 1));
+  KvArena scratch(c, block_size, static_cast<int32_t>(device_blocks), std::max(opts.copy_blocks, 1), opts.kv_dtype);
   // Real values, not calloc's shared zero page: attention must stream memory
   // as it does on a live cache.
   const int64_t block_floats = block_bytes / static_cast<int64_t>(sizeof(float));

@@ -23,6 +23,7 @@ struct CalibrateOptions {
   double max_seconds = 3.0;                        // wall budget: later (costlier) shapes are skipped
   int64_t max_scratch_bytes = int64_t{256} << 20;  // shapes needing more KV are skipped
   int32_t copy_blocks = 8;                         // blocks per timed copy batch
+  KvDtype kv_dtype = KvDtype::kF32;                // the scratch cache's, as the engine's
   // More batches to time as they are (after clamping to the context), e.g.
   // mixed steps for `cacheopt profile`.
   std::vector<std::vector<SeqWork>> extra_shapes;

@@ -21,7 +21,7 @@ CpuExecutor::CpuExecutor(const Model& model, CpuExecutorOptions opts)
     : model_(model),
       opts_(opts),
       pool_(ThreadCount(opts.threads)),
-      arena_(model.config, opts.block_size, opts.device_blocks, opts.host_blocks),
+      arena_(model.config, opts.block_size, opts.device_blocks, opts.host_blocks, opts.kv_dtype),
       forward_(model, opts.gemm, &pool_) {}
 
 Status CpuExecutor::AddSequence(int64_t id, std::vector<int32_t> prompt_tokens, SamplingParams params) {

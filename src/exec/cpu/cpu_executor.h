@@ -26,6 +26,7 @@ struct CpuExecutorOptions {
   int32_t block_size = 16;
   int32_t threads = 0;  // 0: std::thread::hardware_concurrency()
   GemmMode gemm = GemmMode::kInvariant;
+  KvDtype kv_dtype = KvDtype::kF32;  // how the KV arenas keep K and V
   bool keep_logits = false;  // keep each sequence's last logits (tests)
   // Online refinement: every step's compute time and copy time are observed
   // into this model (which must outlive the executor), refitted every

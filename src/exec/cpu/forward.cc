@@ -8,6 +8,7 @@
 
 #include "exec/cpu/attention.h"
 #include "exec/cpu/row_ops.h"
+#include "model/ggml_blocks.h"
 
 namespace cacheopt {
 namespace {
@@ -41,13 +42,18 @@ Forward::Forward(const Model& model, GemmMode mode, ThreadPool* pool) : model_(m
   const int32_t kv_dim = c.kv_dim();
   for (const LayerWeights& w : model.weights.layers) {
     layers_.push_back({
-        Linear({{w.wq.data(), c.dim}, {w.wk.data(), kv_dim}, {w.wv.data(), kv_dim}}, c.dim, mode),
-        Linear({{w.wo.data(), c.dim}}, c.dim, mode),
-        Linear({{w.w1.data(), c.hidden_dim}, {w.w3.data(), c.hidden_dim}}, c.dim, mode),
-        Linear({{w.w2.data(), c.dim}}, c.hidden_dim, mode),
+        Linear({{w.wq.data(), c.dim, &w.wq_q}, {w.wk.data(), kv_dim, &w.wk_q}, {w.wv.data(), kv_dim, &w.wv_q}},
+               c.dim, mode),
+        Linear({{w.wo.data(), c.dim, &w.wo_q}}, c.dim, mode),
+        Linear({{w.w1.data(), c.hidden_dim, &w.w1_q}, {w.w3.data(), c.hidden_dim, &w.w3_q}}, c.dim, mode),
+        Linear({{w.w2.data(), c.dim, &w.w2_q}}, c.hidden_dim, mode),
     });
   }
-  cls_ = Linear({{model.weights.wcls.data(), c.vocab_size}}, c.dim, mode);
+  const ModelWeights& mw = model.weights;
+  // A quantized model with neither classifier form shares the embedding.
+  const bool cls_is_embedding = mw.wcls.empty() && mw.wcls_q.empty();
+  cls_ = cls_is_embedding ? Linear({{mw.token_embedding.data(), c.vocab_size, &mw.token_embedding_q}}, c.dim, mode)
+                          : Linear({{mw.wcls.data(), c.vocab_size, &mw.wcls_q}}, c.dim, mode);
   if (mode == GemmMode::kOpenBlas) openblas_set_num_threads(pool != nullptr ? pool->size() : 1);
 }
 
@@ -79,8 +85,13 @@ void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<flo
     for (size_t i = 0; i < s.tokens.size(); ++i, ++r) {
       int32_t tok = s.tokens[i];
       assert(tok >= 0 && tok < c.vocab_size);
-      std::memcpy(&x_[r * dim], &model_.weights.token_embedding[static_cast<size_t>(tok) * dim],
-                  sizeof(float) * dim);
+      const QuantMatrix& qe = model_.weights.token_embedding_q;
+      if (!qe.empty()) {
+        DequantizeRow(qe.type, qe.row(tok), &x_[r * dim], dim);
+      } else {
+        std::memcpy(&x_[r * dim], &model_.weights.token_embedding[static_cast<size_t>(tok) * dim],
+                    sizeof(float) * dim);
+      }
       pos_[r] = s.start_pos + static_cast<int32_t>(i);
     }
   }

@@ -13,6 +13,9 @@
 
 #include "exec/cpu/sampler.h"
 #include "exec/cpu/test_model.h"
+#include "model/ggml_blocks.h"
+#include "model/gguf_types.h"
+#include "model/model_quant.h"
 
 namespace cacheopt {
 namespace {
@@ -43,10 +46,13 @@ struct Part {
   bool want = true;
 };
 
+// The KV dtype of the Engines a test builds (f32 unless a test sets it).
+KvDtype engine_kv_dtype = KvDtype::kF32;
+
 // A forward pass with its own device/host arenas.
 struct Engine {
   Engine(const Model& m, GemmMode mode, int threads = 2)
-      : pool(threads), arena(m.config, kBlockSize, 64, 16), fwd(m, mode, &pool) {}
+      : pool(threads), arena(m.config, kBlockSize, 64, 16, engine_kv_dtype), fwd(m, mode, &pool) {}
   // Rows of logits for every token of the step ([T][vocab]).
   std::vector<float> Step(const std::vector<Part>& parts, std::vector<float>* last = nullptr) {
     std::vector<ForwardSeq> seqs;
@@ -297,6 +303,42 @@ TEST(ForwardSpeed, DISABLED_Report) {
     }
     std::printf("%-9s prefill %7.0f tokens/s   decode step (32 seqs, ctx ~128) %6.2f ms\n",
                 mode == GemmMode::kInvariant ? "invariant" : "openblas", seqs * prompt / prefill, decode / 16 * 1e3);
+  }
+}
+
+// Quantized weights (each type; the tiny model's widths take Q8_0/F16
+// fallbacks for K-quants) and reduced-precision KV caches keep every
+// batch-invariance property bit for bit.
+TEST(ForwardQuantized, BatchInvariantForEveryWeightTypeAndKvDtype) {
+  const ModelConfig c = cputest::TinyConfig();
+  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlBF16}) {
+    Model m = cputest::RandomModel(c, 42);
+    ASSERT_TRUE(QuantizeModelWeights(&m, type).ok());
+    std::string log;
+    EXPECT_TRUE(BatchInvariance(m, GemmMode::kInvariant, &log)) << GgmlTypeName(type) << " differs:" << log;
+  }
+  const Model m = cputest::RandomModel(c, 42);
+  for (KvDtype d : {KvDtype::kF16, KvDtype::kQ8}) {
+    engine_kv_dtype = d;
+    std::string log;
+    EXPECT_TRUE(BatchInvariance(m, GemmMode::kInvariant, &log)) << KvDtypeName(d) << " differs:" << log;
+  }
+  engine_kv_dtype = KvDtype::kF32;
+}
+
+// The K-quant kernels themselves (not fallbacks) in a whole forward pass:
+// widths that are multiples of 256.
+TEST(ForwardQuantized, KQuantModelIsBatchInvariant) {
+  ModelConfig c = cputest::TinyConfig();
+  c.dim = 256;
+  c.hidden_dim = 512;
+  c.n_layers = 2;
+  for (uint32_t type : {kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
+    Model m = cputest::RandomModel(c, 7);
+    ASSERT_TRUE(QuantizeModelWeights(&m, type).ok());
+    ASSERT_EQ(m.weights.layers[0].wq_q.type, type);
+    std::string log;
+    EXPECT_TRUE(BatchInvariance(m, GemmMode::kInvariant, &log)) << GgmlTypeName(type) << " differs:" << log;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "exec/cpu/gemm_kernel.h"
+#include "model/ggml_blocks.h"
 
 namespace cacheopt {
 namespace {
@@ -21,6 +22,30 @@ constexpr int64_t kParallelMacs = int64_t{1} << 18;
 Linear::Linear(std::vector<WeightPart> parts, int32_t k, GemmMode mode)
     : mode_(mode), k_(k), parts_(std::move(parts)) {
   for (const WeightPart& p : parts_) n_ += p.rows;
+  bool any_quant = false;
+  for (const WeightPart& p : parts_) any_quant = any_quant || (p.quant != nullptr && !p.quant->empty());
+  if (any_quant) {
+    int32_t col = 0;
+    for (const WeightPart& p : parts_) {
+      Segment s;
+      s.col0 = col;
+      col += p.rows;
+      if (p.quant == nullptr || p.quant->empty()) {
+        s.dense = std::make_shared<const Linear>(std::vector<WeightPart>{{p.data, p.rows}}, k_, mode_);
+      } else if (ActBlockFor(p.quant->type) > 0) {
+        assert(p.quant->rows == p.rows && p.quant->cols == k_);
+        s.quant = p.quant;
+      } else {
+        auto wide = std::make_shared<std::vector<float>>(static_cast<size_t>(p.rows) * k_);
+        for (int32_t r = 0; r < p.rows; ++r)
+          DequantizeRow(p.quant->type, p.quant->row(r), wide->data() + static_cast<size_t>(r) * k_, k_);
+        s.widened = wide;
+        s.dense = std::make_shared<const Linear>(std::vector<WeightPart>{{wide->data(), p.rows}}, k_, mode_);
+      }
+      segments_.push_back(std::move(s));
+    }
+    return;
+  }
   if (mode_ != GemmMode::kInvariant) return;
   int32_t panels = (n_ + kPanelWidth - 1) / kPanelWidth;
   packed_.assign(static_cast<size_t>(panels) * k_ * kPanelWidth, 0.0f);
@@ -36,7 +61,9 @@ Linear::Linear(std::vector<WeightPart> parts, int32_t k, GemmMode mode)
 
 void Linear::Apply(const float* x, int64_t ldx, int32_t rows, float* y, int64_t ldy, ThreadPool* pool) const {
   if (rows <= 0) return;
-  if (mode_ == GemmMode::kInvariant) {
+  if (!segments_.empty()) {
+    ApplySegments(x, ldx, rows, y, ldy, pool);
+  } else if (mode_ == GemmMode::kInvariant) {
     ApplyPacked(x, ldx, rows, y, ldy, pool);
   } else {
     ApplyBlas(x, ldx, rows, y, ldy);
@@ -62,6 +89,52 @@ void Linear::ApplyPacked(const float* x, int64_t ldx, int32_t rows, float* y, in
     for (int64_t i = 0; i < items; ++i) item(i);
   } else {
     pool->ParallelFor(items, item);
+  }
+}
+
+void Linear::ApplySegments(const float* x, int64_t ldx, int32_t rows, float* y, int64_t ldy,
+                           ThreadPool* pool) const {
+  bool need32 = false, need256 = false;
+  for (const Segment& s : segments_) {
+    if (s.dense) {
+      s.dense->Apply(x, ldx, rows, y + s.col0, ldy, pool);
+      continue;
+    }
+    (ActBlockFor(s.quant->type) == 32 ? need32 : need256) = true;
+  }
+  if (need32) acts32_.Quantize(x, ldx, rows, k_, 32);
+  if (need256) acts256_.Quantize(x, ldx, rows, k_, kQkK);
+  // Items are (segment, column block, row block); each output cell is one
+  // QuantDot of its weight row and activation row, whoever computes it.
+  constexpr int32_t kCols = 16, kRows = 32;
+  struct Item {
+    const Segment* seg;
+    int32_t c0, r0;
+  };
+  std::vector<Item> items;
+  int64_t macs = 0;
+  for (const Segment& s : segments_) {
+    if (!s.quant) continue;
+    macs += static_cast<int64_t>(rows) * s.quant->rows * k_;
+    for (int32_t c = 0; c < s.quant->rows; c += kCols)
+      for (int32_t r = 0; r < rows; r += kRows) items.push_back({&s, c, r});
+  }
+  auto run = [&](int64_t i) {
+    const Item& it = items[static_cast<size_t>(i)];
+    const QuantMatrix& m = *it.seg->quant;
+    const QuantizedActs& acts = ActBlockFor(m.type) == 32 ? acts32_ : acts256_;
+    const int32_t c1 = std::min(m.rows, it.c0 + kCols), r1 = std::min(rows, it.r0 + kRows);
+    for (int32_t c = it.c0; c < c1; ++c) {
+      const uint8_t* w = m.row(c);
+      float* yc = y + it.seg->col0 + c;
+      for (int32_t r = it.r0; r < r1; ++r) yc[r * ldy] = QuantDot(m.type, w, acts.Row(r), k_);
+    }
+  };
+  const auto n_items = static_cast<int64_t>(items.size());
+  if (pool == nullptr || macs < kParallelMacs) {
+    for (int64_t i = 0; i < n_items; ++i) run(i);
+  } else {
+    pool->ParallelFor(n_items, run);
   }
 }
 

@@ -1,0 +1,533 @@
+#include "exec/cpu/quant_dot.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+#include "model/ggml_blocks.h"
+#include "model/half.h"
+
+namespace cacheopt {
+namespace {
+
+// Block byte offsets (ggml-common.h; see model/ggml_blocks.cc).
+constexpr int kQ8_0Bytes = 34;  // d, qs[32]
+constexpr int kQ4_0Bytes = 18;  // d, qs[16]
+constexpr int kQ4_KBytes = 144; // d, dmin, scales[12], qs[128]
+constexpr int kQ5_KBytes = 176; // d, dmin, scales[12], qh[32], qs[128]
+constexpr int kQ6_KBytes = 210; // ql[128], qh[64], scales[16], d
+
+uint16_t Load16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+void UnpackScaleMinK4(const uint8_t* q, int32_t sc[8], int32_t m[8]) {
+  for (int j = 0; j < 4; ++j) {
+    sc[j] = q[j] & 63;
+    m[j] = q[j + 4] & 63;
+  }
+  for (int j = 4; j < 8; ++j) {
+    sc[j] = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    m[j] = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+// The fixed final reduction: 16 lanes -> 8 -> 4 -> 2 -> 1.
+float TreeSum16(const float acc[16]) {
+  float t8[8], t4[4], t2[2];
+  for (int i = 0; i < 8; ++i) t8[i] = acc[i] + acc[i + 8];
+  for (int i = 0; i < 4; ++i) t4[i] = t8[i] + t8[i + 4];
+  for (int i = 0; i < 2; ++i) t2[i] = t4[i] + t4[i + 2];
+  return t2[0] + t2[1];
+}
+
+// ---- Portable path: the definition, written out lane by lane. ----
+
+// p[L] = sum over e in [4L, 4L+4) of w[e] * a[e], exactly.
+template <typename W>
+void GroupLanes(const W* w, const int8_t* a, int32_t p[8]) {
+  for (int L = 0; L < 8; ++L) {
+    int32_t s = 0;
+    for (int e = 4 * L; e < 4 * L + 4; ++e) s += static_cast<int32_t>(w[e]) * a[e];
+    p[L] = s;
+  }
+}
+
+float DotQ8_0Portable(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float acc[16] = {};
+  int32_t p[8];
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ8_0Bytes) {
+    GroupLanes(reinterpret_cast<const int8_t*>(w + 2), a.q + 32 * b, p);
+    const float s = HalfToFloat(Load16(w)) * a.d[b];
+    float* lanes = acc + 8 * (b & 1);
+    for (int L = 0; L < 8; ++L) lanes[L] = std::fma(s, static_cast<float>(p[L]), lanes[L]);
+  }
+  return TreeSum16(acc);
+}
+
+float DotQ4_0Portable(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float acc[16] = {}, off = 0;
+  int32_t p[8];
+  uint8_t u[32];
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ4_0Bytes) {
+    for (int j = 0; j < 16; ++j) {
+      u[j] = w[2 + j] & 0xF;
+      u[j + 16] = w[2 + j] >> 4;
+    }
+    GroupLanes(u, a.q + 32 * b, p);
+    const float s = HalfToFloat(Load16(w)) * a.d[b];
+    float* lanes = acc + 8 * (b & 1);
+    for (int L = 0; L < 8; ++L) lanes[L] = std::fma(s, static_cast<float>(p[L]), lanes[L]);
+    off = std::fma(s, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return TreeSum16(acc) - off;
+}
+
+// Q4_K and Q5_K: group g of a super-block is sub-block g (32 elements).
+template <bool kFive>
+float DotQ45_KPortable(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float acc[16] = {}, off = 0;
+  int32_t p[8];
+  uint8_t u[32];
+  const int stride = kFive ? kQ5_KBytes : kQ4_KBytes;
+  for (int32_t sb = 0; sb < k / kQkK; ++sb, w += stride) {
+    int32_t sc[8], m[8];
+    UnpackScaleMinK4(w + 4, sc, m);
+    const uint8_t* qh = w + 16;
+    const uint8_t* qs = w + (kFive ? 48 : 16);
+    const int8_t* aq = a.q + kQkK * sb;
+    const int32_t* s16 = a.sum16 + 16 * sb;
+    int32_t s1[16] = {};
+    int32_t s2 = 0;
+    for (int g = 0; g < 8; ++g) {
+      const int c = g / 2;
+      for (int l = 0; l < 32; ++l) {
+        int v = (g & 1) ? qs[32 * c + l] >> 4 : qs[32 * c + l] & 0xF;
+        if (kFive) v |= ((qh[l] >> g) & 1) << 4;
+        u[l] = static_cast<uint8_t>(v);
+      }
+      GroupLanes(u, aq + 32 * g, p);
+      for (int L = 0; L < 8; ++L) s1[8 * (g & 1) + L] += sc[g] * p[L];
+      s2 += m[g] * (s16[2 * g] + s16[2 * g + 1]);
+    }
+    const float da = a.d[sb];
+    const float sd = HalfToFloat(Load16(w)) * da, smin = HalfToFloat(Load16(w + 2)) * da;
+    for (int L = 0; L < 16; ++L) acc[L] = std::fma(sd, static_cast<float>(s1[L]), acc[L]);
+    off = std::fma(smin, static_cast<float>(s2), off);
+  }
+  return TreeSum16(acc) - off;
+}
+
+// Q6_K: group g = 4h + j holds elements 128h + 32j + l; its low four bits are
+// in ql[64h + 32(j&1) + l] (low nibble for j < 2), its high two bits at bits
+// 2j of qh[32h + l]; elements 16s..16s+15 share scale s.
+void Q6Group(const uint8_t* ql, const uint8_t* qh, int g, uint8_t u[32]) {
+  const int h = g / 4, j = g % 4;
+  for (int l = 0; l < 32; ++l) {
+    const uint8_t lo = ql[64 * h + 32 * (j & 1) + l];
+    u[l] = static_cast<uint8_t>((j < 2 ? lo & 0xF : lo >> 4) | (((qh[32 * h + l] >> (2 * j)) & 3) << 4));
+  }
+}
+
+float DotQ6_KPortable(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float acc[16] = {}, off = 0;
+  int32_t p[8];
+  uint8_t u[32];
+  for (int32_t sb = 0; sb < k / kQkK; ++sb, w += kQ6_KBytes) {
+    const auto* sc = reinterpret_cast<const int8_t*>(w + 192);
+    const int8_t* aq = a.q + kQkK * sb;
+    const int32_t* s16 = a.sum16 + 16 * sb;
+    int32_t s1[16] = {};
+    int32_t s2 = 0;
+    for (int g = 0; g < 8; ++g) {
+      Q6Group(w, w + 128, g, u);
+      GroupLanes(u, aq + 32 * g, p);
+      for (int L = 0; L < 8; ++L) s1[8 * (g & 1) + L] += sc[2 * g + L / 4] * p[L];
+    }
+    for (int s = 0; s < 16; ++s) s2 += 32 * sc[s] * s16[s];
+    const float sd = HalfToFloat(Load16(w + 208)) * a.d[sb];
+    for (int L = 0; L < 16; ++L) acc[L] = std::fma(sd, static_cast<float>(s1[L]), acc[L]);
+    off = std::fma(sd, static_cast<float>(s2), off);
+  }
+  return TreeSum16(acc) - off;
+}
+
+// ---- AVX2 path: even groups in one ymm of lanes, odd ones in another. ----
+
+#define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
+
+AVX2_TARGET inline float Avx2Half(const uint8_t* p) { return _cvtsh_ss(Load16(p)); }
+
+AVX2_TARGET inline float Avx2Finish(__m256 even, __m256 odd, float off) {
+  const __m256 t8 = _mm256_add_ps(even, odd);
+  const __m128 t4 = _mm_add_ps(_mm256_castps256_ps128(t8), _mm256_extractf128_ps(t8, 1));
+  const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
+  const float r = _mm_cvtss_f32(_mm_add_ss(t2, _mm_shuffle_ps(t2, t2, 1)));
+  return r - off;
+}
+
+// Lanes of unsigned weights (< 128) times signed activations.
+AVX2_TARGET inline __m256i Avx2LanesU(__m256i wu, __m256i a) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(wu, a), _mm256_set1_epi16(1));
+}
+
+AVX2_TARGET float DotQ8_0Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ8_0Bytes) {
+    const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
+    const __m256i p = Avx2LanesU(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(aq, wq));
+    const __m256 s = _mm256_set1_ps(Avx2Half(w) * a.d[b]);
+    acc[b & 1] = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(p), acc[b & 1]);
+  }
+  return Avx2Finish(acc[0], acc[1], 0.0f);
+}
+
+AVX2_TARGET float DotQ4_0Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float off = 0;
+  const __m128i lo4 = _mm_set1_epi8(0xF);
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ4_0Bytes) {
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2));
+    const __m256i wu = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), lo4), _mm_and_si128(q, lo4));
+    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
+    const float sf = Avx2Half(w) * a.d[b];
+    acc[b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(wu, aq)), acc[b & 1]);
+    off = std::fma(sf, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return Avx2Finish(acc[0], acc[1], off);
+}
+
+template <bool kFive>
+AVX2_TARGET float DotQ45_KAvx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float off = 0;
+  const __m256i lo4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
+  const int stride = kFive ? kQ5_KBytes : kQ4_KBytes;
+  for (int32_t sb = 0; sb < k / kQkK; ++sb, w += stride) {
+    int32_t sc[8], m[8];
+    UnpackScaleMinK4(w + 4, sc, m);
+    const uint8_t* qs = w + (kFive ? 48 : 16);
+    const int8_t* aq = a.q + kQkK * sb;
+    const int32_t* s16 = a.sum16 + 16 * sb;
+    __m256i s1[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    [[maybe_unused]] const __m256i qh =
+        kFive ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16)) : _mm256_setzero_si256();
+    int32_t s2 = 0;
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * c));
+      __m256i u0 = _mm256_and_si256(q, lo4);
+      __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
+      if constexpr (kFive) {
+        u0 = _mm256_or_si256(u0, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), one), 4));
+        u1 = _mm256_or_si256(u1, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), one), 4));
+      }
+      const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(aq + 64 * c));
+      const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(aq + 64 * c + 32));
+      s1[0] = _mm256_add_epi32(
+          s1[0], _mm256_madd_epi16(_mm256_maddubs_epi16(u0, a0), _mm256_set1_epi16(static_cast<int16_t>(sc[2 * c]))));
+      s1[1] = _mm256_add_epi32(s1[1], _mm256_madd_epi16(_mm256_maddubs_epi16(u1, a1),
+                                                        _mm256_set1_epi16(static_cast<int16_t>(sc[2 * c + 1]))));
+    }
+    for (int g = 0; g < 8; ++g) s2 += m[g] * (s16[2 * g] + s16[2 * g + 1]);
+    const float da = a.d[sb];
+    const __m256 sd = _mm256_set1_ps(Avx2Half(w) * da);
+    acc[0] = _mm256_fmadd_ps(sd, _mm256_cvtepi32_ps(s1[0]), acc[0]);
+    acc[1] = _mm256_fmadd_ps(sd, _mm256_cvtepi32_ps(s1[1]), acc[1]);
+    off = std::fma(Avx2Half(w + 2) * da, static_cast<float>(s2), off);
+  }
+  return Avx2Finish(acc[0], acc[1], off);
+}
+
+AVX2_TARGET float DotQ6_KAvx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float off = 0;
+  const __m256i lo4 = _mm256_set1_epi8(0xF), three = _mm256_set1_epi8(3);
+  for (int32_t sb = 0; sb < k / kQkK; ++sb, w += kQ6_KBytes) {
+    const auto* sc = reinterpret_cast<const int8_t*>(w + 192);
+    const int8_t* aq = a.q + kQkK * sb;
+    const int32_t* s16 = a.sum16 + 16 * sb;
+    __m256i s1[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int h = 0; h < 2; ++h) {
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 128 + 32 * h));
+      const __m256i qa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 64 * h));
+      const __m256i qb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 64 * h + 32));
+      for (int j = 0; j < 4; ++j) {
+        const __m256i src = (j & 1) ? qb : qa;
+        const __m256i low = j < 2 ? _mm256_and_si256(src, lo4) : _mm256_and_si256(_mm256_srli_epi16(src, 4), lo4);
+        const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), three), 4);
+        const int g = 4 * h + j;
+        const __m256i aqv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(aq + 32 * g));
+        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1]), _mm_set1_epi16(sc[2 * g]));
+        s1[g & 1] = _mm256_add_epi32(
+            s1[g & 1], _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_or_si256(low, high), aqv), scale));
+      }
+    }
+    int32_t s2 = 0;
+    for (int s = 0; s < 16; ++s) s2 += 32 * sc[s] * s16[s];
+    const float sdf = Avx2Half(w + 208) * a.d[sb];
+    const __m256 sd = _mm256_set1_ps(sdf);
+    acc[0] = _mm256_fmadd_ps(sd, _mm256_cvtepi32_ps(s1[0]), acc[0]);
+    acc[1] = _mm256_fmadd_ps(sd, _mm256_cvtepi32_ps(s1[1]), acc[1]);
+    off = std::fma(sdf, static_cast<float>(s2), off);
+  }
+  return Avx2Finish(acc[0], acc[1], off);
+}
+
+// GCC 12's AVX-512 headers build some results from a self-initialised
+// "undefined" vector, which -Wuninitialized flags once inlined: a known
+// header false positive, silenced for this path only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// ---- AVX-512 path: a pair of groups (even, odd) per zmm, lanes 0-7 | 8-15. ----
+
+#define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
+
+AVX512_TARGET inline float Avx512Finish(__m512 acc, float off) {
+  return Avx2Finish(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1), off);
+}
+
+AVX512_TARGET inline __m512i Cat256(__m256i lo, __m256i hi) {
+  return _mm512_inserti64x4(_mm512_zextsi256_si512(lo), hi, 1);
+}
+
+AVX512_TARGET inline __m512 Pair(float lo, float hi) {
+  return _mm512_insertf32x8(_mm512_zextps256_ps512(_mm256_set1_ps(lo)), _mm256_set1_ps(hi), 1);
+}
+
+AVX512_TARGET inline __m512i Pair16(int16_t lo, int16_t hi) {
+  return Cat256(_mm256_set1_epi16(lo), _mm256_set1_epi16(hi));
+}
+
+AVX512_TARGET float DotQ8_0Avx512(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m512 acc = _mm512_setzero_ps();
+  const int32_t nb = k / 32;
+  const __m512i ones = _mm512_set1_epi16(1);
+  int32_t b = 0;
+  for (; b + 2 <= nb; b += 2, w += 2 * kQ8_0Bytes) {
+    const __m512i wq = Cat256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kQ8_0Bytes + 2)));
+    const __m512i aq = _mm512_loadu_si512(a.q + 32 * b);
+    const __m512i as = _mm512_mask_sub_epi8(aq, _mm512_movepi8_mask(wq), _mm512_setzero_si512(), aq);
+    const __m512i p = _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(wq), as), ones);
+    const __m512 s = Pair(_cvtsh_ss(Load16(w)) * a.d[b], _cvtsh_ss(Load16(w + kQ8_0Bytes)) * a.d[b + 1]);
+    acc = _mm512_fmadd_ps(s, _mm512_cvtepi32_ps(p), acc);
+  }
+  __m256 even = _mm512_castps512_ps256(acc);
+  const __m256 odd = _mm512_extractf32x8_ps(acc, 1);
+  if (b < nb) {  // a last even group
+    const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
+    const __m256i p = Avx2LanesU(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(aq, wq));
+    even = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(Load16(w)) * a.d[b]), _mm256_cvtepi32_ps(p), even);
+  }
+  return Avx2Finish(even, odd, 0.0f);
+}
+
+// A Q4_0 block's 32 nibbles as bytes, element order.
+AVX2_TARGET inline __m256i UnpackQ4_0(const uint8_t* blk) {
+  const __m128i lo4 = _mm_set1_epi8(0xF);
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), lo4), _mm_and_si128(q, lo4));
+}
+
+AVX512_TARGET float DotQ4_0Avx512(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m512 acc = _mm512_setzero_ps();
+  float off = 0;
+  const int32_t nb = k / 32;
+  const __m512i ones = _mm512_set1_epi16(1);
+  int32_t b = 0;
+  for (; b + 2 <= nb; b += 2, w += 2 * kQ4_0Bytes) {
+    const __m512i wu = Cat256(UnpackQ4_0(w), UnpackQ4_0(w + kQ4_0Bytes));
+    const __m512i p = _mm512_madd_epi16(_mm512_maddubs_epi16(wu, _mm512_loadu_si512(a.q + 32 * b)), ones);
+    const float s0 = _cvtsh_ss(Load16(w)) * a.d[b], s1 = _cvtsh_ss(Load16(w + kQ4_0Bytes)) * a.d[b + 1];
+    acc = _mm512_fmadd_ps(Pair(s0, s1), _mm512_cvtepi32_ps(p), acc);
+    off = std::fma(s0, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+    off = std::fma(s1, static_cast<float>(8 * (a.sum16[2 * b + 2] + a.sum16[2 * b + 3])), off);
+  }
+  __m256 even = _mm512_castps512_ps256(acc);
+  const __m256 odd = _mm512_extractf32x8_ps(acc, 1);
+  if (b < nb) {
+    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
+    const float s0 = _cvtsh_ss(Load16(w)) * a.d[b];
+    even = _mm256_fmadd_ps(_mm256_set1_ps(s0), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ4_0(w), aq)), even);
+    off = std::fma(s0, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return Avx2Finish(even, odd, off);
+}
+
+template <bool kFive>
+AVX512_TARGET float DotQ45_KAvx512(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m512 acc = _mm512_setzero_ps();
+  float off = 0;
+  const __m256i lo4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
+  const int stride = kFive ? kQ5_KBytes : kQ4_KBytes;
+  for (int32_t sb = 0; sb < k / kQkK; ++sb, w += stride) {
+    int32_t sc[8], m[8];
+    UnpackScaleMinK4(w + 4, sc, m);
+    const uint8_t* qs = w + (kFive ? 48 : 16);
+    const int8_t* aq = a.q + kQkK * sb;
+    const int32_t* s16 = a.sum16 + 16 * sb;
+    [[maybe_unused]] const __m256i qh =
+        kFive ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16)) : _mm256_setzero_si256();
+    __m512i s1 = _mm512_setzero_si512();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * c));
+      __m256i u0 = _mm256_and_si256(q, lo4);
+      __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
+      if constexpr (kFive) {
+        u0 = _mm256_or_si256(u0, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), one), 4));
+        u1 = _mm256_or_si256(u1, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), one), 4));
+      }
+      const __m512i prod = _mm512_maddubs_epi16(Cat256(u0, u1), _mm512_loadu_si512(aq + 64 * c));
+      s1 = _mm512_add_epi32(s1, _mm512_madd_epi16(prod, Pair16(static_cast<int16_t>(sc[2 * c]),
+                                                                static_cast<int16_t>(sc[2 * c + 1]))));
+    }
+    int32_t s2 = 0;
+    for (int g = 0; g < 8; ++g) s2 += m[g] * (s16[2 * g] + s16[2 * g + 1]);
+    const float da = a.d[sb];
+    acc = _mm512_fmadd_ps(_mm512_set1_ps(_cvtsh_ss(Load16(w)) * da), _mm512_cvtepi32_ps(s1), acc);
+    off = std::fma(_cvtsh_ss(Load16(w + 2)) * da, static_cast<float>(s2), off);
+  }
+  return Avx512Finish(acc, off);
+}
+
+AVX512_TARGET float DotQ6_KAvx512(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m512 acc = _mm512_setzero_ps();
+  float off = 0;
+  const __m512i lo4 = _mm512_set1_epi8(0xF);
+  const __m256i three = _mm256_set1_epi8(3);
+  for (int32_t sb = 0; sb < k / kQkK; ++sb, w += kQ6_KBytes) {
+    const auto* sc = reinterpret_cast<const int8_t*>(w + 192);
+    const int8_t* aq = a.q + kQkK * sb;
+    const int32_t* s16 = a.sum16 + 16 * sb;
+    __m512i s1 = _mm512_setzero_si512();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 128 + 32 * h));
+      const __m512i ql = _mm512_loadu_si512(w + 64 * h);  // groups 4h+0 | 4h+1 (low), 4h+2 | 4h+3 (high)
+      for (int j = 0; j < 4; j += 2) {
+        const __m512i low = j == 0 ? _mm512_and_si512(ql, lo4) : _mm512_and_si512(_mm512_srli_epi16(ql, 4), lo4);
+        const __m512i high =
+            Cat256(_mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), three), 4),
+                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 2), three), 4));
+        const int g = 4 * h + j;
+        const __m512i scale = _mm512_inserti64x4(
+            _mm512_zextsi256_si512(_mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1]), _mm_set1_epi16(sc[2 * g]))),
+            _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 3]), _mm_set1_epi16(sc[2 * g + 2])), 1);
+        const __m512i prod = _mm512_maddubs_epi16(_mm512_or_si512(low, high), _mm512_loadu_si512(aq + 32 * g));
+        s1 = _mm512_add_epi32(s1, _mm512_madd_epi16(prod, scale));
+      }
+    }
+    int32_t s2 = 0;
+    for (int s = 0; s < 16; ++s) s2 += 32 * sc[s] * s16[s];
+    const float sdf = _cvtsh_ss(Load16(w + 208)) * a.d[sb];
+    acc = _mm512_fmadd_ps(_mm512_set1_ps(sdf), _mm512_cvtepi32_ps(s1), acc);
+    off = std::fma(sdf, static_cast<float>(s2), off);
+  }
+  return Avx512Finish(acc, off);
+}
+
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+void QuantizedActs::Quantize(const float* x, int64_t ldx, int32_t rows, int32_t k, int32_t block) {
+  assert(block == 32 || block == kQkK);
+  assert(k % block == 0);
+  block_ = block;
+  k_ = k;
+  const int32_t nb = k / block;
+  d_.resize(static_cast<size_t>(rows) * nb);
+  q_.resize(static_cast<size_t>(rows) * k);
+  sum16_.resize(static_cast<size_t>(rows) * (k / 16));
+  for (int32_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * ldx;
+    int8_t* q = q_.data() + static_cast<size_t>(r) * k;
+    for (int32_t b = 0; b < nb; ++b) {
+      float amax = 0;
+      for (int32_t i = b * block; i < (b + 1) * block; ++i) amax = std::max(amax, std::fabs(xr[i]));
+      const float d = amax / 127.0f;
+      const float id = amax > 0 ? 127.0f / amax : 0.0f;
+      d_[static_cast<size_t>(r) * nb + b] = d;
+      for (int32_t i = b * block; i < (b + 1) * block; ++i)
+        q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(xr[i] * id), -127.0f, 127.0f));
+    }
+    int32_t* s = sum16_.data() + static_cast<size_t>(r) * (k / 16);
+    for (int32_t j = 0; j < k / 16; ++j) {
+      int32_t t = 0;
+      for (int i = 0; i < 16; ++i) t += q[16 * j + i];
+      s[j] = t;
+    }
+  }
+}
+
+ActRowView QuantizedActs::Row(int32_t r) const {
+  const size_t nb = static_cast<size_t>(k_ / block_);
+  return {d_.data() + r * nb, q_.data() + static_cast<size_t>(r) * k_, sum16_.data() + static_cast<size_t>(r) * (k_ / 16)};
+}
+
+int32_t ActBlockFor(uint32_t type) {
+  switch (type) {
+    case kGgmlQ8_0: case kGgmlQ4_0: return 32;
+    case kGgmlQ4_K: case kGgmlQ5_K: case kGgmlQ6_K: return kQkK;
+    default: return 0;
+  }
+}
+
+float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+  switch (isa) {
+    case KernelIsa::kAvx512:
+      switch (type) {
+        case kGgmlQ8_0: return DotQ8_0Avx512(w, a, k);
+        case kGgmlQ4_0: return DotQ4_0Avx512(w, a, k);
+        case kGgmlQ4_K: return DotQ45_KAvx512<false>(w, a, k);
+        case kGgmlQ5_K: return DotQ45_KAvx512<true>(w, a, k);
+        case kGgmlQ6_K: return DotQ6_KAvx512(w, a, k);
+        default: break;
+      }
+      break;
+    case KernelIsa::kAvx2:
+      switch (type) {
+        case kGgmlQ8_0: return DotQ8_0Avx2(w, a, k);
+        case kGgmlQ4_0: return DotQ4_0Avx2(w, a, k);
+        case kGgmlQ4_K: return DotQ45_KAvx2<false>(w, a, k);
+        case kGgmlQ5_K: return DotQ45_KAvx2<true>(w, a, k);
+        case kGgmlQ6_K: return DotQ6_KAvx2(w, a, k);
+        default: break;
+      }
+      break;
+    case KernelIsa::kPortable:
+      switch (type) {
+        case kGgmlQ8_0: return DotQ8_0Portable(w, a, k);
+        case kGgmlQ4_0: return DotQ4_0Portable(w, a, k);
+        case kGgmlQ4_K: return DotQ45_KPortable<false>(w, a, k);
+        case kGgmlQ5_K: return DotQ45_KPortable<true>(w, a, k);
+        case kGgmlQ6_K: return DotQ6_KPortable(w, a, k);
+        default: break;
+      }
+      break;
+  }
+  assert(false && "QuantDot: type without a quantized kernel");
+  return 0.0f;
+}
+
+float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+  static const KernelIsa isa = [] {
+    const KernelIsa best = BestKernelIsa();
+    if (best == KernelIsa::kAvx512 && !(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c")))
+      return KernelIsa::kAvx2;
+    if (best != KernelIsa::kPortable && !__builtin_cpu_supports("f16c")) return KernelIsa::kPortable;
+    return best;
+  }();
+  return QuantDotWith(isa, type, w, a, k);
+}
+
+}  // namespace cacheopt

@@ -1,0 +1,61 @@
+// Dot products of a quantized weight row (GGUF blocks, read in place) with an
+// activation row quantized to 8 bits, as llama.cpp's CPU backend does (its
+// ggml_vec_dot_*_q8_0 / _q8_K), but with one exact, defined order of float
+// operations that every instruction-set path reproduces bit for bit:
+//
+//  * integer products are summed in "lanes": lane L of a 32-element group is
+//    the exact integer sum of elements 4L..4L+3 times their weights (what
+//    maddubs + madd gives); integer sums are exact, so any grouping agrees;
+//  * there are 16 float lane accumulators: even-numbered groups feed lanes
+//    0-7, odd ones lanes 8-15, each by one fused multiply-add per group (or,
+//    for K-quants, per super-block) in ascending order;
+//  * a scalar accumulator takes the offset terms (Q4_0's -8, K-quant mins,
+//    Q6_K's -32), one fused multiply-add per block;
+//  * the result is a fixed tree over the 16 lanes, minus the scalar.
+//
+// So a row's result depends only on the weight row and its own activation
+// row: the same alone or in any batch, at any position, on any path.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "exec/cpu/gemm_kernel.h"
+
+namespace cacheopt {
+
+// One activation row quantized to int8 in blocks of `block` (32 for Q8_0 and
+// Q4_0 weights, 256 for K-quants): value ~ d[b] * q[i]. sum16[j] is the sum
+// of q over elements 16j..16j+15.
+struct ActRowView {
+  const float* d = nullptr;
+  const int8_t* q = nullptr;
+  const int32_t* sum16 = nullptr;
+};
+
+// Holds one activation format for a stack of rows.
+class QuantizedActs {
+ public:
+  // Quantizes rows x[r][0..k) (k a multiple of `block`): d = amax/127, q =
+  // round-to-nearest-even(x / d). Per-row, so batch-invariant.
+  void Quantize(const float* x, int64_t ldx, int32_t rows, int32_t k, int32_t block);
+  ActRowView Row(int32_t r) const;
+  int32_t block() const { return block_; }
+
+ private:
+  int32_t block_ = 32, k_ = 0;
+  std::vector<float> d_;
+  std::vector<int8_t> q_;
+  std::vector<int32_t> sum16_;
+};
+
+// Activation block size a weight type needs (32 or 256); 0 when the type has
+// no quantized kernel (F32/F16/BF16 use the float panel kernel).
+int32_t ActBlockFor(uint32_t type);
+
+// Dot of one weight row of `k` elements stored as `type` with `a`.
+float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k);
+// The same on a given path, which this CPU must support (tests).
+float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k);
+
+}  // namespace cacheopt
