@@ -58,6 +58,10 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
       ->capture_default_str();
   app->add_option("--grace-period", f->grace_period, "Seconds a SIGTERM/SIGINT drain waits for in-flight requests")
       ->capture_default_str();
+  app->add_option("--lb-agent-port", f->lb_agent_port,
+                  "Answer HAProxy's agent-check on this port of --host: 'up ready NN%' (weight from KV use and "
+                  "queue depth), 'drain' while shutting down, 'down' while loading or when the engine failed "
+                  "(docs/scale-out.md; 0: any free port; default: off)");
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
   app->add_option("--cost-model", f->cost_model,
                   "A cost profile of this model (cacheopt profile): seeds the engine's cost model instead of the "
@@ -121,6 +125,10 @@ int RunServe(const ServeFlags& f) {
   o.max_queue = f.max_queue;
   o.api_key = f.api_key;
   o.grace_period_s = f.grace_period;
+  if (f.lb_agent_port < -1 || f.lb_agent_port > 65535)
+    return BadInput(Status::InvalidArgument("--lb-agent-port must be in [0, 65535], got " +
+                                            std::to_string(f.lb_agent_port)));
+  o.lb_agent_port = f.lb_agent_port;
   o.handle_signals = true;
   Server* server_ptr = nullptr;
   o.on_ready = [&server_ptr] {

@@ -140,6 +140,7 @@ Server::Server(ServerOptions opts) : opts_(std::move(opts)), http_(HttpLimitsFor
 
 Server::~Server() {
   Drain(true);
+  if (agent_) agent_->Stop();
   if (loop_) loop_->Stop();
   if (listener_.joinable()) {
     http_.stop();
@@ -176,7 +177,36 @@ Status Server::Bind() {
   }
   // Room for every connection the server admits arriving at once.
   http_.SetListenBacklog(static_cast<int>(std::min<size_t>(PoolThreads(opts_), 4096)));
+  if (opts_.lb_agent_port >= 0) {
+    LbAgentOptions ao;
+    ao.host = opts_.host;
+    ao.port = opts_.lb_agent_port;
+    agent_ = std::make_unique<LbAgent>(ao, [this] { return LoadState(); });
+    if (Status s = agent_->Bind(); !s.ok()) {
+      agent_.reset();
+      return s;
+    }
+  }
   return Status::Ok();
+}
+
+AgentState Server::LoadState() const {
+  AgentState a;
+  switch (routes_.phase()) {
+    case ServerPhase::kLoading: a.phase = AgentState::Phase::kLoading; break;
+    case ServerPhase::kReady: a.phase = AgentState::Phase::kServing; break;
+    case ServerPhase::kDraining: a.phase = AgentState::Phase::kDraining; break;
+  }
+  const EngineLoop* loop = live_loop_.load(std::memory_order_acquire);
+  // Before the engine exists the phase says loading; a drain keeps reporting
+  // "drain" after the engine thread stops, until the process exits.
+  a.engine_alive = loop == nullptr || a.phase == AgentState::Phase::kDraining || loop->alive();
+  if (const ServingMetrics* m = live_metrics_.load(std::memory_order_acquire)) {
+    const ServingMetrics::Load l = m->load();
+    a.kv_usage = l.kv_usage;
+    a.waiting = l.waiting;
+  }
+  return a;
 }
 
 std::string Server::CurlExample() const {
@@ -236,6 +266,7 @@ Status Server::Run() {
     sigaction(SIGINT, &sa, &old_int);
     signals_ = std::thread([this] { SignalLoop(); });
   }
+  if (agent_) agent_->Start();  // "down #loading" until ready
   listener_ = std::thread([this] { http_.listen_after_bind(); });
   // stop() is a no-op until the listener runs: wait for it, so that a failed
   // load can stop it.
@@ -243,6 +274,7 @@ Status Server::Run() {
   Log("serve: listening on http://" + opts_.host + ":" + std::to_string(port_) + " (" +
       std::to_string(http_.limits().threads) + " connection threads, at most " +
       std::to_string(http_.limits().max_connections) + " connections open); loading the model");
+  if (agent_) Log("serve: HAProxy agent check on " + opts_.host + ":" + std::to_string(agent_->port()));
 
   // The model and policy. cacheopt and s3 predict output lengths; served,
   // they learn from the prompts' text unless told otherwise.
@@ -288,8 +320,10 @@ Status Server::Run() {
     loop_ = std::make_unique<EngineLoop>(engine_.get(), queue_.get(), metrics_.get(),
                                          EngineLoopOptions{.max_concurrency = opts_.max_concurrency});
     loop_->Start();
+    live_metrics_.store(metrics_.get(), std::memory_order_release);
+    live_loop_.store(loop_.get(), std::memory_order_release);
     EngineLoop* loop = loop_.get();
-    routes_.SetHealthCheck([loop] { return loop->healthy(); });
+    routes_.SetHealthCheck([loop] { return loop->alive(); });  // the engine thread runs, healthy
     routes_.StartServing(model_, queue_.get(), metrics_.get());
     char line[512];
     std::snprintf(line, sizeof line,
@@ -314,6 +348,7 @@ Status Server::Run() {
   }
   http_.stop();
   listener_.join();
+  if (agent_) agent_->Stop();
   if (opts_.handle_signals) {
     signals_done_ = true;
     signals_.join();
