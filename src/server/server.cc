@@ -50,8 +50,8 @@ constexpr rlim_t kOtherDescriptors = 64;
 
 // Each open connection holds a descriptor: raise the soft limit toward the
 // hard one so the connection limit, not EMFILE, is what refuses a client.
-Status EnsureDescriptors(size_t connections) {
-  const rlim_t need = static_cast<rlim_t>(connections) + kOtherDescriptors;
+Status EnsureDescriptors(size_t connections, size_t extra) {
+  const rlim_t need = static_cast<rlim_t>(connections) + kOtherDescriptors + static_cast<rlim_t>(extra);
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return Status::Ok();
   if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
@@ -165,7 +165,9 @@ Status Server::Bind() {
     return Status::InvalidArgument("--max-connections " + std::to_string(http_.limits().max_connections) +
                                    " is below the " + std::to_string(http_.limits().threads) +
                                    " connection threads (--max-concurrency + --max-queue + 16)");
-  if (Status s = EnsureDescriptors(http_.limits().max_connections); !s.ok()) return s;
+  // The agent's connections (and its listener and wake pipe) too, when on.
+  const size_t agent_fds = opts_.lb_agent_port >= 0 ? static_cast<size_t>(LbAgentOptions{}.max_open) + 3 : 0;
+  if (Status s = EnsureDescriptors(http_.limits().max_connections, agent_fds); !s.ok()) return s;
   if (opts_.port == 0) {
     port_ = http_.bind_to_any_port(opts_.host);
     if (port_ < 0) return Status::IoError("cannot listen on " + opts_.host + " (any port)");
