@@ -114,6 +114,16 @@ TEST(BackendContractTest, AgentAndHealthThroughTheDrainSequence) {
   EXPECT_EQ(HealthStatus(port), -1);
 }
 
+TEST(BackendContractTest, AgentSaysDownWhileNothingIsLoaded) {
+  ServerOptions o = TinyOptions();
+  o.lb_agent_port = 0;
+  Server s(o);
+  ASSERT_TRUE(s.Bind().ok());
+  // Bound, the model not loaded (Run not called): out of rotation.
+  EXPECT_EQ(AgentCheck(s.lb_agent_port()), "down #loading\n");
+  EXPECT_EQ(s.LoadState().phase, AgentState::Phase::kLoading);
+}
+
 TEST(BackendContractTest, AgentPortInUseFailsBindWithAClearError) {
   ServerOptions a = TinyOptions();
   a.lb_agent_port = 0;

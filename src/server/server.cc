@@ -188,6 +188,7 @@ Status Server::Bind() {
       agent_.reset();
       return s;
     }
+    agent_->Start();  // "down #loading" from now until the model is loaded
   }
   return Status::Ok();
 }
@@ -268,7 +269,6 @@ Status Server::Run() {
     sigaction(SIGINT, &sa, &old_int);
     signals_ = std::thread([this] { SignalLoop(); });
   }
-  if (agent_) agent_->Start();  // "down #loading" until ready
   listener_ = std::thread([this] { http_.listen_after_bind(); });
   // stop() is a no-op until the listener runs: wait for it, so that a failed
   // load can stop it.

@@ -84,7 +84,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listening socket; an error when the address is taken.
+  // Binds the listening socket (and the agent's, which answers from now
+  // on); an error when an address is taken.
   Status Bind();
   int port() const { return port_; }
   // The agent check's port once bound; -1 when off.
