@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -178,9 +179,10 @@ def check_kill(cluster, failures):
     time.sleep(1.0)
     killed_at = time.monotonic()
     os.kill(cluster.pids[1], signal.SIGKILL)
-    # It serves until the kernel has torn it down: requests routed to it
-    # before then are "those it was serving".
-    while alive(cluster.pids[1]) and time.monotonic() - killed_at < 2:
+    # It serves until the kernel has closed its sockets (its threads finish
+    # a moment after the signal): requests routed to it before then are
+    # "those it was serving". Closed: its port refuses connections.
+    while accepts(cluster.ports[1]) and time.monotonic() - killed_at < 2:
         time.sleep(0.001)
     dead_at = time.monotonic()
     down_after = None
@@ -248,6 +250,19 @@ def check_drain(cluster, failures):
         failures.append("replica 2's log shows no clean drain:\n" + text[-500:])
 
 
+def accepts(port):
+    """Something listens on 127.0.0.1:port."""
+    s = socket.socket()
+    try:
+        s.settimeout(0.5)
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def alive(pid):
     """The process runs (not gone, not a zombie): replicas are cluster.sh's
     children, not ours, so there is no waitpid."""
@@ -261,7 +276,7 @@ def alive(pid):
 def check_failed_starts(binary, work, failures):
     """Bad input: the script exits 1 and leaves no process behind, whether
     the replicas fail or HAProxy does after they started."""
-    busy = __import__("socket").socket()
+    busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen(1)
     cases = (("a replica fails", ["--", "--policy", "no-such-policy"]),
