@@ -58,6 +58,10 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
       ->capture_default_str();
   app->add_option("--grace-period", f->grace_period, "Seconds a SIGTERM/SIGINT drain waits for in-flight requests")
       ->capture_default_str();
+  app->add_option("--lb-agent-port", f->lb_agent_port,
+                  "Answer HAProxy's agent-check on this port of --host: 'up ready NN%' (weight from KV use and "
+                  "queue depth), 'drain' while shutting down, 'down' while loading or when the engine failed "
+                  "(docs/scale-out.md; 0: any free port; default: off)");
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
   app->add_option("--kv-cache-dtype", f->kv_cache_dtype, "KV cache storage: f32, f16 or q8 (int8, a scale per row)")
       ->capture_default_str();
@@ -137,6 +141,10 @@ int RunServe(const ServeFlags& f) {
   o.max_queue = f.max_queue;
   o.api_key = f.api_key;
   o.grace_period_s = f.grace_period;
+  if (f.lb_agent_port < -1 || f.lb_agent_port > 65535)
+    return BadInput(Status::InvalidArgument("--lb-agent-port must be in [0, 65535], got " +
+                                            std::to_string(f.lb_agent_port)));
+  o.lb_agent_port = f.lb_agent_port;
   o.handle_signals = true;
   if (!f.kv_events_endpoint.empty()) {
     KvEventsOptions k;

@@ -33,6 +33,7 @@ struct ServeFlags {
   std::string max_header = "16KiB";
   int32_t max_connections = 0;  // 0: the connection threads + 256
   double grace_period = 30;
+  int lb_agent_port = -1;  // HAProxy agent check; -1: off, 0: any free port
   int32_t threads = 0;
   std::string kv_cache_dtype = "f32";  // f32, f16, q8
   std::string cost_model;  // a `cacheopt profile` of this model: seeds the cost model (no calibration)

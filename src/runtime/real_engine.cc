@@ -162,6 +162,7 @@ bool RealEngine::Step() {
   if (!s.ok() && error_.ok()) error_ = s;
   if (step.ran) ++steps_;
   FillKvEventTokens();
+  NoteScheduled(step);
   CollectTokens(session_->TakeTokens());
   CollectDone(session_->TakeFinished());
   return step.ran;
@@ -181,6 +182,16 @@ void RealEngine::FillKvEventTokens() {
 
 bool RealEngine::ResetPrefixCache() {
   return cacheopt::ResetPrefixCache(*scheduler_);
+}
+
+void RealEngine::NoteScheduled(const StepReport& step) {
+  if (step.plan == nullptr) return;
+  for (const ScheduledSeq& seq : step.plan->seqs) {
+    auto live = live_.find(seq.request_id);
+    if (live == live_.end() || live->second.scheduled) continue;
+    live->second.scheduled = true;
+    EventFor(seq.request_id).first_scheduled_s = step.start_s;
+  }
 }
 
 RequestEvent& RealEngine::EventFor(int64_t id) {
@@ -246,6 +257,7 @@ Status RealEngine::RunToCompletion(const std::function<void(const RequestEvent&)
     Status OnStep(const StepReport& step, StepEvents& events) override {
       if (step.ran) ++e->steps_;
       e->FillKvEventTokens();
+      e->NoteScheduled(step);
       e->CollectTokens(events.tokens);
       e->CollectDone(std::move(events.finished));
       for (const RequestEvent& ev : e->TakeEvents()) (*on_event)(ev);

@@ -145,8 +145,12 @@ class RealEngine {
  private:
   struct Live {
     std::vector<int32_t> stop_ids;
+    bool scheduled = false;  // some step has scheduled it
   };
   RealEngine(std::shared_ptr<const Model> model, const RealEngineOptions& opts);
+  // Marks the requests `step` scheduled for the first time
+  // (RequestEvent::first_scheduled_s).
+  void NoteScheduled(const StepReport& step);
   // The session's events into RequestEvents (text decoded).
   void CollectTokens(const std::vector<TokenEvent>& tokens);
   void CollectDone(std::vector<FinishEvent> finished);

@@ -107,7 +107,10 @@ TEST_F(RealEngineTest, EventsCarryTokensTextAndReason) {
   auto a = e->Submit(Prompt(9, 2), Greedy(-1, true), 12);
   auto b = e->Submit(Prompt(5, 3), Greedy(5, true), 12);
   ASSERT_TRUE(a.ok() && b.ok());
-  auto out = RunAll(*e);
+  std::map<int64_t, std::vector<double>> scheduled;
+  auto out = RunAll(*e, [&](const RequestEvent& ev) {
+    if (ev.first_scheduled_s >= 0) scheduled[ev.id].push_back(ev.first_scheduled_s);
+  });
   ASSERT_EQ(out.size(), 2u);
   const auto& oa = out[*a];
   EXPECT_EQ(oa.tokens.size(), 12u);
@@ -125,6 +128,15 @@ TEST_F(RealEngineTest, EventsCarryTokensTextAndReason) {
   EXPECT_EQ(oa.text, text);
   EXPECT_EQ(out[*b].tokens.size(), 5u);
   EXPECT_EQ(out[*b].finish.reason, FinishReason::kStop);
+  // Each request's first scheduling is reported once, between its arrival
+  // and its first token.
+  EXPECT_EQ(scheduled[*a].size(), 1u);
+  EXPECT_EQ(scheduled[*b].size(), 1u);
+  for (int64_t id : {*a, *b}) {
+    ASSERT_FALSE(scheduled[id].empty());
+    EXPECT_GE(scheduled[id][0], out[id].finish.arrival_s);
+    EXPECT_LE(scheduled[id][0], out[id].finish.first_token_s);
+  }
   EXPECT_EQ(ToString(out[*b].finish.reason), "stop");
   // Nothing leaks: the executor dropped both, every block is free.
   EXPECT_EQ(e->executor().Tokens(*a), nullptr);

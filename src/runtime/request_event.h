@@ -17,6 +17,10 @@ struct RequestEvent {
   // Their text: Tokenizer::DecodePiece each, after its predecessor; a token
   // that ends the sequence by stopping, and BOS / EOS, print nothing.
   std::string text;
+  // The start of the step that first scheduled it (engine clock), set on
+  // that step's event only; -1 otherwise. Arrival to here is its queue time
+  // (vLLM's WAITING phase).
+  double first_scheduled_s = -1;
   bool finished = false;
   // Set when finished.
   FinishReason reason = FinishReason::kStop;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,9 +31,11 @@ struct Output {
   int finishes = 0;     // must be 1
 };
 
-inline std::map<int64_t, Output> RunAll(RealEngine& e) {
+// `also` (optional) sees every event too.
+inline std::map<int64_t, Output> RunAll(RealEngine& e, const std::function<void(const RequestEvent&)>& also = nullptr) {
   std::map<int64_t, Output> out;
   Status s = e.RunToCompletion([&](const RequestEvent& ev) {
+    if (also) also(ev);
     Output& o = out[ev.id];
     o.tokens.insert(o.tokens.end(), ev.tokens.begin(), ev.tokens.end());
     o.text += ev.text;

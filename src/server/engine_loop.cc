@@ -26,7 +26,11 @@ EngineLoop::~EngineLoop() { Stop(); }
 
 void EngineLoop::Start() {
   Publish();
-  thread_ = std::thread([this] { Run(); });
+  running_.store(true, std::memory_order_release);
+  thread_ = std::thread([this] {
+    Run();
+    running_.store(false, std::memory_order_release);
+  });
 }
 
 void EngineLoop::AbortAll() {
@@ -129,6 +133,7 @@ void EngineLoop::Route(const RequestEvent& ev, double now) {
   auto it = live_.find(ev.id);
   if (it == live_.end()) return;
   Live& l = it->second;
+  if (ev.first_scheduled_s >= 0) metrics_->OnScheduled(std::max(0.0, ev.first_scheduled_s - l.arrival_s));
   if (!ev.tokens.empty() && !l.ended) {
     for (size_t i = 0; i < ev.tokens.size(); ++i) {
       if (l.first_token_s < 0) {

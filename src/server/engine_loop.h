@@ -59,6 +59,8 @@ class EngineLoop {
   int64_t live() const { return live_count_.load(std::memory_order_relaxed); }
   // False once the engine reported an error (an invariant broke).
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  // The engine thread runs and is healthy (false before Start, after Stop).
+  bool alive() const { return running_.load(std::memory_order_acquire) && healthy(); }
   int64_t iterations() const { return iterations_.load(std::memory_order_relaxed); }
 
  private:
@@ -88,6 +90,7 @@ class EngineLoop {
   std::atomic<bool> stop_{false};
   std::atomic<bool> abort_all_{false};
   std::atomic<bool> healthy_{true};
+  std::atomic<bool> running_{false};
   std::atomic<int64_t> live_count_{0};
   std::atomic<int64_t> iterations_{0};
   // Engine thread only.

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "server/sse_stream.h"
+#include "server/tokenize_api.h"
 
 namespace cacheopt {
 namespace {
@@ -113,6 +114,8 @@ void HttpRoutes::Register(HttpServer* http) {
     if (!Authorized(req)) return Reject(res, Unauthorized(), RejectReason::kUnauthorized);
     Models(res);
   });
+  http->Post("/tokenize", [this](const httplib::Request& req, httplib::Response& res) { Tokenize(req, res); });
+  http->Post("/detokenize", [this](const httplib::Request& req, httplib::Response& res) { Detokenize(req, res); });
   http->Get("/health", [this](const httplib::Request&, httplib::Response& res) { Health(res); });
   http->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { Metrics(res); });
   // Errors cpp-httplib answers itself (no route, a body over the limit, a
@@ -130,7 +133,7 @@ void HttpRoutes::Register(HttpServer* http) {
       e.code = "not_found";
       e.message = "No route " + req.method + " " + req.path +
                   "; the server answers POST /v1/completions, POST /v1/chat/completions, GET /v1/models, "
-                  "GET /health and GET /metrics";
+                  "GET /health, GET /metrics, POST /tokenize and POST /detokenize";
     } else {
       e.message = "HTTP error " + std::to_string(res.status) + " for " + req.method + " " + req.path;
     }
@@ -369,6 +372,40 @@ void HttpRoutes::Models(httplib::Response& res) const {
   if (!serving_.load(std::memory_order_acquire)) return SendError(res, Unavailable("The model is still loading"));
   const ModelCard card{model_.name, model_.created, model_.context};
   res.set_content(RenderModelList(std::span<const ModelCard>(&card, 1)), kJson);
+}
+
+// Tokenizing reads only the immutable tokenizer: no engine, no queue.
+void HttpRoutes::Tokenize(const httplib::Request& hreq, httplib::Response& res) const {
+  if (!Authorized(hreq)) return Reject(res, Unauthorized(), RejectReason::kUnauthorized);
+  if (!serving_.load(std::memory_order_acquire)) return SendError(res, Unavailable("The model is still loading"));
+  auto req = ParseTokenizeRequest(hreq.body, served_names_);
+  if (!req.ok()) return Reject(res, req.error(), ReasonFor(req.error()));
+  CompletionRequest as;
+  as.kind = req->chat ? ApiKind::kChat : ApiKind::kCompletion;
+  std::vector<int32_t> tokens;
+  if (req->chat) {
+    as.messages = std::move(req->messages);
+    auto t = PromptTokens(as, ApiKind::kChat);
+    if (!t.ok()) return Reject(res, t.error(), RejectReason::kInvalidRequest);
+    if (req->add_special_tokens) tokens.push_back(model_.tokenizer->bos_id());
+    tokens.insert(tokens.end(), t->begin(), t->end());
+  } else {
+    tokens = model_.tokenizer->Encode(req->prompt, req->add_special_tokens, false);
+  }
+  std::vector<std::string> strs;
+  if (req->return_token_strs) {
+    const auto& pieces = model_.tokenizer->vocab().pieces;
+    for (int32_t id : tokens) strs.push_back(id >= 0 && static_cast<size_t>(id) < pieces.size() ? pieces[id] : "");
+  }
+  res.set_content(RenderTokenizeResponse(tokens, model_.context, req->return_token_strs ? &strs : nullptr), kJson);
+}
+
+void HttpRoutes::Detokenize(const httplib::Request& hreq, httplib::Response& res) const {
+  if (!Authorized(hreq)) return Reject(res, Unauthorized(), RejectReason::kUnauthorized);
+  if (!serving_.load(std::memory_order_acquire)) return SendError(res, Unavailable("The model is still loading"));
+  auto ids = ParseDetokenizeRequest(hreq.body, served_names_, model_.vocab_size);
+  if (!ids.ok()) return Reject(res, ids.error(), ReasonFor(ids.error()));
+  res.set_content(RenderDetokenizeResponse(model_.tokenizer->Decode(*ids)), kJson);
 }
 
 void HttpRoutes::Health(httplib::Response& res) const {

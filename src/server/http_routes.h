@@ -1,6 +1,7 @@
 // The HTTP routes of the OpenAI-compatible server, on cpp-httplib:
 //   POST /v1/completions, POST /v1/chat/completions (streamed or whole),
-//   GET /v1/models, GET /health, GET /metrics.
+//   GET /v1/models, GET /health, GET /metrics, POST /tokenize and
+//   POST /detokenize (vLLM's, tokenize_api.h).
 // A completion handler parses and validates the body (openai_request.h),
 // tokenizes it (chat: the template's segments), checks it against the
 // context and the KV tier, and hands it to the engine thread through the
@@ -88,6 +89,8 @@ class HttpRoutes {
                            uint64_t n) const;
   static void StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, std::chrono::milliseconds poll);
   void Models(httplib::Response& res) const;
+  void Tokenize(const httplib::Request& req, httplib::Response& res) const;
+  void Detokenize(const httplib::Request& req, httplib::Response& res) const;
   void Health(httplib::Response& res) const;
   void Metrics(httplib::Response& res) const;
   bool Authorized(const httplib::Request& req) const;

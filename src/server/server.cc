@@ -50,8 +50,8 @@ constexpr rlim_t kOtherDescriptors = 64;
 
 // Each open connection holds a descriptor: raise the soft limit toward the
 // hard one so the connection limit, not EMFILE, is what refuses a client.
-Status EnsureDescriptors(size_t connections) {
-  const rlim_t need = static_cast<rlim_t>(connections) + kOtherDescriptors;
+Status EnsureDescriptors(size_t connections, size_t extra) {
+  const rlim_t need = static_cast<rlim_t>(connections) + kOtherDescriptors + static_cast<rlim_t>(extra);
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return Status::Ok();
   if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need) {
@@ -140,6 +140,7 @@ Server::Server(ServerOptions opts) : opts_(std::move(opts)), http_(HttpLimitsFor
 
 Server::~Server() {
   Drain(true);
+  if (agent_) agent_->Stop();
   if (loop_) loop_->Stop();
   if (listener_.joinable()) {
     http_.stop();
@@ -164,7 +165,9 @@ Status Server::Bind() {
     return Status::InvalidArgument("--max-connections " + std::to_string(http_.limits().max_connections) +
                                    " is below the " + std::to_string(http_.limits().threads) +
                                    " connection threads (--max-concurrency + --max-queue + 16)");
-  if (Status s = EnsureDescriptors(http_.limits().max_connections); !s.ok()) return s;
+  // The agent's connections (and its listener and wake pipe) too, when on.
+  const size_t agent_fds = opts_.lb_agent_port >= 0 ? static_cast<size_t>(LbAgentOptions{}.max_open) + 3 : 0;
+  if (Status s = EnsureDescriptors(http_.limits().max_connections, agent_fds); !s.ok()) return s;
   if (opts_.port == 0) {
     port_ = http_.bind_to_any_port(opts_.host);
     if (port_ < 0) return Status::IoError("cannot listen on " + opts_.host + " (any port)");
@@ -181,7 +184,37 @@ Status Server::Bind() {
     if (!p.ok()) return p.status();
     kv_events_ = std::move(*p);
   }
+  if (opts_.lb_agent_port >= 0) {
+    LbAgentOptions ao;
+    ao.host = opts_.host;
+    ao.port = opts_.lb_agent_port;
+    agent_ = std::make_unique<LbAgent>(ao, [this] { return LoadState(); });
+    if (Status s = agent_->Bind(); !s.ok()) {
+      agent_.reset();
+      return s;
+    }
+    agent_->Start();  // "down #loading" from now until the model is loaded
+  }
   return Status::Ok();
+}
+
+AgentState Server::LoadState() const {
+  AgentState a;
+  switch (routes_.phase()) {
+    case ServerPhase::kLoading: a.phase = AgentState::Phase::kLoading; break;
+    case ServerPhase::kReady: a.phase = AgentState::Phase::kServing; break;
+    case ServerPhase::kDraining: a.phase = AgentState::Phase::kDraining; break;
+  }
+  const EngineLoop* loop = live_loop_.load(std::memory_order_acquire);
+  // Before the engine exists the phase says loading; a drain keeps reporting
+  // "drain" after the engine thread stops, until the process exits.
+  a.engine_alive = loop == nullptr || a.phase == AgentState::Phase::kDraining || loop->alive();
+  if (const ServingMetrics* m = live_metrics_.load(std::memory_order_acquire)) {
+    const ServingMetrics::Load l = m->load();
+    a.kv_usage = l.kv_usage;
+    a.waiting = l.waiting;
+  }
+  return a;
 }
 
 std::string Server::CurlExample() const {
@@ -248,6 +281,7 @@ Status Server::Run() {
   Log("serve: listening on http://" + opts_.host + ":" + std::to_string(port_) + " (" +
       std::to_string(http_.limits().threads) + " connection threads, at most " +
       std::to_string(http_.limits().max_connections) + " connections open); loading the model");
+  if (agent_) Log("serve: HAProxy agent check on " + opts_.host + ":" + std::to_string(agent_->port()));
 
   // The model and policy. cacheopt and s3 predict output lengths; served,
   // they learn from the prompts' text unless told otherwise.
@@ -303,8 +337,10 @@ Status Server::Run() {
                : "; the policy does not cache prefixes (knob prefix_caching): no block events will come"));
     }
     loop_->Start();
+    live_metrics_.store(metrics_.get(), std::memory_order_release);
+    live_loop_.store(loop_.get(), std::memory_order_release);
     EngineLoop* loop = loop_.get();
-    routes_.SetHealthCheck([loop] { return loop->healthy(); });
+    routes_.SetHealthCheck([loop] { return loop->alive(); });  // the engine thread runs, healthy
     routes_.StartServing(model_, queue_.get(), metrics_.get());
     char line[512];
     std::snprintf(line, sizeof line,
@@ -329,6 +365,7 @@ Status Server::Run() {
   }
   http_.stop();
   listener_.join();
+  if (agent_) agent_->Stop();
   if (opts_.handle_signals) {
     signals_done_ = true;
     signals_.join();

@@ -27,6 +27,7 @@
 #include "server/http_connection.h"
 #include "server/http_routes.h"
 #include "server/kv_event_publisher.h"
+#include "server/lb_agent.h"
 #include "server/request_queue.h"
 #include "server/serving_metrics.h"
 
@@ -51,6 +52,9 @@ struct ServerOptions {
   // (max_concurrency + max_queue + 16) + kExtraConnections.
   int32_t max_connections = 0;
   double grace_period_s = 30;    // a drain's wait for in-flight requests
+  // HAProxy's agent check (lb_agent.h) on this port of `host`; 0: any free
+  // port (see lb_agent_port()); < 0: off.
+  int lb_agent_port = -1;
   // SIGTERM / SIGINT start a drain; a second one aborts at once.
   bool handle_signals = false;
   int keep_alive_timeout_s = 2;
@@ -84,9 +88,12 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the listening socket; an error when the address is taken.
+  // Binds the listening socket (and the agent's, which answers from now
+  // on); an error when an address is taken.
   Status Bind();
   int port() const { return port_; }
+  // The agent check's port once bound; -1 when off.
+  int lb_agent_port() const { return agent_ ? agent_->port() : -1; }
   // Loads the engine, serves, and returns once a drain has finished (ok),
   // or an error when the engine cannot be built. Bind first.
   Status Run();
@@ -95,6 +102,8 @@ class Server {
   void Drain(bool force = false);
 
   bool ready() const { return routes_.phase() == ServerPhase::kReady; }
+  // What the agent check reports now (any thread).
+  AgentState LoadState() const;
   // Valid once ready.
   const ServedModel& model() const { return model_; }
   // A ready-to-paste curl command for this server.
@@ -115,6 +124,10 @@ class Server {
   std::unique_ptr<RequestQueue> queue_;
   std::unique_ptr<KvEventPublisher> kv_events_;  // outlives the loop that publishes
   std::unique_ptr<EngineLoop> loop_;
+  std::unique_ptr<LbAgent> agent_;
+  // Published for LoadState's threads once built (null while loading).
+  std::atomic<const EngineLoop*> live_loop_{nullptr};
+  std::atomic<const ServingMetrics*> live_metrics_{nullptr};
   std::thread listener_;
   std::thread signals_;
   std::atomic<bool> signals_done_{false};

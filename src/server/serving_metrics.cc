@@ -52,6 +52,11 @@ ServingMetrics::ServingMetrics(const ServingMetricsConfig& c)
                                   "Number of requests waiting to be processed.")),
       kv_usage_(registry_.AddGauge("vllm:kv_cache_usage_perc",
                                    "KV-cache usage. 1 means 100 percent usage.")),
+      // The name vLLM used before 0.9 (and still serves, deprecated): older
+      // dashboards and routers read it.
+      gpu_cache_usage_(registry_.AddGauge("vllm:gpu_cache_usage_perc",
+                                          "GPU KV-cache usage. 1 means 100 percent usage (deprecated alias of "
+                                          "vllm:kv_cache_usage_perc).")),
       preemptions_(registry_.AddCounter("vllm:num_preemptions_total",
                                         "Cumulative number of preemptions from the engine.")),
       prefix_queries_(registry_.AddCounter("vllm:prefix_cache_queries_total",
@@ -69,6 +74,8 @@ ServingMetrics::ServingMetrics(const ServingMetricsConfig& c)
                                   InterTokenBuckets())),
       e2e_(registry_.AddHistogram("vllm:e2e_request_latency_seconds",
                                   "Histogram of e2e request latency in seconds.", E2eBuckets())),
+      queue_time_(registry_.AddHistogram("vllm:request_queue_time_seconds",
+                                         "Histogram of time spent in WAITING phase for request.", E2eBuckets())),
       success_stop_(registry_.AddCounter("vllm:request_success_total",
                                          "Count of successfully processed requests.",
                                          L("finished_reason", "stop"))),
@@ -152,6 +159,7 @@ void ServingMetrics::OnStep(const EngineSnapshot& s) {
   waiting_.Set(static_cast<double>(s.waiting));
   swapped_.Set(static_cast<double>(s.swapped));
   kv_usage_.Set(Fraction(s.kv_usage));
+  gpu_cache_usage_.Set(Fraction(s.kv_usage));
   host_usage_.Set(Fraction(s.host_kv_usage));
   lent_blocks_.Set(static_cast<double>(s.lent_blocks));
   reserve_in_use_.Set(static_cast<double>(s.reserve_blocks_in_use));

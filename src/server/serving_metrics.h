@@ -91,6 +91,9 @@ class ServingMetrics {
   explicit ServingMetrics(const ServingMetricsConfig& config);
 
   void OnStep(const EngineSnapshot& s);
+  // A request's first scheduling: `queue_s` from its HTTP arrival (the
+  // server's hand-off queue and the scheduler's waiting queue both count).
+  void OnScheduled(double queue_s) { queue_time_.Observe(queue_s); }
   void OnFirstToken(double ttft_s);
   // Each gap between consecutive tokens of a request, stalls included.
   void OnTokenGap(double gap_s);
@@ -105,6 +108,12 @@ class ServingMetrics {
   void OnAbortedWaiting() { success_abort_.Inc(); }
   void SetHttp(const HttpSnapshot& h);
 
+  // The load figures a balancer reads (lb_agent.h), as last published.
+  struct Load {
+    double running = 0, waiting = 0, kv_usage = 0;
+  };
+  Load load() const { return {running_.value(), waiting_.value(), kv_usage_.value()}; }
+
   std::string Render() const { return registry_.Render(); }
   void RenderTo(std::string* out) const { registry_.RenderTo(out); }
   const MetricsRegistry& registry() const { return registry_; }
@@ -115,6 +124,7 @@ class ServingMetrics {
   Gauge& running_;
   Gauge& waiting_;
   Gauge& kv_usage_;
+  Gauge& gpu_cache_usage_;  // vLLM's older name for kv_usage_
   Counter& preemptions_;
   Counter& prefix_queries_;
   Counter& prefix_hits_;
@@ -123,6 +133,7 @@ class ServingMetrics {
   Histogram& ttft_;
   Histogram& itl_;
   Histogram& e2e_;
+  Histogram& queue_time_;
   Counter& success_stop_;
   Counter& success_length_;
   Counter& success_abort_;
@@ -149,7 +160,7 @@ class ServingMetrics {
   Counter& refused_heads_;
 };
 
-// vLLM's bucket bounds, in seconds.
+// vLLM's bucket bounds, in seconds (E2E and queue time share one set).
 const std::vector<double>& TtftBuckets();
 const std::vector<double>& InterTokenBuckets();
 const std::vector<double>& E2eBuckets();

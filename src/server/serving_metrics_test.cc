@@ -35,6 +35,7 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
       {"vllm:num_requests_running", "gauge"},
       {"vllm:num_requests_waiting", "gauge"},
       {"vllm:kv_cache_usage_perc", "gauge"},
+      {"vllm:gpu_cache_usage_perc", "gauge"},
       {"vllm:num_preemptions_total", "counter"},
       {"vllm:prefix_cache_queries_total", "counter"},
       {"vllm:prefix_cache_hits_total", "counter"},
@@ -43,6 +44,7 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
       {"vllm:time_to_first_token_seconds", "histogram"},
       {"vllm:inter_token_latency_seconds", "histogram"},
       {"vllm:e2e_request_latency_seconds", "histogram"},
+      {"vllm:request_queue_time_seconds", "histogram"},
       {"vllm:request_success_total", "counter"},
       {"vllm:cache_config_info", "gauge"},
       {"cacheopt_num_requests_swapped", "gauge"},
@@ -70,7 +72,8 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
   }
   // The inference gateway reads one series per gauge.
   for (const char* g :
-       {"vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc"}) {
+       {"vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
+        "vllm:gpu_cache_usage_perc"}) {
     int n = 0;
     for (const auto& s : e.samples) n += s.name == g;
     EXPECT_EQ(n, 1) << g;
@@ -128,6 +131,11 @@ TEST(ServingMetricsTest, OnStepSetsGaugesAndMirrorsTotals) {
   EXPECT_EQ(Value(e, "vllm:num_requests_running"), 7);
   EXPECT_EQ(Value(e, "vllm:num_requests_waiting"), 3);
   EXPECT_EQ(Value(e, "vllm:kv_cache_usage_perc"), 1.0);
+  EXPECT_EQ(Value(e, "vllm:gpu_cache_usage_perc"), 1.0);  // the legacy alias follows
+  const ServingMetrics::Load load = m.load();
+  EXPECT_EQ(load.running, 7);
+  EXPECT_EQ(load.waiting, 3);
+  EXPECT_EQ(load.kv_usage, 1.0);
   EXPECT_EQ(Value(e, "cacheopt_num_requests_swapped"), 1);
   EXPECT_EQ(Value(e, "cacheopt_kv_host_usage_perc"), 0.25);
   EXPECT_EQ(Value(e, "cacheopt_lent_blocks"), 12);
@@ -147,13 +155,19 @@ TEST(ServingMetricsTest, LatencyHistogramsUseVllmBuckets) {
   m.OnFirstToken(0.3);
   m.OnTokenGap(0.02);
   m.OnTokenGap(0.2);
+  m.OnScheduled(0.6);
   Exposition e = ParseExposition(m.Render());
-  int ttft_buckets = 0, itl_buckets = 0, e2e_buckets = 0;
+  int ttft_buckets = 0, itl_buckets = 0, e2e_buckets = 0, queue_buckets = 0;
   for (const auto& s : e.samples) {
     ttft_buckets += s.name == "vllm:time_to_first_token_seconds_bucket";
     itl_buckets += s.name == "vllm:inter_token_latency_seconds_bucket";
     e2e_buckets += s.name == "vllm:e2e_request_latency_seconds_bucket";
+    queue_buckets += s.name == "vllm:request_queue_time_seconds_bucket";
   }
+  EXPECT_EQ(queue_buckets, 22);  // vLLM's request_latency_buckets, as E2E
+  EXPECT_EQ(Value(e, "vllm:request_queue_time_seconds_bucket", {{"le", "0.5"}}), 0);
+  EXPECT_EQ(Value(e, "vllm:request_queue_time_seconds_bucket", {{"le", "0.8"}}), 1);
+  EXPECT_EQ(Value(e, "vllm:request_queue_time_seconds_count"), 1);
   EXPECT_EQ(ttft_buckets, 23);  // 22 bounds + +Inf
   EXPECT_EQ(itl_buckets, 20);
   EXPECT_EQ(e2e_buckets, 22);

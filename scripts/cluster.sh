@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# N `cacheopt serve` replicas behind HAProxy on loopback (docs/scale-out.md).
+#
+#   scripts/cluster.sh start N DIR [options] [-- serve flags...]
+#       Starts N replicas (free ports, each with --lb-agent-port), waits until
+#       each is ready, writes DIR/haproxy.cfg and starts HAProxy. Prints the
+#       front end's URL; DIR/cluster.env holds FRONT, STATS, REPLICAS (ports),
+#       AGENTS (agent ports). If anything fails to start, everything already
+#       started is stopped and the exit status is 1.
+#   scripts/cluster.sh stop DIR
+#       SIGTERM to HAProxy and every replica (they drain), SIGKILL to any still
+#       running after the grace period + 5 s.
+#   scripts/cluster.sh run N DIR [options] [-- serve flags...] -- COMMAND...
+#       start, run COMMAND (with FRONT etc. in its environment), stop; stops
+#       everything on any exit, including Ctrl-C.
+# Options: --balance roundrobin|leastconn (default roundrobin), --no-agent
+#   (equal static weights: HAProxy ignores the replicas' load), --front-port P
+#   (default: a free port), --grace S (serve --grace-period, default 10),
+#   --binary PATH (default build/cacheopt).
+# Every process started is recorded in DIR/pids before anything else can fail.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# A process that runs (a zombie, exited but not yet reaped, does not).
+alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# Kills the processes listed in $1/pids: SIGTERM, then SIGKILL after $2 s.
+stop_all() {
+  local dir=$1 wait_s=${2:-15}
+  [ -f "$dir/pids" ] || return 0
+  local pids
+  pids=$(cat "$dir/pids")
+  for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
+  local deadline=$((SECONDS + wait_s))
+  for p in $pids; do
+    while alive "$p" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  mv -f "$dir/pids" "$dir/pids.stopped"  # kept for a look afterwards (the tests check them)
+}
+
+cmd=${1:-}
+[ -n "$cmd" ] || usage
+shift
+if [ "$cmd" = stop ]; then
+  [ $# -eq 1 ] || usage
+  grace=10
+  [ -f "$1/cluster.env" ] && grace=$(sed -n 's/^GRACE=//p' "$1/cluster.env")
+  stop_all "$1" $((grace + 5))
+  echo "cluster.sh: stopped"
+  exit 0
+fi
+[ "$cmd" = start ] || [ "$cmd" = run ] || usage
+[ $# -ge 2 ] || usage
+n=$1
+dir=$2
+shift 2
+[[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "N must be a positive integer, got '$n'"
+balance=roundrobin
+agent=1
+front=""
+grace=10
+bin="$here/build/cacheopt"
+serve_flags=()
+run_cmd=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --balance) balance=$2; shift 2 ;;
+    --no-agent) agent=0; shift ;;
+    --front-port) front=$2; shift 2 ;;
+    --grace) grace=$2; shift 2 ;;
+    --binary) bin=$2; shift 2 ;;
+    --)
+      shift
+      while [ $# -gt 0 ] && [ "$1" != -- ]; do serve_flags+=("$1"); shift; done
+      if [ $# -gt 0 ]; then shift; run_cmd=("$@"); set --; fi
+      ;;
+    *) die "unknown option '$1'" ;;
+  esac
+done
+case $balance in roundrobin|leastconn) ;; *) die "--balance must be roundrobin or leastconn, got '$balance'" ;; esac
+[ "$cmd" = run ] && [ ${#run_cmd[@]} -eq 0 ] && die "run needs '-- COMMAND...' after the serve flags' '--'"
+[ -x "$bin" ] || die "no cacheopt binary at $bin (build it, or pass --binary)"
+command -v haproxy >/dev/null || die "haproxy is not installed (apt-get install haproxy)"
+mkdir -p "$dir"
+[ -f "$dir/pids" ] && die "$dir/pids exists: a cluster may be running there (scripts/cluster.sh stop $dir)"
+: >"$dir/pids"
+
+# From here any failure (or a signal) stops what was started.
+started_ok=0
+on_exit() {
+  local rc=$?
+  if [ "$cmd" = run ] || [ "$started_ok" = 0 ]; then stop_all "$dir" $((grace + 5)); fi
+  exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ports=()
+agents=()
+for i in $(seq 0 $((n - 1))); do
+  flags=(serve --port 0 --grace-period "$grace")
+  [ "$agent" = 1 ] && flags+=(--lb-agent-port 0)
+  "$bin" "${flags[@]}" "${serve_flags[@]}" >"$dir/replica$i.out" 2>"$dir/replica$i.log" &
+  echo $! >>"$dir/pids"
+done
+for i in $(seq 0 $((n - 1))); do
+  log="$dir/replica$i.log"
+  pid=$(sed -n "$((i + 1))p" "$dir/pids")
+  for _ in $(seq 1 1200); do
+    grep -q '^serve: ready' "$log" && break
+    alive "$pid" || break
+    sleep 0.1
+  done
+  grep -q '^serve: ready' "$log" || { echo "replica $i did not start:" >&2; tail -5 "$log" >&2; exit 1; }
+  ports+=("$(sed -n 's|^serve: listening on http://[^:]*:\([0-9]*\).*|\1|p' "$log")")
+  [ "$agent" = 1 ] && agents+=("$(sed -n 's|^serve: HAProxy agent check on [^:]*:\([0-9]*\).*|\1|p' "$log")")
+done
+
+[ -n "$front" ] || front=$(free_port)
+stats=$(free_port)
+{
+  cat <<EOF
+# Generated by scripts/cluster.sh: $n replicas, balance $balance, agent weights $([ "$agent" = 1 ] && echo on || echo off).
+global
+  maxconn 4096
+  log stdout format raw local0
+defaults
+  mode http
+  # One line per request in DIR/haproxy.log: the replica, retries, status.
+  log global
+  option httplog
+  timeout connect 2s
+  timeout client 300s
+  timeout server 300s
+  # A request the replica refused before doing any work (connection refused,
+  # or 503 while it drains) goes to another replica, not back to the client.
+  # The whole request is read before a replica is picked: a request
+  # forwarded in parts (headers first) cannot be replayed, so a 503 would
+  # reach the client.
+  option http-buffer-request
+  retries 3
+  option redispatch 1
+  retry-on conn-failure empty-response 503
+frontend llm
+  bind 127.0.0.1:$front
+  default_backend replicas
+backend replicas
+  balance $balance
+  option httpchk GET /health
+  http-check expect status 200
+  # Which replica answered, for clients and tests.
+  http-response set-header X-Replica %s
+  default-server inter 500ms fall 2 rise 2 weight 100
+EOF
+  for i in $(seq 0 $((n - 1))); do
+    line="  server r$i 127.0.0.1:${ports[$i]} check"
+    [ "$agent" = 1 ] && line+=" agent-check agent-port ${agents[$i]} agent-inter 250ms"
+    echo "$line"
+  done
+  cat <<EOF
+listen stats
+  bind 127.0.0.1:$stats
+  stats enable
+  stats uri /stats
+  stats refresh 1s
+EOF
+} >"$dir/haproxy.cfg"
+haproxy -c -q -f "$dir/haproxy.cfg" || die "HAProxy rejected $dir/haproxy.cfg"
+haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+echo $! >>"$dir/pids"
+hpid=$!
+# Up when every server passed its health check.
+for _ in $(seq 1 100); do
+  up=$(curl -sf "http://127.0.0.1:$stats/stats;csv" 2>/dev/null | awk -F, '$1 == "replicas" && $2 ~ /^r[0-9]+$/ && $18 == "UP"' | wc -l) || up=0
+  [ "$up" = "$n" ] && break
+  alive "$hpid" || { cat "$dir/haproxy.log" >&2; die "HAProxy exited"; }
+  sleep 0.1
+done
+[ "$up" = "$n" ] || { cat "$dir/haproxy.log" >&2; die "only $up of $n replicas came up in HAProxy"; }
+cat >"$dir/cluster.env" <<EOF
+FRONT=http://127.0.0.1:$front
+STATS=http://127.0.0.1:$stats/stats
+REPLICAS="${ports[*]}"
+AGENTS="${agents[*]}"
+GRACE=$grace
+EOF
+echo "cluster.sh: $n replicas behind HAProxy at http://127.0.0.1:$front (stats http://127.0.0.1:$stats/stats; stop: scripts/cluster.sh stop $dir)"
+started_ok=1
+if [ "$cmd" = run ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . "$dir/cluster.env"
+  set +a
+  "${run_cmd[@]}"
+fi
