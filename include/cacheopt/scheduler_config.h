@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "cacheopt/kv_cache_event.h"
+
 namespace cacheopt {
 
 enum class PreemptMode : int8_t { kRecompute, kSwap };
@@ -33,6 +35,9 @@ struct SchedulerConfig {
   // Keep every token gap for the run's summary (TakeGapLog). A server that
   // runs for days turns it off: it grows by 4 bytes a token.
   bool keep_gap_log = true;
+  // Called for every block the prefix cache stores or evicts (KV events);
+  // unset: nobody listens.
+  KvCacheEventHook kv_events;
 };
 
 }  // namespace cacheopt

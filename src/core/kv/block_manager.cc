@@ -60,6 +60,7 @@ int32_t BlockManager::AllocateDevice(int32_t slot) {
   const int32_t b = lru_head_;
   LruRemove(b);
   cached_.erase(hash_[b]);
+  if (on_event_) on_event_({KvCacheEvent::Kind::kBlockRemoved, hash_[b]});
   hash_[b] = kNoParent;
   device_.Reown(b, slot);
   ++evictions_;
@@ -115,6 +116,7 @@ void BlockManager::CacheBlocks(int32_t slot, std::span<const BlockHash> hashes, 
     hash_[b] = hashes[i];
     ref_[b] = 1;
     device_.Reown(b, kCachedOwner);
+    if (on_event_) on_event_({KvCacheEvent::Kind::kBlockStored, hashes[i]});
   }
 }
 

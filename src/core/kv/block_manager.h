@@ -8,9 +8,11 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cacheopt/block_hash.h"
+#include "cacheopt/kv_cache_event.h"
 #include "cacheopt/scheduler_output.h"
 #include "cacheopt/status.h"
 #include "core/kv/block_pool.h"
@@ -100,6 +102,8 @@ class BlockManager {
   int64_t evictions() const { return evictions_; }
   // Holders of a device block: tables it is in (1 for a private block, 0 free).
   int32_t holders(int32_t block) const;
+  // Told of every block the cache stores or evicts (SchedulerConfig::kv_events).
+  void set_event_hook(KvCacheEventHook hook) { on_event_ = std::move(hook); }
 
   // held + free = total per tier; every table's blocks owned by that slot, no
   // block in two tables; every owned block is in its owner's table. With the
@@ -130,6 +134,7 @@ class BlockManager {
   int32_t lru_head_ = -1, lru_tail_ = -1, lru_size_ = 0;
   std::unordered_map<BlockHash, int32_t> cached_;  // hash -> block
   int64_t evictions_ = 0;
+  KvCacheEventHook on_event_;
 };
 
 }  // namespace cacheopt

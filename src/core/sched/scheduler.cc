@@ -9,6 +9,7 @@ Scheduler::Scheduler(const SchedulerConfig& config, const CostModel* cost)
     : config_(config),
       cost_(cost),
       blocks_(config.device_blocks, config.host_blocks, config.block_size, config.prefix_caching) {
+  if (config.kv_events) blocks_.set_event_hook(config.kv_events);
 }
 
 Scheduler::~Scheduler() = default;
