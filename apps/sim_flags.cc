@@ -5,6 +5,7 @@
 #include "cacheopt/policy_registry.h"
 #include "cacheopt/util/names.h"
 #include "policy_flags.h"
+#include "sim/cluster/router.h"
 #include "sim/shared_dir.h"
 #include "trace/prefix_workloads.h"
 #include "trace/synthetic.h"
@@ -62,6 +63,13 @@ void AddSimFlags(CLI::App* app, SimFlags* f, bool with_rate, bool with_policy) {
   app->add_option("--slo-scale", f->slo_scale, "Multiplies every TTFT and TBT SLO")->capture_default_str();
   app->add_option("--set", f->set, "Policy knob KEY=VALUE (repeatable)");
   app->add_flag("--check-invariants", f->check_invariants, "Check block invariants after every step");
+  app->add_option("--replicas", f->replicas,
+                  "Simulate a cluster of this many replicas (each its own engine, policy and KV pools) behind "
+                  "--router (docs/cluster-sim.md)")
+      ->capture_default_str();
+  app->add_option("--router", f->router,
+                  "Cluster router: round-robin, least-requests, leastconn, inference-extension, precise-prefix, "
+                  "with knobs as NAME:KEY=VALUE,... (default with --replicas > 1: round-robin)");
 }
 
 double RecordedRate(const Trace& trace) {
@@ -159,6 +167,14 @@ Result<std::unique_ptr<PreparedRun>> Prepare(const SimFlags& f) {
   if (f.slo_scale <= 0) return Status::InvalidArgument("--slo-scale must be positive");
   s.slo.slo_scale = f.slo_scale;
   s.check_invariants = f.check_invariants;
+  if (!f.router.empty() || f.replicas != 1) {
+    s.cluster.router = f.router.empty() ? "round-robin" : f.router;
+    s.cluster.replicas = f.replicas;
+    s.cluster.seed = f.seed;
+    if (f.router.empty()) run->notes.push_back("router: round-robin (the default with --replicas)");
+    auto router = MakeRouter(s.cluster.router, f.replicas, f.seed);  // names a bad router or count now
+    if (!router.ok()) return router.status();
+  }
   // Build the policy once now so a bad knob fails before any run starts.
   SchedulerConfig check = s.sched;
   check.truth = [](int64_t) -> int32_t { return 1; };  // Simulate supplies the real one

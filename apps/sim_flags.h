@@ -44,6 +44,9 @@ struct SimFlags {
   double slo_scale = 1.0;
   std::vector<std::string> set;  // KEY=VALUE policy knobs
   bool check_invariants = false;
+  // A cluster (docs/cluster-sim.md): replicas behind a router.
+  int replicas = 1;
+  std::string router;  // "" = one engine; set with --replicas > 1: round-robin
 };
 
 // Registers the shared flags; `with_rate` and `with_policy` for commands that take them.

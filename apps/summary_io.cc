@@ -57,6 +57,15 @@ nlohmann::ordered_json ResultJson(const SimulationResult& r) {
                          {"evictions", r.evictions},
                          {"cached_blocks_at_end", r.cached_blocks_at_end}};
   }
+  // A cluster run: the prefix hits its router predicted, each replica's share and hits.
+  if (!r.replicas.empty()) j["router_predicted_hit_blocks"] = r.router_predicted_hit_blocks;
+  for (const ReplicaResult& p : r.replicas)
+    j["replicas"].push_back({{"routed", p.routed},
+                             {"finished", p.finished},
+                             {"steps", p.steps},
+                             {"peak_kv_use", p.peak_kv_use},
+                             {"prefix_query_tokens", p.prefix_query_tokens},
+                             {"prefix_hit_tokens", p.prefix_hit_tokens}});
   return j;
 }
 

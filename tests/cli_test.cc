@@ -189,3 +189,33 @@ TEST_F(CliTest, HelpEverywhere) {
 }
 
 }  // namespace
+
+// issue 16: a simulated cluster is as deterministic as one engine, and a bad
+// router or replica count is named with the choices.
+TEST_F(CliTest, ClusterRunsAreByteIdenticalAndBadRoutersNamed) {
+  for (const char* router : {"round-robin", "least-requests", "leastconn", "inference-extension", "precise-prefix"}) {
+    const std::string common = std::string("simulate --policy vllm-v1 --trace multi-turn --requests 300 --rate 8 "
+                                           "--seed 5 --kv-device-blocks 800 --replicas 3 --router ") + router;
+    auto a = RunCli(common + " --json " + (dir_ / "a.json").string());
+    auto b = RunCli(common + " --json " + (dir_ / "b.json").string());
+    ASSERT_EQ(a.code, 0) << a.output;
+    ASSERT_EQ(b.code, 0) << b.output;
+    const std::string ja = ReadFile(dir_ / "a.json");
+    EXPECT_NE(ja.find("\"replicas\""), std::string::npos);
+    EXPECT_NE(ja.find("\"router_predicted_hit_blocks\""), std::string::npos);
+    EXPECT_EQ(ja, ReadFile(dir_ / "b.json")) << router;
+    EXPECT_EQ(a.output, b.output) << router;
+  }
+  auto bad = RunCli("simulate --requests 20 --rate 1 --replicas 2 --router nearest");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("unknown router 'nearest'; valid: round-robin, least-requests, leastconn, "
+                            "inference-extension, precise-prefix"),
+            std::string::npos)
+      << bad.output;
+  auto zero = RunCli("simulate --requests 20 --rate 1 --replicas 0 --router round-robin");
+  EXPECT_EQ(zero.code, 2);
+  EXPECT_NE(zero.output.find("--replicas must be in [1, 64], got 0"), std::string::npos) << zero.output;
+  auto knob = RunCli("simulate --requests 20 --rate 1 --replicas 2 --router leastconn:inter=1");
+  EXPECT_EQ(knob.code, 2);
+  EXPECT_NE(knob.output.find("valid: agent_inter_s"), std::string::npos) << knob.output;
+}

@@ -5,6 +5,7 @@
 #include "cacheopt/policy_registry.h"
 #include "cacheopt/session.h"
 #include "exec/sim/sim_executor.h"
+#include "sim/cluster/cluster.h"
 #include "sim/prefix_hashes.h"
 #include "sim/steps_log.h"
 
@@ -12,6 +13,7 @@ namespace cacheopt {
 
 Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cost,
                                   const SimulationOptions& opts) {
+  if (!opts.cluster.router.empty()) return SimulateCluster(workload, cost, opts);
   if (workload.requests.empty()) return Status::InvalidArgument("the workload has no requests");
   // The oracle estimators of the sensitivity study read the trace's truth;
   // no other part of scheduling sees it (CACHEOPT.md).

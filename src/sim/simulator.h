@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "cacheopt/cost/cost_model.h"
 #include "cacheopt/metrics/slo.h"
@@ -17,6 +18,13 @@
 
 namespace cacheopt {
 
+// Several replicas behind a router (sim/cluster/cluster.h, docs/cluster-sim.md).
+struct ClusterOptions {
+  std::string router;  // "" = one engine, no router (Simulate's own path)
+  int replicas = 1;
+  uint64_t seed = 0;   // the router's random tie-breaks
+};
+
 struct SimulationOptions {
   std::string policy = "vllm";
   SchedulerConfig sched;          // pool sizes, block size, knobs
@@ -24,6 +32,16 @@ struct SimulationOptions {
   SummaryOptions summary;
   bool check_invariants = false;  // after every step (tests, --check-invariants)
   std::ostream* steps_log = nullptr;  // one JSON line per step when set
+  ClusterOptions cluster;
+};
+
+// One replica of a cluster run.
+struct ReplicaResult {
+  int64_t routed = 0;    // requests the router sent it
+  int64_t finished = 0;  // of those, served to the end (not rejected)
+  int64_t steps = 0;
+  double peak_kv_use = 0;
+  int64_t prefix_query_tokens = 0, prefix_hit_tokens = 0;
 };
 
 struct SimulationResult {
@@ -39,8 +57,14 @@ struct SimulationResult {
   bool prefix_caching = false;
   int32_t cached_blocks_at_end = 0;
   int64_t evictions = 0;
+  // A cluster run: each replica (empty for one engine). The fields above
+  // then cover the cluster: counters summed (peak_device_used the largest),
+  // peak_kv_use the fullest replica's, mean_device_blocks summed.
+  std::vector<ReplicaResult> replicas;
+  int64_t router_predicted_hit_blocks = 0;  // Router::predicted_hit_blocks
 };
 
+// With opts.cluster.router set, runs the cluster (SimulateCluster).
 Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cost,
                                   const SimulationOptions& opts);
 

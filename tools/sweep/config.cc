@@ -10,6 +10,7 @@
 #include "cacheopt/cost/model_spec.h"
 #include "cacheopt/policy_registry.h"
 #include "cacheopt/util/names.h"
+#include "sim/cluster/router.h"
 #include "sweep/trace_catalog.h"
 
 namespace cacheopt::experiment {
@@ -29,7 +30,7 @@ const std::vector<std::string> kSetupKeys = {
     "name",       "model",          "gpu",        "tp",         "trace",
     "arrival",    "arrival_cv",     "requests",   "kv_device_blocks", "host_kv_gib",
     "preemption_mode", "block_size", "gpu_memory_utilization", "max_tokens_cap",
-    "over_context", "slo_scale"};
+    "over_context", "slo_scale", "replicas", "router"};
 const std::vector<std::string> kPolicyKeys = {"label", "policy", "knobs", "token_budget"};
 const std::vector<std::string> kLoadKeys = {"multiples", "policies", "setups"};
 const std::vector<std::string> kCapacityKeys = {"definitions", "lo_rps", "hi_rps", "rel_width",
@@ -84,13 +85,21 @@ Status ParseSetup(const Json& j, const std::string& where, const std::string& sh
   s->max_tokens_cap = static_cast<int32_t>(cap);
   RETURN_IF_ERROR(GetChoice(j, where, "over_context", {"drop", "clip"}, &s->over_context));
   RETURN_IF_ERROR(GetNumber(j, where, "slo_scale", 0, true, 1000, &s->slo_scale));
+  int64_t replicas = 1;
+  RETURN_IF_ERROR(GetInt(j, where, "replicas", 1, kMaxReplicas, &replicas));
+  s->replicas = static_cast<int>(replicas);
+  RETURN_IF_ERROR(GetString(j, where, "router", &s->router));
+  if (s->router.empty() && s->replicas > 1) s->router = "round-robin";
+  if (!s->router.empty())
+    if (auto r = MakeRouter(s->router, s->replicas, 0); !r.ok()) return Bad(JoinPath(where, "router"), r.status().message());
   if (j.contains("name")) {
     RETURN_IF_ERROR(GetString(j, where, "name", &s->name));
   } else {
     s->name = s->model + "/" + s->gpu + (s->tp > 1 ? "/tp" + std::to_string(s->tp) : "") + "/" + s->trace + "/" +
               (arrival.empty() ? "default" : arrival) +
               (s->arrival == ArrivalKind::kGamma ? "-cv" + ShortNumber(s->arrival_cv) : "") +
-              (s->slo_scale != 1 ? "/slo" + ShortNumber(s->slo_scale) : "");
+              (s->slo_scale != 1 ? "/slo" + ShortNumber(s->slo_scale) : "") +
+              (s->router.empty() ? "" : "/x" + std::to_string(s->replicas) + "-" + s->router);
   }
   return Status::Ok();
 }

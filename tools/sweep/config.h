@@ -40,6 +40,10 @@ struct SetupSpec {
   // Multiplies both SLOs of every run on this setup (capacities included);
   // the slo_scale experiment's values multiply on top.
   double slo_scale = 1;
+  // A simulated cluster (docs/cluster-sim.md): replicas behind a router;
+  // router "" with replicas 1 is one engine.
+  int replicas = 1;
+  std::string router;
   std::string where;          // "setups[i]", for messages
 };
 

@@ -272,10 +272,28 @@ TEST(ExperimentConfig, LoadFilePrefixesErrorsWithThePath) {
   EXPECT_THAT(LoadExperimentConfig(path + ".missing", "").status().message(), HasSubstr("not found"));
 }
 
+TEST(ExperimentConfig, ClusterSetupsNameTheirRouter) {
+  const std::string base = R"({"setups": [{"model": "llama-2-7b", "gpu": "a100-40g", "trace": "synthetic", )";
+  const std::string tail = R"(}], "policies": [{"policy": "vllm"}]})";
+  auto ok = ParseExperimentConfig(Json::parse(base + R"("replicas": 4, "router": "precise-prefix")" + tail), "", "x");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->setups[0].replicas, 4);
+  EXPECT_THAT(ok->setups[0].name, HasSubstr("/x4-precise-prefix"));
+  auto rr = ParseExperimentConfig(Json::parse(base + R"("replicas": 2)" + tail), "", "x");
+  ASSERT_TRUE(rr.ok()) << rr.status().message();
+  EXPECT_EQ(rr->setups[0].router, "round-robin");
+  auto bad = ParseExperimentConfig(Json::parse(base + R"("replicas": 2, "router": "nearest")" + tail), "", "x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("setups[0].router: unknown router 'nearest'; valid: round-robin"));
+  auto zero = ParseExperimentConfig(Json::parse(base + R"("replicas": 0)" + tail), "", "x");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_THAT(zero.status().message(), HasSubstr("setups[0].replicas"));
+}
+
 TEST(ExperimentConfig, CommittedConfigsParse) {
   std::string shared = CACHEOPT_SHARED_DIR;
   if (!std::filesystem::exists(shared + "/data/azure_llm_2023")) GTEST_SKIP() << "no ../shared";
-  for (const char* name : {"default", "quick", "prefix"}) {
+  for (const char* name : {"default", "quick", "prefix", "cluster", "cluster-quick"}) {
     std::string path = std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json";
     auto c = LoadExperimentConfig(path, shared);
     // Policies still being written (cacheopt, s3) may not be registered yet.

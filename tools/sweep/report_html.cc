@@ -4,6 +4,7 @@
 
 #include "sweep/ceilings.h"
 #include "sweep/metrics.h"
+#include "sweep/report_cluster.h"
 #include "sweep/report_figures.h"
 #include "render/svg.h"
 
@@ -258,6 +259,7 @@ std::string RenderReport(const ExperimentResults& r) {
          "capacity (dashed line: 1x).</p>\n";
     o += PerSetup(r, "overload", c.overload.setups, [&](int s) { return OverloadFigures(r, s); });
   }
+  o += ClusterSection(r);
   o += "\n<h2 id=\"config\">Config</h2>\n<pre>" + Esc(c.raw.dump(2)) + "</pre>\n";
   o += "</body></html>\n";
   return o;

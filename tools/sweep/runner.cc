@@ -79,6 +79,8 @@ class Runner {
     env->sim.sched = env->setup.sched;
     env->sim.sched.preemption_mode =
         spec.preemption_mode == "swap" ? PreemptMode::kSwap : PreemptMode::kRecompute;
+    env->sim.cluster.router = spec.router;
+    env->sim.cluster.replicas = spec.replicas;
     Env* raw = env.get();
     envs_.emplace(key, std::move(env));
     return raw;

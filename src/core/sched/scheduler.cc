@@ -8,8 +8,7 @@ namespace cacheopt {
 Scheduler::Scheduler(const SchedulerConfig& config, const CostModel* cost)
     : config_(config),
       cost_(cost),
-      blocks_(config.device_blocks, config.host_blocks, config.block_size, config.prefix_caching) {
-}
+      blocks_(config.device_blocks, config.host_blocks, config.block_size, config.prefix_caching) {}
 
 Scheduler::~Scheduler() = default;
 
