@@ -18,14 +18,6 @@
 
 namespace cacheopt {
 
-int AgentWeightPercent(double kv_usage, double waiting) {
-  if (!std::isfinite(kv_usage)) kv_usage = 1;
-  if (!std::isfinite(waiting)) waiting = 0;
-  const double free_kv = 1.0 - std::clamp(kv_usage, 0.0, 1.0);
-  const double w = 100.0 * free_kv / (1.0 + std::max(0.0, waiting));
-  return static_cast<int>(std::clamp(std::lround(w), 1L, 100L));
-}
-
 std::string AgentLine(const AgentState& s) {
   if (!s.engine_alive) return "down #engine not running\n";
   switch (s.phase) {
@@ -33,7 +25,8 @@ std::string AgentLine(const AgentState& s) {
     case AgentState::Phase::kDraining: return "drain\n";
     case AgentState::Phase::kServing: break;
   }
-  return "up ready " + std::to_string(AgentWeightPercent(s.kv_usage, s.waiting)) + "%\n";
+  const int64_t waiting = std::isfinite(s.waiting) ? std::llround(std::max(0.0, s.waiting)) : 0;
+  return "up ready " + std::to_string(AgentWeightPercent(waiting, s.kv_usage)) + "%\n";
 }
 
 LbAgent::LbAgent(LbAgentOptions opts, std::function<AgentState()> state)

@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "cacheopt/metrics/agent_weight.h"  // the weight: one formula with the simulated router
 #include "cacheopt/status.h"
 
 namespace cacheopt {
@@ -34,14 +35,6 @@ struct AgentState {
   double kv_usage = 0;       // device KV blocks in use / total, 0-1
   double waiting = 0;        // requests waiting (scheduler queue + server queue)
 };
-
-// The weight to report while serving, in percent of the configured weight:
-//   100 * (1 - kv_usage) / (1 + waiting), rounded, clamped to [1, 100].
-// Free KV is the room for new requests to run now (at 1 they wait or
-// preempt); each waiting request means one more ahead of a new one, so the
-// share halves at one waiting, thirds at two. Never 0: a zero weight is a
-// drain, and a full replica should still take work when all are full.
-int AgentWeightPercent(double kv_usage, double waiting);
 
 // The reply line, newline included.
 std::string AgentLine(const AgentState& s);

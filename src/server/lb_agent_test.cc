@@ -31,7 +31,7 @@ TEST(LbAgentTest, LineForEachEngineState) {
   AgentState loading;
   EXPECT_EQ(AgentLine(loading), "down #loading\n");
   EXPECT_EQ(AgentLine(Serving(0, 0)), "up ready 100%\n");
-  EXPECT_EQ(AgentLine(Serving(0.5, 0)), "up ready 50%\n");
+  EXPECT_EQ(AgentLine(Serving(0.5, 0)), "up ready 75%\n");
   AgentState draining = Serving(0.5, 3);
   draining.phase = Phase::kDraining;
   EXPECT_EQ(AgentLine(draining), "drain\n");
@@ -44,23 +44,17 @@ TEST(LbAgentTest, LineForEachEngineState) {
   }
 }
 
-TEST(LbAgentTest, WeightFallsWithKvUseAndQueueDepthButNeverToZero) {
-  EXPECT_EQ(AgentWeightPercent(0, 0), 100);
-  EXPECT_EQ(AgentWeightPercent(0.25, 0), 75);
-  EXPECT_EQ(AgentWeightPercent(0.25, 1), 38);  // 75 / 2 = 37.5, rounded
-  EXPECT_EQ(AgentWeightPercent(0, 3), 25);
-  EXPECT_EQ(AgentWeightPercent(1, 0), 1);       // full: the floor, not a drain
-  EXPECT_EQ(AgentWeightPercent(0.5, 1000), 1);
-  EXPECT_EQ(AgentWeightPercent(1.7, -2), 1);    // out of range: clamped
-  EXPECT_EQ(AgentWeightPercent(-0.5, -2), 100);
-  EXPECT_EQ(AgentWeightPercent(NAN, 0), 1);     // unknown KV: assume full
-  // Monotone: more load never raises the weight.
-  for (double kv = 0; kv <= 1.0; kv += 0.05) {
-    for (int w = 0; w < 20; ++w) {
-      EXPECT_GE(AgentWeightPercent(kv, w), AgentWeightPercent(kv + 0.05, w));
-      EXPECT_GE(AgentWeightPercent(kv, w), AgentWeightPercent(kv, w + 1));
-    }
-  }
+// The weight is the core's AgentWeightPercent (agent_weight_test.cc tests the
+// formula), the one the simulated leastconn router reads.
+TEST(LbAgentTest, ServingLineCarriesTheSharedWeight) {
+  EXPECT_EQ(AgentLine(Serving(0, 0)), "up ready 100%\n");
+  EXPECT_EQ(AgentLine(Serving(0.25, 1)), "up ready 44%\n");  // 100 x 0.875 / 2 = 43.75
+  EXPECT_EQ(AgentLine(Serving(1, 0)), "up ready 50%\n");     // full KV alone halves it
+  EXPECT_EQ(AgentLine(Serving(0.5, 1000)), "up ready 1%\n"); // never 0: that is a drain
+  EXPECT_EQ(AgentLine(Serving(NAN, 0)), "up ready 50%\n");   // unknown KV: assume full
+  for (double kv = 0; kv <= 1.0; kv += 0.25)
+    for (int w = 0; w < 5; ++w)
+      EXPECT_EQ(AgentLine(Serving(kv, w)), "up ready " + std::to_string(AgentWeightPercent(w, kv)) + "%\n");
 }
 
 // Connects to 127.0.0.1:port, sends `request`, reads until EOF (at most
