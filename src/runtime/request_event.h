@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cacheopt/session.h"
+#include "exec/cpu/sampler.h"
 
 namespace cacheopt {
 
@@ -17,6 +18,11 @@ struct RequestEvent {
   // Their text: Tokenizer::DecodePiece each, after its predecessor; a token
   // that ends the sequence by stopping, and BOS / EOS, print nothing.
   std::string text;
+  // With SamplingParams::logprobs >= 0, per token: its draw (log-probability
+  // and top alternatives) and its own text (piece_text[i] is what tokens[i]
+  // added to `text`).
+  std::vector<SampledToken> logprobs;
+  std::vector<std::string> piece_text;
   bool finished = false;
   // Set when finished.
   FinishReason reason = FinishReason::kStop;
