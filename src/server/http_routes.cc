@@ -379,7 +379,7 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
   if (auto e = CheckBodySize(hreq.body.size(), opts_.max_body_bytes)) {
     return Reject(res, *e, RejectReason::kBodyTooLarge);
   }
-  auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_);
+  auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_, opts_.limits);
   if (!parsed.ok()) return Reject(res, parsed.error(), ReasonFor(parsed.error()));
   CompletionRequest& req = parsed.value();
 
