@@ -47,6 +47,13 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--max-concurrency", f->max_concurrency, "Requests in the engine at once")->capture_default_str();
   app->add_option("--max-queue", f->max_queue, "Requests that may wait for the engine; beyond: 429")
       ->capture_default_str();
+  app->add_option("--max-n", f->max_n, "Choices per prompt a request may ask for (n); above: 400")
+      ->capture_default_str();
+  app->add_option("--max-logprobs", f->max_logprobs,
+                  "Log-probability alternatives per token (logprobs, top_logprobs); above: 400")
+      ->capture_default_str();
+  app->add_option("--max-prompts", f->max_prompts, "Prompts in one /v1/completions list; above: 400")
+      ->capture_default_str();
   app->add_option("--api-key", f->api_key, "Require 'Authorization: Bearer KEY' on /v1/* (also $CACHEOPT_API_KEY)")
       ->envname("CACHEOPT_API_KEY");
   app->add_option("--max-body", f->max_body, "Largest request body; larger: 413")->capture_default_str();
@@ -121,6 +128,9 @@ int RunServe(const ServeFlags& f) {
     return BadInput(s);
   if (f.max_concurrency < 1) return BadInput(Status::InvalidArgument("--max-concurrency must be >= 1"));
   if (f.max_queue < 0) return BadInput(Status::InvalidArgument("--max-queue must be >= 0"));
+  if (f.max_n < 1) return BadInput(Status::InvalidArgument("--max-n must be >= 1"));
+  if (f.max_logprobs < 0) return BadInput(Status::InvalidArgument("--max-logprobs must be >= 0"));
+  if (f.max_prompts < 1) return BadInput(Status::InvalidArgument("--max-prompts must be >= 1"));
   if (!(f.grace_period >= 0)) return BadInput(Status::InvalidArgument("--grace-period must be >= 0"));
   auto body = ParseByteSize(f.max_body, "--max-body");
   if (!body.ok()) return BadInput(body.status());
@@ -139,6 +149,7 @@ int RunServe(const ServeFlags& f) {
   o.port = f.port;
   o.max_concurrency = f.max_concurrency;
   o.max_queue = f.max_queue;
+  o.limits = RequestLimits{.max_n = f.max_n, .max_logprobs = f.max_logprobs, .max_prompts = f.max_prompts};
   o.api_key = f.api_key;
   o.grace_period_s = f.grace_period;
   if (f.lb_agent_port < -1 || f.lb_agent_port > 65535)

@@ -27,6 +27,9 @@ struct ServeFlags {
   int32_t kv_host_blocks = -1;
   std::string kv_host_memory;  // SIZE; "" = as many blocks as the device
   int32_t max_queue = 128;
+  int32_t max_n = 16;         // choices per prompt (n)
+  int32_t max_logprobs = 20;  // logprobs / top_logprobs
+  int32_t max_prompts = 32;   // prompts in one /v1/completions list
   int32_t max_concurrency = 64;
   std::string api_key;
   std::string max_body = "4MiB";

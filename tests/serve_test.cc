@@ -369,7 +369,7 @@ TEST(ServeTest, BadInputGetsOpenAiErrorsNamingTheField) {
       {"over the context", R"({"prompt": "x", "max_tokens": 5000})", 400, "max_tokens", "context length"},
       {"missing prompt", R"({"max_tokens": 3})", 400, "prompt", "'prompt'"},
       {"token out of vocab", R"({"prompt": [1, 99999], "max_tokens": 3})", 400, "prompt", "vocabulary"},
-      {"n > 1", R"({"prompt": "x", "n": 2})", 400, "n", "'n'"},
+      {"n over --max-n", R"({"prompt": "x", "n": 17})", 400, "n", "'n'"},
   };
   for (const Case& c : cases) {
     Reply r = Post(port, "/v1/completions", c.body);

@@ -215,7 +215,13 @@ void RealEngine::CollectTokens(const std::vector<TokenEvent>& tokens) {
     // As Tokenizer::Decode and run.c: BOS, EOS and a stop that ends the
     // sequence print nothing.
     const bool silent = t.token == tokenizer_.bos_id() || t.token == tokenizer_.eos_id() || (t.eos && stop_token);
-    if (!silent) ev.text += tokenizer_.DecodePiece((*toks)[toks->size() - 2], t.token);
+    std::string piece = silent ? std::string() : tokenizer_.DecodePiece((*toks)[toks->size() - 2], t.token);
+    ev.text += piece;
+    const std::vector<SampledToken>* lp = executor_->Logprobs(t.request_id);
+    if (lp != nullptr && !lp->empty()) {
+      ev.logprobs.push_back(lp->back());
+      ev.piece_text.push_back(std::move(piece));
+    }
     ++generated_tokens_;
   }
 }

@@ -130,6 +130,8 @@ class RealEngine {
   Status RunToCompletion(const std::function<void(const RequestEvent&)>& on_event);
 
   bool HasUnfinished() const { return session_->HasUnfinished(); }
+  // Whether the policy caches prompt prefixes (blocks shared by content).
+  bool prefix_caching() const { return session_->config().prefix_caching; }
   RealEngineStats stats() const;
   double Now() const;  // seconds on the engine clock (0 when serving began)
 

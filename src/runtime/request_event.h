@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cacheopt/session.h"
+#include "exec/cpu/sampler.h"
 
 namespace cacheopt {
 
@@ -21,6 +22,11 @@ struct RequestEvent {
   // that step's event only; -1 otherwise. Arrival to here is its queue time
   // (vLLM's WAITING phase).
   double first_scheduled_s = -1;
+  // With SamplingParams::logprobs >= 0, per token: its draw (log-probability
+  // and top alternatives) and its own text (piece_text[i] is what tokens[i]
+  // added to `text`).
+  std::vector<SampledToken> logprobs;
+  std::vector<std::string> piece_text;
   bool finished = false;
   // Set when finished.
   FinishReason reason = FinishReason::kStop;

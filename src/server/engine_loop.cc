@@ -70,11 +70,13 @@ void EngineLoop::Run() {
     Publish();
     stop_aborts_ = 0;
     for (const RequestEvent& ev : events) Route(ev, now);
+    for (int64_t leader : to_release_) ReleaseHeld(leader);
+    to_release_.clear();
     if (stop_aborts_ > 0) Publish();  // KV freed by stop strings
     if (!engine_->error().ok()) healthy_.store(false, std::memory_order_relaxed);
     iterations_.fetch_add(1, std::memory_order_relaxed);
     if (stop_.load(std::memory_order_acquire) && live_.empty() && !engine_->HasUnfinished()) break;
-    const bool room = static_cast<int64_t>(live_.size()) < opts_.max_concurrency;
+    const bool room = static_cast<int64_t>(live_.size()) + held_count_ < opts_.max_concurrency;
     if (!engine_->HasUnfinished()) {
       queue_->WaitForWork(kIdleWait, room);
     } else if (!ran && events.empty()) {
@@ -86,7 +88,8 @@ void EngineLoop::Run() {
 void EngineLoop::TakeCommands() {
   submits_.clear();
   aborts_.clear();
-  const int64_t room = std::max<int64_t>(0, opts_.max_concurrency - static_cast<int64_t>(live_.size()));
+  const int64_t room =
+      std::max<int64_t>(0, opts_.max_concurrency - static_cast<int64_t>(live_.size()) - held_count_);
   const bool stopping = stop_.load(std::memory_order_acquire);
   queue_->Take(stopping ? 0 : static_cast<size_t>(room), &submits_, &aborts_);
   for (const auto& sink : aborts_) {
@@ -103,7 +106,39 @@ void EngineLoop::TakeCommands() {
     if (it == live_.end() || it->second.ended) continue;
     (void)engine_->Abort(sink->engine_id);  // its abort event finishes it below
   }
-  for (SubmitCommand& c : submits_) Submit(c);
+  const bool share = engine_->prefix_caching();
+  std::vector<int64_t> ids(submits_.size(), -1);  // engine ids of this take (Submit moves the sink)
+  for (size_t i = 0; i < submits_.size(); ++i) {
+    SubmitCommand& c = submits_[i];
+    const int32_t back = c.shares_prompt_of;
+    if (share && back > 0 && static_cast<size_t>(back) <= i) {
+      const int64_t leader = ids[i - static_cast<size_t>(back)];
+      if (leader >= 0 && live_.count(leader) != 0) {
+        held_[leader].push_back(std::move(c));
+        ++held_count_;
+        continue;
+      }
+    }
+    const std::shared_ptr<RequestSink> sink = c.sink;
+    Submit(c);
+    ids[i] = sink->engine_id;
+  }
+}
+
+void EngineLoop::ReleaseHeld(int64_t leader) {
+  auto it = held_.find(leader);
+  if (it == held_.end()) return;
+  std::vector<SubmitCommand> group = std::move(it->second);
+  held_.erase(it);
+  held_count_ -= static_cast<int64_t>(group.size());
+  for (SubmitCommand& c : group) {
+    if (c.sink->cancelled()) continue;  // its abort was counted when it came
+    if (stop_.load(std::memory_order_acquire) || abort_all_.load(std::memory_order_acquire)) {
+      c.sink->Fail(Unavailable("The server is shutting down"));
+      continue;
+    }
+    Submit(c);
+  }
 }
 
 void EngineLoop::Submit(SubmitCommand& c) {
@@ -134,6 +169,8 @@ void EngineLoop::Route(const RequestEvent& ev, double now) {
   if (it == live_.end()) return;
   Live& l = it->second;
   if (ev.first_scheduled_s >= 0) metrics_->OnScheduled(std::max(0.0, ev.first_scheduled_s - l.arrival_s));
+  if ((!ev.tokens.empty() || ev.finished) && held_.count(ev.id) != 0) to_release_.push_back(ev.id);
+  if (!ev.logprobs.empty() && !l.ended) l.sink->PushLogprobs(ev.logprobs, ev.piece_text);
   if (!ev.tokens.empty() && !l.ended) {
     for (size_t i = 0; i < ev.tokens.size(); ++i) {
       if (l.first_token_s < 0) {
@@ -193,6 +230,10 @@ void EngineLoop::AbortEverything() {
   for (auto& [id, l] : live_) {
     if (!l.ended) (void)engine_->Abort(id);
   }
+  for (auto& [leader, group] : held_)
+    for (SubmitCommand& c : group) c.sink->Fail(Unavailable("The server is shutting down"));
+  held_.clear();
+  held_count_ = 0;
   // Requests that never reached the engine.
   std::vector<SubmitCommand> queued;
   std::vector<std::shared_ptr<RequestSink>> aborts;

@@ -12,6 +12,13 @@
 //      the finish with usage. Metrics come before the sink, so a client that
 //      saw its answer end reads metrics that count it.
 // With nothing to run it sleeps on the queue until a command arrives.
+//
+// A request's choices (n > 1, a prompt list) arrive as one queue group and
+// enter the engine together (admission to the engine is atomic against
+// max_concurrency). Where the policy caches prefixes, a choice that shares
+// another's prompt is held back until that one's first token, so its prompt
+// blocks come from the prefix cache rather than a second prefill. Inside the
+// engine the scheduler admits and preempts each choice on its own.
 #pragma once
 
 #include <atomic>
@@ -79,6 +86,8 @@ class EngineLoop {
   void TakeCommands();
   void Submit(SubmitCommand& c);
   void Route(const RequestEvent& ev, double now);
+  // Submits the choices held back for `leader` (its prompt is computed).
+  void ReleaseHeld(int64_t leader);
   void AbortEverything();
   void Publish();
 
@@ -98,6 +107,11 @@ class EngineLoop {
   int64_t stop_aborts_ = 0;                            // this iteration's
   std::vector<SubmitCommand> submits_;                 // scratch
   std::vector<std::shared_ptr<RequestSink>> aborts_;  // scratch
+  // Choices waiting for their prompt's first computation, by the engine id
+  // of the choice computing it; they count against max_concurrency.
+  std::unordered_map<int64_t, std::vector<SubmitCommand>> held_;
+  int64_t held_count_ = 0;
+  std::vector<int64_t> to_release_;  // leaders whose prompt is done (this iteration)
 };
 
 }  // namespace cacheopt

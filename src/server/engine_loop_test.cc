@@ -231,5 +231,51 @@ TEST(EngineLoopTest, ASubmitTheEngineRefusesFailsItsSink) {
   EXPECT_EQ(u.error->http_status, 400);
 }
 
+// n choices of one prompt under a caching policy: the followers wait for
+// the first choice's prompt and take its blocks from the prefix cache; with
+// greedy sampling every choice equals the solo answer; logprobs flow.
+TEST(EngineLoopTest, AGroupSharesItsPromptThroughThePrefixCache) {
+  Harness h(Options("vllm-v1"));
+  ASSERT_TRUE(h.engine->prefix_caching());
+  std::vector<int32_t> prompt = {1};
+  for (int i = 0; i < 40; ++i) prompt.push_back(5 + i * 3);  // 41 tokens: 2 full blocks of 16
+  std::vector<SubmitCommand> group;
+  std::vector<std::shared_ptr<RequestSink>> sinks;
+  for (int k = 0; k < 3; ++k) {
+    SubmitCommand c = Greedy(prompt, 6);
+    c.shares_prompt_of = k;
+    c.params.logprobs = 2;
+    sinks.push_back(c.sink);
+    group.push_back(std::move(c));
+  }
+  ASSERT_EQ(h.q.PushGroup(std::move(group)), RequestQueue::PushResult::kOk);
+  const std::string solo = Solo(prompt, 6);
+  for (int k = 0; k < 3; ++k) {
+    RequestSink::Update all, u;
+    int draws = 0;
+    for (int i = 0; i < 3000 && !all.finished; ++i) {
+      if (!sinks[k]->Wait(milliseconds(10), &u)) continue;
+      all.text += u.text;
+      draws += static_cast<int>(u.logprobs.size());
+      for (const SampledToken& t : u.logprobs) {
+        EXPECT_EQ(t.top_logprobs.size(), 2u);
+        EXPECT_LE(t.logprob, 0.0f);
+        EXPECT_EQ(t.top_logprobs[0].first, t.token);  // greedy: the most likely one
+      }
+      if (u.finished) {
+        all.finished = true;
+        all.usage = u.usage;
+      }
+    }
+    ASSERT_TRUE(all.finished);
+    EXPECT_EQ(all.text, solo) << k;
+    EXPECT_EQ(draws, 6);
+    // The first choice computed the prompt; the others found its full blocks.
+    EXPECT_EQ(all.usage.cached_tokens, k == 0 ? 0 : 32) << k;
+  }
+  h.loop.Stop();
+  EXPECT_TRUE(h.engine->error().ok()) << h.engine->error().message();
+}
+
 }  // namespace
 }  // namespace cacheopt

@@ -78,17 +78,72 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// One choice of a response as the HTTP thread assembles it: its sink, the
+// text and log-probabilities so far, how it ended.
+struct ChoiceTrack {
+  std::shared_ptr<RequestSink> sink;
+  int32_t index = 0;
+  int32_t prev_token = -1;  // the token before the next one (DecodePiece)
+  int32_t offset = 0;       // text so far (text_offset of the next token)
+  bool done = false;
+  RequestSink::Update last;  // the end: finish reason, usage, error
+};
+
 // One streamed response: what the content provider carries between calls.
 struct HttpRoutes::Stream {
-  Stream(std::shared_ptr<RequestSink> s, SseStream e, RequestQueue* q, std::shared_ptr<std::atomic<int64_t>> active)
-      : sink(std::move(s)), sse(std::move(e)), queue(q), token(std::move(active)) {}
-  std::shared_ptr<RequestSink> sink;
+  Stream(std::vector<ChoiceTrack> c, SseStream e, RequestQueue* q, std::shared_ptr<std::atomic<int64_t>> active,
+         const Tokenizer* t, int32_t n)
+      : choices(std::move(c)), sse(std::move(e)), queue(q), token(std::move(active)), tokenizer(t), per_prompt(n) {}
+  std::vector<ChoiceTrack> choices;
   SseStream sse;
   RequestQueue* queue;
   ActiveToken token;
+  const Tokenizer* tokenizer;
+  int32_t per_prompt;
+  bool logprobs = false;
+  std::shared_ptr<SinkGroupWaker> waker;  // several choices
   std::string pending;  // SSE text not yet written
   bool finished = false;
+  void AbortAll() {
+    for (ChoiceTrack& c : choices) queue->Abort(c.sink);
+  }
 };
+
+namespace {
+
+// The sink's log-probabilities as the response shows them; advances the
+// choice's previous token and text offset.
+std::vector<TokenLogprob> ToLogprobs(const RequestSink::Update& up, const Tokenizer* tok, ChoiceTrack* c) {
+  std::vector<TokenLogprob> out;
+  out.reserve(up.logprobs.size());
+  for (size_t i = 0; i < up.logprobs.size(); ++i) {
+    const SampledToken& d = up.logprobs[i];
+    TokenLogprob t;
+    t.token = i < up.pieces.size() ? up.pieces[i] : std::string();
+    t.logprob = d.logprob;
+    for (const auto& [id, lp] : d.top_logprobs) t.top.push_back({tok->DecodePiece(c->prev_token, id), lp});
+    c->prev_token = d.token;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// OpenAI's usage for several choices: each prompt once, every choice's
+// completion; cached: per prompt, the most any of its choices found.
+Usage SumUsage(const std::vector<ChoiceTrack>& choices, int32_t per_prompt) {
+  Usage u;
+  for (size_t i = 0; i < choices.size(); i += static_cast<size_t>(per_prompt)) {
+    u.prompt_tokens += choices[i].last.usage.prompt_tokens;
+    int32_t cached = 0;
+    for (size_t k = i; k < i + static_cast<size_t>(per_prompt) && k < choices.size(); ++k)
+      cached = std::max(cached, choices[k].last.usage.cached_tokens);
+    u.cached_tokens += cached;
+  }
+  for (const ChoiceTrack& c : choices) u.completion_tokens += c.last.usage.completion_tokens;
+  return u;
+}
+
+}  // namespace
 
 HttpRoutes::HttpRoutes(HttpRoutesOptions opts) : opts_(std::move(opts)) {
   std::random_device rd;
@@ -183,7 +238,8 @@ void HttpRoutes::Reject(httplib::Response& res, const ApiError& e, RejectReason 
   SendError(res, e);
 }
 
-ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest& req, ApiKind kind) const {
+ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest& req, ApiKind kind,
+                                                         size_t index) const {
   // Tokens: a chat's template segments, a text prompt after BOS (as
   // `cacheopt generate` and llama2.c's run.c), or the ids as sent.
   std::vector<int32_t> prompt;
@@ -194,6 +250,10 @@ ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest
       std::vector<int32_t> ids = model_.tokenizer->Encode(seg.text, seg.bos, seg.eos);
       prompt.insert(prompt.end(), ids.begin(), ids.end());
     }
+  } else if (index < req.prompts.size() && req.prompts[index].is_tokens) {
+    prompt = req.prompts[index].token_ids;
+  } else if (index < req.prompts.size()) {
+    prompt = model_.tokenizer->Encode(req.prompts[index].text, true, false);
   } else if (req.prompt_is_tokens) {
     prompt = req.prompt_token_ids;
   } else {
@@ -215,13 +275,21 @@ std::optional<ApiError> HttpRoutes::CheckKvCapacity(int32_t prompt_len, ApiKind 
 }
 
 SubmitCommand HttpRoutes::MakeSubmit(const CompletionRequest& req, std::vector<int32_t> prompt, int32_t max_tokens,
-                                     uint64_t n) const {
+                                     uint64_t n, uint64_t choice) const {
   SubmitCommand cmd;
   cmd.prompt = std::move(prompt);
   cmd.params.temperature = static_cast<float>(req.temperature);
   cmd.params.top_p = static_cast<float>(req.top_p);
   cmd.params.top_k = req.top_k;
-  cmd.params.seed = req.seed ? *req.seed : Mix(seed_base_ + n);
+  // Choice k of a request draws from seed + k: a request's choices differ,
+  // and choice 0 draws exactly as a one-choice request with that seed.
+  cmd.params.seed = (req.seed ? *req.seed : Mix(seed_base_ + n)) + choice;
+  cmd.params.presence_penalty = static_cast<float>(req.presence_penalty);
+  cmd.params.frequency_penalty = static_cast<float>(req.frequency_penalty);
+  cmd.params.repetition_penalty = static_cast<float>(req.repetition_penalty);
+  cmd.params.logit_bias = req.logit_bias;
+  cmd.params.logprobs = req.logprobs;
+  cmd.params.json_schema = req.json_schema;
   cmd.params.eos_after = req.eos_after;
   cmd.params.ignore_eos = req.ignore_eos;
   cmd.params.min_tokens = req.min_tokens;
@@ -249,27 +317,50 @@ void HttpRoutes::StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, st
         const int conn = CurrentConnectionSocket();
         if (!st->finished) {
           // With text in hand, take whatever else came without waiting.
-          const auto timeout = st->pending.empty() ? poll : std::chrono::milliseconds(0);
-          RequestSink::Update up;
-          if (st->sink->Wait(timeout, &up)) {
+          const bool single = st->choices.size() == 1;
+          const uint64_t seen = st->waker ? st->waker->seen() : 0;
+          const auto timeout = st->pending.empty() && single ? poll : std::chrono::milliseconds(0);
+          bool news = false;
+          for (ChoiceTrack& c : st->choices) {
+            if (c.done || st->finished) continue;
+            RequestSink::Update up;
+            if (!c.sink->Wait(timeout, &up)) continue;
+            news = true;
             if (up.finished && up.error) {
-              st->pending += st->sse.Delta(up.text) + st->sse.Error(*up.error);
-            } else {
-              st->pending += st->sse.Delta(up.text);
-              if (up.finished) st->pending += st->sse.Finish(up.finish_reason, up.usage);
+              st->pending += st->sse.Error(*up.error);
+              st->finished = true;
+              st->AbortAll();  // the other choices stop too
+              break;
             }
-            st->finished = up.finished;
+            ChoiceOut delta;
+            delta.index = c.index;
+            delta.text = std::move(up.text);
+            delta.has_logprobs = st->logprobs;
+            delta.text_offset = c.offset;
+            if (st->logprobs) delta.logprobs = ToLogprobs(up, st->tokenizer, &c);
+            c.offset += static_cast<int32_t>(delta.text.size());
+            st->pending += st->sse.Delta(delta);
+            if (up.finished) {
+              c.done = true;
+              c.last = std::move(up);
+              st->pending += st->sse.FinishChoice(c.index, c.last.finish_reason);
+            }
           }
+          if (!st->finished && std::all_of(st->choices.begin(), st->choices.end(), [](const ChoiceTrack& c) { return c.done; })) {
+            st->pending += st->sse.End(SumUsage(st->choices, st->per_prompt));
+            st->finished = true;
+          }
+          if (!news && !single && st->pending.empty() && !st->finished) st->waker->WaitPast(seen, poll);
         }
         // A closed connection is seen before writing into it, and a write
         // that fails says the same: either way the request is cancelled.
         if (PeerClosed(conn)) {
-          st->queue->Abort(st->sink);
+          st->AbortAll();
           return false;
         }
         if (!st->pending.empty()) {
           if (!out.write(st->pending.data(), st->pending.size())) {
-            st->queue->Abort(st->sink);
+            st->AbortAll();
             return false;
           }
           st->pending.clear();
@@ -278,7 +369,7 @@ void HttpRoutes::StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, st
         return true;
       },
       [st](bool success) {
-        if (!success || !st->finished) st->queue->Abort(st->sink);
+        if (!success || !st->finished) st->AbortAll();
       });
 }
 
@@ -291,24 +382,60 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
   if (auto e = CheckBodySize(hreq.body.size(), opts_.max_body_bytes)) {
     return Reject(res, *e, RejectReason::kBodyTooLarge);
   }
-  auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_);
+  auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_, opts_.limits);
   if (!parsed.ok()) return Reject(res, parsed.error(), ReasonFor(parsed.error()));
   CompletionRequest& req = parsed.value();
 
-  auto prompt = PromptTokens(req, kind);
-  if (!prompt.ok()) return Reject(res, prompt.error(), RejectReason::kInvalidRequest);
+  // One prompt (chat, a single completion prompt) or a list; n choices each.
   if (auto e = CheckTokenIds(req, model_.vocab_size)) return Reject(res, *e, RejectReason::kInvalidRequest);
-  const int32_t prompt_len = static_cast<int32_t>(prompt->size());
-  auto max_tokens = ResolveMaxTokens(req, prompt_len, model_.context);
-  if (!max_tokens.ok()) return Reject(res, max_tokens.error(), RejectReason::kContextLength);
-  if (auto e = CheckKvCapacity(prompt_len, kind)) return Reject(res, *e, RejectReason::kKvCapacity);
-
+  const size_t num_prompts = kind == ApiKind::kChat ? 1 : std::max<size_t>(req.prompts.size(), 1);
+  const int64_t num_choices = static_cast<int64_t>(num_prompts) * req.n;
+  if (num_choices > opts_.max_choices) {
+    return Reject(res,
+                  InvalidRequest("n", "The request asks for " + std::to_string(num_choices) + " choices (" +
+                                          std::to_string(num_prompts) + " prompts x n " + std::to_string(req.n) +
+                                          "); one request's choices enter the engine together, at most " +
+                                          std::to_string(opts_.max_choices) + " (--max-concurrency)"),
+                  RejectReason::kInvalidRequest);
+  }
   const uint64_t n = next_request_.fetch_add(1, std::memory_order_relaxed);
-  SubmitCommand cmd = MakeSubmit(req, std::move(*prompt), *max_tokens, n);
-  cmd.arrival = arrival;
-  std::shared_ptr<RequestSink> sink = cmd.sink;
+  std::vector<SubmitCommand> group;
+  std::vector<std::string> echoes;  // per prompt
+  std::vector<int32_t> last_prompt_token;
+  for (size_t p = 0; p < num_prompts; ++p) {
+    auto prompt = PromptTokens(req, kind, p);
+    if (!prompt.ok()) return Reject(res, prompt.error(), RejectReason::kInvalidRequest);
+    const int32_t prompt_len = static_cast<int32_t>(prompt->size());
+    auto max_tokens = ResolveMaxTokens(req, prompt_len, model_.context);
+    if (!max_tokens.ok()) return Reject(res, max_tokens.error(), RejectReason::kContextLength);
+    if (auto e = CheckKvCapacity(prompt_len, kind)) return Reject(res, *e, RejectReason::kKvCapacity);
+    if (req.echo) {
+      const PromptInput* in = p < req.prompts.size() ? &req.prompts[p] : nullptr;
+      echoes.push_back(in != nullptr && !in->is_tokens ? in->text : model_.tokenizer->Decode(*prompt));
+    }
+    last_prompt_token.push_back(prompt->back());
+    for (int32_t k = 0; k < req.n; ++k) {
+      const uint64_t choice = p * static_cast<uint64_t>(req.n) + static_cast<uint64_t>(k);
+      SubmitCommand cmd = MakeSubmit(req, *prompt, *max_tokens, n, choice);
+      cmd.arrival = arrival;
+      cmd.shares_prompt_of = k;  // choice 0 of this prompt computes it
+      group.push_back(std::move(cmd));
+    }
+  }
+  std::vector<ChoiceTrack> choices;
+  std::shared_ptr<SinkGroupWaker> waker;
+  if (group.size() > 1) waker = std::make_shared<SinkGroupWaker>();
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i].sink->waker = waker;
+    ChoiceTrack c;
+    c.sink = group[i].sink;
+    c.index = static_cast<int32_t>(i);
+    c.prev_token = last_prompt_token[i / static_cast<size_t>(req.n)];
+    if (req.echo) c.offset = static_cast<int32_t>(echoes[i / static_cast<size_t>(req.n)].size());
+    choices.push_back(std::move(c));
+  }
   auto token = std::make_unique<ActiveToken>(active_);  // before the push: a drain sees it
-  switch (queue_->Push(std::move(cmd))) {
+  switch (queue_->PushGroup(std::move(group))) {
     case RequestQueue::PushResult::kOk:
       metrics_->OnAccepted();
       break;
@@ -317,54 +444,121 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
     case RequestQueue::PushResult::kClosed:
       return SendError(res, Unavailable("The server is shutting down"));
   }
+  const auto abort_all = [&] {
+    for (ChoiceTrack& c : choices) queue_->Abort(c.sink);
+  };
 
   const ResponseMeta meta{kind, MakeResponseId(kind, n), static_cast<int64_t>(std::time(nullptr)), req.model};
   const int fd = CurrentConnectionSocket();
-  // Waits for the engine's next news, watching the client meanwhile. False:
-  // the client left (the request is cancelled).
-  RequestSink::Update u;
-  const auto wait = [&](bool until_end) {
-    std::string text;
-    for (;;) {
-      RequestSink::Update got;
-      const bool news = sink->Wait(opts_.poll, &got, until_end);
-      if (PeerClosed(fd)) {
-        queue_->Abort(sink);
-        return false;
-      }
-      if (!news) continue;
-      text += got.text;
-      u = std::move(got);
-      if (!until_end || u.finished) break;
-    }
-    u.text = std::move(text);
-    return true;
-  };
 
   if (!req.stream) {
-    if (!wait(true)) {
-      res.status = 499;  // nginx's "client closed request": nobody reads it
-      return;
+    // Each choice to its end, watching the client meanwhile.
+    std::vector<ChoiceOut> outs;
+    for (ChoiceTrack& c : choices) {
+      ChoiceOut o;
+      o.index = c.index;
+      o.has_logprobs = req.logprobs >= 0;
+      if (req.echo) o.text = echoes[static_cast<size_t>(c.index / req.n)];
+      o.text_offset = static_cast<int32_t>(o.text.size());
+      for (;;) {
+        RequestSink::Update got;
+        const bool news = c.sink->Wait(opts_.poll, &got, /*until_end=*/!o.has_logprobs);
+        if (PeerClosed(fd)) {
+          abort_all();
+          res.status = 499;  // nginx's "client closed request": nobody reads it
+          return;
+        }
+        if (!news) continue;
+        o.text += got.text;
+        if (o.has_logprobs) {
+          std::vector<TokenLogprob> lps = ToLogprobs(got, model_.tokenizer, &c);
+          o.logprobs.insert(o.logprobs.end(), std::make_move_iterator(lps.begin()), std::make_move_iterator(lps.end()));
+        }
+        if (got.finished) {
+          c.last = std::move(got);
+          break;
+        }
+      }
+      if (c.last.error) {
+        abort_all();
+        return SendError(res, *c.last.error);
+      }
+      o.finish_reason = c.last.finish_reason;
+      if (o.has_logprobs) {
+        // A stop string cut the text: the tokens that start past the cut go too.
+        size_t total = static_cast<size_t>(o.text_offset);
+        for (const TokenLogprob& t : o.logprobs) total += t.token.size();
+        if (total > o.text.size()) {
+          size_t at = static_cast<size_t>(o.text_offset), keep = 0;
+          while (keep < o.logprobs.size() && at < o.text.size()) at += o.logprobs[keep++].token.size();
+          o.logprobs.resize(keep);
+        }
+      }
+      outs.push_back(std::move(o));
     }
-    if (u.error) return SendError(res, *u.error);
-    res.set_content(RenderResponse(meta, u.text, u.finish_reason, u.usage), kJson);
+    res.set_content(RenderResponse(meta, outs, SumUsage(choices, req.n)), kJson);
     return;
   }
 
   // Streaming. Wait for the first news before sending the status line, so a
   // request that fails before its first token still gets its error status.
-  if (!wait(false)) {
-    res.status = 499;
-    return;
+  const int32_t per_prompt = req.n;
+  auto st = std::make_shared<Stream>(std::move(choices), SseStream(meta, req.include_usage, static_cast<int32_t>(num_choices)),
+                                     queue_, active_, model_.tokenizer, per_prompt);
+  st->waker = waker;
+  st->logprobs = req.logprobs >= 0;
+  for (;;) {
+    const uint64_t seen = waker ? waker->seen() : 0;
+    bool news = false;
+    for (ChoiceTrack& c : st->choices) {
+      RequestSink::Update got;
+      // Peek: a sink with news is left for the stream to take; errors end here.
+      if (c.sink->Wait(waker ? std::chrono::milliseconds(0) : opts_.poll, &got)) {
+        news = true;
+        if (got.finished && got.error) {
+          for (ChoiceTrack& o : st->choices) queue_->Abort(o.sink);
+          return SendError(res, *got.error);
+        }
+        // Hand what was taken to the stream's first write.
+        ChoiceOut delta;
+        delta.index = c.index;
+        delta.text = std::move(got.text);
+        delta.has_logprobs = st->logprobs;
+        delta.text_offset = c.offset;
+        if (st->logprobs) delta.logprobs = ToLogprobs(got, model_.tokenizer, &c);
+        c.offset += static_cast<int32_t>(delta.text.size());
+        st->pending += st->sse.Delta(delta);
+        if (got.finished) {
+          c.done = true;
+          c.last = std::move(got);
+          st->pending += st->sse.FinishChoice(c.index, c.last.finish_reason);
+        }
+      }
+    }
+    if (PeerClosed(fd)) {
+      st->AbortAll();
+      res.status = 499;
+      return;
+    }
+    if (news) break;
+    if (waker) waker->WaitPast(seen, opts_.poll);
   }
-  if (u.finished && u.error) return SendError(res, *u.error);
-  auto st = std::make_shared<Stream>(sink, SseStream(meta, req.include_usage), queue_, active_);
-  token.reset();  // the stream's own token counts from here
-  st->pending = st->sse.Delta(u.text);
-  if (u.finished) {
-    st->pending += st->sse.Finish(u.finish_reason, u.usage);
+  if (req.echo) {
+    // The echoed prompts lead each choice's text (as vLLM streams them).
+    std::string head;
+    for (ChoiceTrack& c : st->choices) {
+      ChoiceOut e;
+      e.index = c.index;
+      e.text = echoes[static_cast<size_t>(c.index / req.n)];
+      head += st->sse.Delta(e);
+    }
+    st->pending = head + st->pending;
+  }
+  if (std::all_of(st->choices.begin(), st->choices.end(), [](const ChoiceTrack& c) { return c.done; })) {
+    st->pending += st->sse.End(SumUsage(st->choices, per_prompt));
     st->finished = true;
   }
+  token.reset();  // the stream's own token counts from here
   StreamTo(res, std::move(st), opts_.poll);
 }
 

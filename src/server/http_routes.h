@@ -54,6 +54,11 @@ struct HttpRoutesOptions {
   // How often a waiting handler looks at its socket (at most; any news
   // from the engine wakes it sooner).
   std::chrono::milliseconds poll{20};
+  // Per-request limits (n, logprobs, prompt lists: --max-n, --max-logprobs,
+  // --max-prompts), and the most choices (prompts x n) one request may
+  // hold: its group enters the engine at once, so at most max-concurrency.
+  RequestLimits limits;
+  int32_t max_choices = 64;
 };
 
 // Lifecycle as the routes see it.
@@ -81,12 +86,13 @@ class HttpRoutes {
   struct Stream;
   // A completion or chat request, from its body to its answer (JSON or SSE).
   void Complete(const httplib::Request& req, httplib::Response& res, ApiKind kind);
-  ApiResult<std::vector<int32_t>> PromptTokens(const CompletionRequest& req, ApiKind kind) const;
+  // The tokens of prompt `index` (completions' prompt list; chat: 0).
+  ApiResult<std::vector<int32_t>> PromptTokens(const CompletionRequest& req, ApiKind kind, size_t index = 0) const;
   // 400 (kv_capacity) when the prompt alone outgrows the device KV tier.
   std::optional<ApiError> CheckKvCapacity(int32_t prompt_len, ApiKind kind) const;
   // The engine's command for request number `n` (it seeds sampling).
   SubmitCommand MakeSubmit(const CompletionRequest& req, std::vector<int32_t> prompt, int32_t max_tokens,
-                           uint64_t n) const;
+                           uint64_t n, uint64_t choice = 0) const;
   static void StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, std::chrono::milliseconds poll);
   void Models(httplib::Response& res) const;
   void Tokenize(const httplib::Request& req, httplib::Response& res) const;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/json_field.h"
+#include "server/response_format.h"
 
 namespace cacheopt {
 namespace {
@@ -18,7 +19,12 @@ constexpr size_t kMaxStops = 4;  // OpenAI's limit
 
 // Everything one body's fields write; cross-field checks run at the end.
 struct ParseState {
+  const RequestLimits* limits = nullptr;
   CompletionRequest req;
+  bool chat_logprobs = false;  // chat's logprobs: true
+  int32_t top_logprobs = 0;    // chat's top_logprobs
+  bool has_top_logprobs = false;
+  int64_t best_of = 1;
   bool has_prompt = false;
   bool has_messages = false;
   bool has_stream_options = false;
@@ -43,32 +49,46 @@ MaybeError ParseTokenIds(const json& arr, std::string_view field, std::vector<in
 
 MaybeError ParsePrompt(const json& v, ParseState* s) {
   constexpr std::string_view kShape =
-      "a string, an array of token ids, or a one-element array of either";
+      "a string, an array of token ids, or an array of strings or of token-id arrays";
   s->has_prompt = true;
+  auto& prompts = s->req.prompts;
+  prompts.clear();
   if (v.is_string()) {
-    s->req.prompt = v.get<std::string>();
+    prompts.push_back({v.get<std::string>(), {}, false});
     return std::nullopt;
   }
   if (!v.is_array()) return TypeError("prompt", kShape, v);
   if (v.empty()) return InvalidRequest("prompt", "'prompt' must not be empty");
   const json& first = v.front();
   if (first.is_number_integer()) {  // [1, 2, 3]: one token-id prompt
-    s->req.prompt_is_tokens = true;
-    return ParseTokenIds(v, "prompt", &s->req.prompt_token_ids);
-  }
-  if (!first.is_string() && !first.is_array()) return TypeError("prompt", kShape, v);
-  // A list of prompts: a batch, which n = 1 semantics do not cover.
-  if (v.size() > 1) {
-    return Unsupported("prompt", "a batch of " + std::to_string(v.size()) +
-                                     " prompts; send one prompt per request");
-  }
-  if (first.is_string()) {
-    s->req.prompt = first.get<std::string>();
+    PromptInput in{"", {}, true};
+    if (auto e = ParseTokenIds(v, "prompt", &in.token_ids)) return e;
+    prompts.push_back(std::move(in));
     return std::nullopt;
   }
-  if (first.empty()) return InvalidRequest("prompt", "'prompt' must not be empty");
-  s->req.prompt_is_tokens = true;
-  return ParseTokenIds(first, "prompt[0]", &s->req.prompt_token_ids);
+  if (!first.is_string() && !first.is_array()) return TypeError("prompt", kShape, v);
+  // A list of prompts: one choice group each.
+  const auto max = static_cast<size_t>(s->limits->max_prompts);
+  if (v.size() > max) {
+    return InvalidRequest("prompt", "'prompt' holds " + std::to_string(v.size()) +
+                                        " prompts; this server takes at most " + std::to_string(max) +
+                                        " per request (--max-prompts)");
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string f = "prompt[" + std::to_string(i) + "]";
+    const json& x = v[i];
+    if (first.is_string()) {
+      if (!x.is_string()) return TypeError(f, "a string, as prompt[0] is", x);
+      prompts.push_back({x.get<std::string>(), {}, false});
+      continue;
+    }
+    if (!x.is_array()) return TypeError(f, "an array of token ids, as prompt[0] is", x);
+    if (x.empty()) return InvalidRequest(f, Quoted(f) + " must not be empty");
+    PromptInput in{"", {}, true};
+    if (auto e = ParseTokenIds(x, f, &in.token_ids)) return e;
+    prompts.push_back(std::move(in));
+  }
+  return std::nullopt;
 }
 
 MaybeError ParseContent(const json& v, const std::string& field, std::string* out) {
@@ -260,42 +280,48 @@ MaybeError ParseTbtSlo(const json& v, ParseState* s) {
 
 MaybeError ParseUser(const json& v, ParseState* s) { return GetString(v, "user", &s->req.user); }
 
-// ---- known fields accepted only at their no-op value ----
+// ---- choices, echo, log-probabilities, penalties, response_format ----
 
-MaybeError ParseN(const json& v, ParseState*) {
+MaybeError ParseN(const json& v, ParseState* s) {
+  const int32_t max = s->limits->max_n;
   int64_t n = 0;
   if (auto e = GetInt(v, "n", 1, kInt32Max, "a positive integer", &n)) return e;
-  if (n != 1) return Unsupported("n", "only n = 1 (one choice per request) is served");
+  if (n > max) {
+    return InvalidRequest("n", "'n' is " + std::to_string(n) + "; this server returns at most " +
+                                   std::to_string(max) + " choices per prompt (--max-n)");
+  }
+  s->req.n = static_cast<int32_t>(n);
   return std::nullopt;
 }
 
-MaybeError ParseBestOf(const json& v, ParseState*) {
+MaybeError ParseBestOf(const json& v, ParseState* s) {
+  return GetInt(v, "best_of", 1, kInt32Max, "a positive integer", &s->best_of);
+}
+
+MaybeError ParseEcho(const json& v, ParseState* s) { return GetBool(v, "echo", &s->req.echo); }
+
+MaybeError LogprobCount(const json& v, std::string_view field, ParseState* s, int32_t* out) {
+  const int32_t max = s->limits->max_logprobs;
   int64_t n = 0;
-  if (auto e = GetInt(v, "best_of", 1, kInt32Max, "a positive integer", &n)) return e;
-  if (n != 1) return Unsupported("best_of", "only best_of = 1 is served");
+  if (auto e = GetInt(v, field, 0, kInt32Max, "a non-negative integer", &n)) return e;
+  if (n > max) {
+    return InvalidRequest(std::string(field), Quoted(field) + " is " + std::to_string(n) + "; this server returns at most " +
+                                     std::to_string(max) + " alternatives per token (--max-logprobs)");
+  }
+  *out = static_cast<int32_t>(n);
   return std::nullopt;
 }
 
-MaybeError ParseEcho(const json& v, ParseState*) {
-  bool b = false;
-  if (auto e = GetBool(v, "echo", &b)) return e;
-  if (b) return Unsupported("echo", "the prompt is not echoed");
-  return std::nullopt;
+MaybeError ParseLogprobs(const json& v, ParseState* s) {
+  if (s->req.kind == ApiKind::kChat) return GetBool(v, "logprobs", &s->chat_logprobs);
+  // Completions: the number of alternatives per token (0: the sampled one's only).
+  if (!v.is_number_integer()) return TypeError("logprobs", "an integer", v);
+  return LogprobCount(v, "logprobs", s, &s->req.logprobs);
 }
 
-MaybeError ParseLogprobs(const json& v, ParseState*) {
-  // Completions send an integer, chat a boolean; false is the only no-op.
-  if (!v.is_boolean() && !v.is_number_integer())
-    return TypeError("logprobs", "a boolean or an integer", v);
-  if (v.is_boolean() && !v.get<bool>()) return std::nullopt;
-  return Unsupported("logprobs", "log-probabilities are not returned");
-}
-
-MaybeError ParseTopLogprobs(const json& v, ParseState*) {
-  int64_t n = 0;
-  if (auto e = GetInt(v, "top_logprobs", 0, kInt32Max, "a non-negative integer", &n)) return e;
-  if (n != 0) return Unsupported("top_logprobs", "log-probabilities are not returned");
-  return std::nullopt;
+MaybeError ParseTopLogprobs(const json& v, ParseState* s) {
+  s->has_top_logprobs = true;
+  return LogprobCount(v, "top_logprobs", s, &s->top_logprobs);
 }
 
 MaybeError ParseSuffix(const json& v, ParseState*) {
@@ -305,10 +331,49 @@ MaybeError ParseSuffix(const json& v, ParseState*) {
   return std::nullopt;
 }
 
-MaybeError ParseLogitBias(const json& v, ParseState*) {
-  if (!v.is_object()) return TypeError("logit_bias", "an object", v);
-  if (!v.empty()) return Unsupported("logit_bias", "token biases are not applied");
+MaybeError ParseLogitBias(const json& v, ParseState* s) {
+  if (!v.is_object()) return TypeError("logit_bias", "an object mapping token ids to biases", v);
+  auto& out = s->req.logit_bias;
+  out.clear();
+  for (const auto& [key, x] : v.items()) {
+    const std::string f = "logit_bias." + key;
+    // Keys are token ids written as decimal strings (JSON object keys).
+    int64_t id = 0;
+    bool digits = !key.empty() && key.size() <= 10;
+    for (char c : key) digits = digits && c >= '0' && c <= '9';
+    if (digits) id = std::stoll(key);
+    if (!digits || id > kInt32Max) {
+      return InvalidRequest(f, "'logit_bias' keys must be token ids (non-negative integers as strings), got \"" +
+                                   key + "\"");
+    }
+    double bias = 0;
+    if (auto e = GetNumber(x, f, &bias)) return e;
+    if (!(bias >= -100 && bias <= 100)) return TypeError(f, "a bias between -100 and 100", x);
+    out.push_back({static_cast<int32_t>(id), static_cast<float>(bias)});
+  }
+  std::sort(out.begin(), out.end());
   return std::nullopt;
+}
+
+MaybeError PenaltyIn(const json& v, std::string_view field, double lo, bool lo_open, double hi, double* out) {
+  if (auto e = GetNumber(v, field, out)) return e;
+  const bool ok = (lo_open ? *out > lo : *out >= lo) && *out <= hi;
+  if (!ok) {
+    return TypeError(field, std::string("in ") + (lo_open ? "(" : "[") + std::to_string(static_cast<int>(lo)) +
+                                ", " + std::to_string(static_cast<int>(hi)) + "]",
+                     v);
+  }
+  return std::nullopt;
+}
+
+MaybeError ParsePresencePenalty(const json& v, ParseState* s) {
+  return PenaltyIn(v, "presence_penalty", -2, false, 2, &s->req.presence_penalty);
+}
+MaybeError ParseFrequencyPenalty(const json& v, ParseState* s) {
+  return PenaltyIn(v, "frequency_penalty", -2, false, 2, &s->req.frequency_penalty);
+}
+MaybeError ParseRepetitionPenalty(const json& v, ParseState* s) {
+  return PenaltyIn(v, "repetition_penalty", 0, true, 2, &s->req.repetition_penalty);
 }
 
 MaybeError NumberMustBe(const json& v, std::string_view field, int noop) {
@@ -318,16 +383,6 @@ MaybeError NumberMustBe(const json& v, std::string_view field, int noop) {
     return Unsupported(field, "only " + std::to_string(noop) + " (off) is served, got " + v.dump());
   }
   return std::nullopt;
-}
-
-MaybeError ParsePresencePenalty(const json& v, ParseState*) {
-  return NumberMustBe(v, "presence_penalty", 0);
-}
-MaybeError ParseFrequencyPenalty(const json& v, ParseState*) {
-  return NumberMustBe(v, "frequency_penalty", 0);
-}
-MaybeError ParseRepetitionPenalty(const json& v, ParseState*) {
-  return NumberMustBe(v, "repetition_penalty", 1);
 }
 MaybeError ParseMinP(const json& v, ParseState*) { return NumberMustBe(v, "min_p", 0); }
 
@@ -340,7 +395,7 @@ MaybeError ParseUseBeamSearch(const json& v, ParseState*) {
 
 MaybeError EmptyArrayOnly(const json& v, std::string_view field) {
   if (!v.is_array()) return TypeError(field, "an array", v);
-  if (!v.empty()) return Unsupported(field, "tool and function calling are not served");
+  if (!v.empty()) return Unsupported(field, "tool and function calling are not served yet");
   return std::nullopt;
 }
 MaybeError ParseTools(const json& v, ParseState*) { return EmptyArrayOnly(v, "tools"); }
@@ -348,20 +403,78 @@ MaybeError ParseFunctions(const json& v, ParseState*) { return EmptyArrayOnly(v,
 
 MaybeError NoneOnly(const json& v, std::string_view field) {
   if (v.is_string() && v.get_ref<const std::string&>() == "none") return std::nullopt;
-  return Unsupported(field, "tool and function calling are not served (only \"none\")");
+  return Unsupported(field, "tool and function calling are not served yet (only \"none\")");
 }
 MaybeError ParseToolChoice(const json& v, ParseState*) { return NoneOnly(v, "tool_choice"); }
 MaybeError ParseFunctionCall(const json& v, ParseState*) { return NoneOnly(v, "function_call"); }
-
-MaybeError ParseResponseFormat(const json& v, ParseState*) {
-  if (!v.is_object()) return TypeError("response_format", "an object", v);
-  auto t = v.find("type");
-  if (t != v.end() && t->is_string() && t->get_ref<const std::string&>() == "text")
-    return std::nullopt;
-  return Unsupported("response_format", "only {\"type\": \"text\"} is served");
+MaybeError ParseParallelToolCalls(const json& v, ParseState*) {
+  bool b = false;
+  return GetBool(v, "parallel_tool_calls", &b);  // meaningless without tools
 }
 
-MaybeError Ignore(const json&, ParseState*) { return std::nullopt; }
+MaybeError ParseResponseFormatField(const json& v, ParseState* s) {
+  auto rf = ParseResponseFormat(v);
+  if (!rf.ok()) return rf.error();
+  s->req.json_schema = rf->schema;
+  return std::nullopt;
+}
+
+// ---- chat fields of other products (audio, reasoning, storage) ----
+
+MaybeError Refused(const json&, std::string_view field, std::string_view why) { return Unsupported(field, why); }
+MaybeError ParseAudio(const json& v, ParseState*) { return Refused(v, "audio", "audio output is not served"); }
+MaybeError ParsePrediction(const json& v, ParseState*) {
+  return Refused(v, "prediction", "predicted outputs are not served");
+}
+MaybeError ParseReasoningEffort(const json& v, ParseState*) {
+  return Refused(v, "reasoning_effort", "the served model is not a reasoning model");
+}
+MaybeError ParseVerbosity(const json& v, ParseState*) {
+  return Refused(v, "verbosity", "verbosity control is not served");
+}
+MaybeError ParseWebSearchOptions(const json& v, ParseState*) {
+  return Refused(v, "web_search_options", "web search is not served");
+}
+
+MaybeError ParseModalities(const json& v, ParseState*) {
+  if (!v.is_array()) return TypeError("modalities", "an array", v);
+  for (const json& m : v)
+    if (!m.is_string() || m.get_ref<const std::string&>() != "text")
+      return Unsupported("modalities", "only [\"text\"] is served, got " + v.dump());
+  return std::nullopt;
+}
+
+MaybeError ParseStore(const json& v, ParseState*) {
+  bool b = false;
+  if (auto e = GetBool(v, "store", &b)) return e;
+  if (b) return Unsupported("store", "completions are not stored");
+  return std::nullopt;
+}
+
+MaybeError ParseServiceTier(const json& v, ParseState*) {
+  std::string t;
+  if (auto e = GetString(v, "service_tier", &t)) return e;
+  if (t != "auto" && t != "default")
+    return Unsupported("service_tier", "'" + t + "'; one tier is served ('auto' or 'default')");
+  return std::nullopt;
+}
+
+// Accepted: tags with no effect on the answer (nothing is stored).
+MaybeError ParseMetadata(const json& v, ParseState*) {
+  if (!v.is_object()) return TypeError("metadata", "an object of strings", v);
+  for (const auto& [k, x] : v.items())
+    if (!x.is_string()) return TypeError("metadata." + k, "a string", x);
+  return std::nullopt;
+}
+// Accepted: the prefix cache is keyed by content, so a cache key adds nothing.
+MaybeError ParsePromptCacheKey(const json& v, ParseState*) {
+  std::string x;
+  return GetString(v, "prompt_cache_key", &x);
+}
+MaybeError ParseSafetyIdentifier(const json& v, ParseState*) {
+  std::string x;
+  return GetString(v, "safety_identifier", &x);
+}
 
 // ---- the field table ----
 
@@ -411,8 +524,19 @@ constexpr Field kFields[] = {
     {"tool_choice", kCht, ParseToolChoice},
     {"functions", kCht, ParseFunctions},
     {"function_call", kCht, ParseFunctionCall},
-    {"response_format", kCht, ParseResponseFormat},
-    {"parallel_tool_calls", kCht, Ignore},  // meaningless without tools
+    {"parallel_tool_calls", kCht, ParseParallelToolCalls},
+    {"response_format", kAny, ParseResponseFormatField},
+    {"audio", kCht, ParseAudio},
+    {"modalities", kCht, ParseModalities},
+    {"prediction", kCht, ParsePrediction},
+    {"reasoning_effort", kCht, ParseReasoningEffort},
+    {"verbosity", kCht, ParseVerbosity},
+    {"web_search_options", kCht, ParseWebSearchOptions},
+    {"store", kCht, ParseStore},
+    {"service_tier", kCht, ParseServiceTier},
+    {"metadata", kCht, ParseMetadata},
+    {"prompt_cache_key", kCht, ParsePromptCacheKey},
+    {"safety_identifier", kCht, ParseSafetyIdentifier},
 };
 
 const Field* FindField(std::string_view name, ApiKind kind) {
@@ -437,7 +561,8 @@ std::optional<ApiError> CheckBodySize(size_t body_bytes, size_t limit) {
 }
 
 ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKind kind,
-                                                    std::span<const std::string> served_models) {
+                                                    std::span<const std::string> served_models,
+                                                    const RequestLimits& limits) {
   assert(!served_models.empty());
   json j;
   try {
@@ -455,6 +580,7 @@ ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKi
     return InvalidRequest("", "The request body must be a JSON object, got " + DescribeJson(j));
 
   ParseState s;
+  s.limits = &limits;
   s.req.kind = kind;
   s.req.model = served_models.front();
   if (auto m = j.find("model"); m != j.end() && !m->is_null()) {
@@ -480,6 +606,29 @@ ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKi
   if (kind == ApiKind::kChat && !s.has_messages)
     return InvalidRequest("messages", "'messages' is required");
   if (s.max_completion_tokens) r.max_tokens = s.max_completion_tokens;  // the newer name wins
+  if (!r.prompts.empty()) {
+    r.prompt = r.prompts.front().text;
+    r.prompt_token_ids = r.prompts.front().token_ids;
+    r.prompt_is_tokens = r.prompts.front().is_tokens;
+  }
+  if (kind == ApiKind::kChat) {
+    if (s.has_top_logprobs && s.top_logprobs > 0 && !s.chat_logprobs)
+      return InvalidRequest("top_logprobs", "'top_logprobs' requires 'logprobs' to be true");
+    if (s.chat_logprobs) r.logprobs = s.top_logprobs;
+  }
+  if (s.best_of != 1 && s.best_of != r.n) {
+    return Unsupported("best_of", "best_of " + std::to_string(s.best_of) +
+                                      " with n " + std::to_string(r.n) +
+                                      ": choosing the best of several samples is not served (best_of must be 1 or n)");
+  }
+  if (r.echo && r.logprobs >= 0) {
+    return Unsupported("echo", "echo with logprobs needs the prompt's log-probabilities, which are not computed");
+  }
+  if (r.json_schema && (r.ignore_eos || r.eos_after > 0)) {
+    return InvalidRequest(r.ignore_eos ? "ignore_eos" : "eos_after",
+                          "'response_format' ends the text where the JSON value ends; it cannot be combined with '" +
+                              std::string(r.ignore_eos ? "ignore_eos" : "eos_after") + "'");
+  }
   if (s.has_stream_options && !r.stream) {
     return InvalidRequest("stream_options",
                           "'stream_options' is only allowed when 'stream' is true");
@@ -533,7 +682,20 @@ std::optional<ApiError> CheckTokenIds(const CompletionRequest& req, int32_t voca
     }
     return std::nullopt;
   };
-  if (auto e = check(req.prompt_token_ids, "prompt")) return e;
+  for (size_t i = 0; i < req.prompts.size(); ++i) {
+    const std::string f = req.prompts.size() > 1 ? "prompt[" + std::to_string(i) + "]" : "prompt";
+    if (auto e = check(req.prompts[i].token_ids, f.c_str())) return e;
+  }
+  if (req.prompts.empty()) {
+    if (auto e = check(req.prompt_token_ids, "prompt")) return e;
+  }
+  for (const auto& [id, bias] : req.logit_bias) {
+    if (id >= vocab_size) {
+      const std::string f = "logit_bias." + std::to_string(id);
+      return InvalidRequest(f, "'logit_bias' names token id " + std::to_string(id) + ", outside the vocabulary of " +
+                                   std::to_string(vocab_size) + " tokens");
+    }
+  }
   return check(req.stop_token_ids, "stop_token_ids");
 }
 

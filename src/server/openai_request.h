@@ -1,23 +1,32 @@
 // The OpenAI-compatible request bodies of POST /v1/completions and POST
 // /v1/chat/completions, parsed and validated into one CompletionRequest.
 //
-// Field policy (decided here, documented for users in the API docs):
-// - Unknown fields are ignored, as vLLM does (OpenAI itself answers 400);
-//   their names are kept in `ignored_fields` so the server can log them.
-//   JSON null means "absent" for every optional field, as OpenAI accepts.
-// - Known fields we cannot honour are rejected with 400 when set to anything
-//   but their no-op value: n != 1, best_of > 1, echo, logprobs, top_logprobs,
-//   suffix, logit_bias, penalties != 0 (repetition_penalty != 1), min_p != 0,
-//   use_beam_search, tools / tool_choice / functions, response_format other
-//   than {"type": "text"}. Silently ignoring them would return something
-//   other than what the client asked for.
+// Field policy (decided here, documented for users in docs/server.md):
+// - Every request field of OpenAI's completions and chat schemas (openai-node
+//   4.95's CompletionCreateParams and ChatCompletionCreateParams, plus the
+//   newer prompt_cache_key, safety_identifier, verbosity) is either served
+//   or refused with a 400 naming it when set to anything but its no-op
+//   value; openai_request_test.cc enumerates them (OpenAiFieldAudit) so a
+//   silent ignore cannot come back. Refused: suffix, best_of other than 1
+//   or n, echo with logprobs (no prompt log-probabilities), tools /
+//   tool_choice / functions / function_call (until the chat templates carry
+//   tool calls), audio, modalities other than ["text"], prediction,
+//   reasoning_effort, verbosity, web_search_options, store: true, a
+//   service_tier other than auto / default, min_p != 0, use_beam_search.
+// - Unknown fields (in neither schema nor our extensions) are ignored, as
+//   vLLM does (OpenAI itself answers 400); their names are kept in
+//   `ignored_fields` so the server can log them. JSON null means "absent"
+//   for every optional field, as OpenAI accepts.
 // - `model` may be omitted (then: the first served model, as vLLM allows);
 //   a name outside the served list is 404 model_not_found.
-// - Extensions: vLLM's top_k (-1 or 0 = off), ignore_eos, min_tokens and
-//   stop_token_ids; ours: slo_class ("tight" | "medium" | "loose", default
-//   medium), ttft_slo_ms / tbt_slo_ms (explicit targets, > 0), and the
-//   benchmarking field eos_after (>= 1: the sequence ends after exactly that
-//   many tokens; only the sampler reads it, never the scheduler).
+// - Limits (RequestLimits, server flags): n, logprobs / top_logprobs and
+//   the number of prompts in a list; above: a 400 naming the field.
+// - Extensions: vLLM's top_k (-1 or 0 = off), ignore_eos, min_tokens,
+//   stop_token_ids and repetition_penalty; ours: slo_class ("tight" |
+//   "medium" | "loose", default medium), ttft_slo_ms / tbt_slo_ms (explicit
+//   targets, > 0), and the benchmarking field eos_after (>= 1: the sequence
+//   ends after exactly that many tokens; only the sampler reads it, never
+//   the scheduler).
 //
 // Checks that need the tokenizer or the model (prompt length against the
 // context, token ids against the vocabulary) are separate functions below,
@@ -26,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +43,7 @@
 #include <vector>
 
 #include "cacheopt/request.h"
+#include "exec/cpu/json_grammar.h"
 #include "server/api_error.h"
 
 namespace cacheopt {
@@ -43,6 +54,21 @@ enum class ApiKind : int8_t { kCompletion, kChat };
 // a 100k-token prompt sent as a token-id array.
 inline constexpr size_t kDefaultMaxBodyBytes = size_t{4} << 20;
 
+// Server limits on one request (flags: --max-n, --max-logprobs,
+// --max-prompts).
+struct RequestLimits {
+  int32_t max_n = 16;         // choices per prompt
+  int32_t max_logprobs = 20;  // completions' logprobs, chat's top_logprobs (vLLM's max_logprobs default)
+  int32_t max_prompts = 32;   // prompts in one /v1/completions list
+};
+
+// One prompt of /v1/completions: text, or token ids.
+struct PromptInput {
+  std::string text;
+  std::vector<int32_t> token_ids;
+  bool is_tokens = false;
+};
+
 struct ChatMessage {
   std::string role;     // as sent; chat_template.h validates it
   std::string content;  // an array of text parts is joined with "\n" (as vLLM)
@@ -52,8 +78,10 @@ struct CompletionRequest {
   ApiKind kind = ApiKind::kCompletion;
   std::string model;
 
-  // /v1/completions: a text prompt, or a token-id prompt (then `prompt` is
-  // empty and `prompt_is_tokens` is true).
+  // /v1/completions: the prompts (a list gives several; one choice group
+  // each, in order). `prompt` / `prompt_token_ids` / `prompt_is_tokens`
+  // repeat the first one.
+  std::vector<PromptInput> prompts;
   std::string prompt;
   std::vector<int32_t> prompt_token_ids;
   bool prompt_is_tokens = false;
@@ -75,6 +103,20 @@ struct CompletionRequest {
   int32_t min_tokens = 0;
   int32_t eos_after = -1;  // -1: off
 
+  // Choices per prompt, and the echo of the prompt (completions).
+  int32_t n = 1;
+  bool echo = false;
+  // Log-probabilities: -1 none; else how many top alternatives per token
+  // (completions: logprobs N; chat: logprobs true with top_logprobs N).
+  int32_t logprobs = -1;
+  // Penalties and biases (sampler.h has their meaning and order).
+  double presence_penalty = 0;
+  double frequency_penalty = 0;
+  double repetition_penalty = 1;
+  std::vector<std::pair<int32_t, float>> logit_bias;  // sorted by id
+  // response_format json_object / json_schema; null: text.
+  std::shared_ptr<const JsonSchema> json_schema;
+
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
 
@@ -94,7 +136,8 @@ std::optional<ApiError> CheckBodySize(size_t body_bytes, size_t limit = kDefault
 // Parses and validates a request body. `served_models` is non-empty; its
 // first entry is the default model.
 ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKind kind,
-                                                    std::span<const std::string> served_models);
+                                                    std::span<const std::string> served_models,
+                                                    const RequestLimits& limits = {});
 
 // The generated-token cap to use once the prompt is `prompt_tokens` long:
 // the requested max_tokens, else context - prompt. 400 (param "prompt" or
@@ -105,7 +148,7 @@ ApiResult<int32_t> ResolveMaxTokens(const CompletionRequest& req, int32_t prompt
                                     int32_t context_length);
 
 // 400 (param "prompt") when a token-id prompt holds an id outside
-// [0, vocab_size); likewise for stop_token_ids.
+// [0, vocab_size); likewise for stop_token_ids and logit_bias.
 std::optional<ApiError> CheckTokenIds(const CompletionRequest& req, int32_t vocab_size);
 
 // "tight" | "medium" | "loose".

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -178,7 +180,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"prompt_type", C, R"({"prompt": 5})", "prompt",
                 "'prompt' must be a string, an array"},
         BadCase{"prompt_empty", C, R"({"prompt": []})", "prompt", "must not be empty"},
-        BadCase{"prompt_batch", C, R"({"prompt": ["a", "b"]})", "prompt", "a batch of 2 prompts"},
+        BadCase{"prompt_list_over_limit", C, R"({"prompt": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "1", "2", "3", "4", "5", "6", "7"]})",
+                "prompt", "33 prompts; this server takes at most 32 per request (--max-prompts)"},
+        BadCase{"prompt_list_mixed", C, R"({"prompt": ["a", [1, 2]]})", "prompt[1]", "a string, as prompt[0] is"},
+        BadCase{"prompt_list_empty_ids", C, R"({"prompt": [[1], []]})", "prompt[1]", "must not be empty"},
         BadCase{"prompt_token", C, R"({"prompt": [1, -2]})", "prompt[1]",
                 "a non-negative token id, got -2"},
         BadCase{"prompt_token_type", C, R"({"prompt": [1, "x"]})", "prompt[1]",
@@ -248,31 +253,88 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"eos_after_type", C, With(R"("eos_after": "3")"), "eos_after",
                 "must be an integer"},
         BadCase{"user_type", C, With(R"("user": 7)"), "user", "'user' must be a string"},
-        BadCase{"n", C, With(R"("n": 2)"), "n", "'n' is not supported: only n = 1"},
+        BadCase{"n_over_limit", C, With(R"("n": 17)"), "n", "at most 16 choices per prompt (--max-n)"},
+        BadCase{"n_zero", C, With(R"("n": 0)"), "n", "positive integer"},
         BadCase{"n_type", C, With(R"("n": "1")"), "n", "must be an integer"},
-        BadCase{"best_of", C, With(R"("best_of": 3)"), "best_of", "only best_of = 1"},
-        BadCase{"echo", C, With(R"("echo": true)"), "echo", "'echo' is not supported"},
-        BadCase{"logprobs_int", C, With(R"("logprobs": 1)"), "logprobs", "not supported"},
-        BadCase{"logprobs_chat", H, ChatWith(R"("logprobs": true)"), "logprobs", "not supported"},
-        BadCase{"top_logprobs", H, ChatWith(R"("top_logprobs": 2)"), "top_logprobs",
-                "not supported"},
+        BadCase{"best_of", C, With(R"("best_of": 3)"), "best_of", "best_of must be 1 or n"},
+        BadCase{"echo_type", C, With(R"("echo": 1)"), "echo", "must be a boolean"},
+        BadCase{"echo_logprobs", C, With(R"("echo": true, "logprobs": 1)"), "echo",
+                "prompt's log-probabilities"},
+        BadCase{"logprobs_over_limit", C, With(R"("logprobs": 21)"), "logprobs",
+                "at most 20 alternatives per token (--max-logprobs)"},
+        BadCase{"logprobs_bool_completion", C, With(R"("logprobs": true)"), "logprobs", "must be an integer"},
+        BadCase{"logprobs_chat_int", H, ChatWith(R"("logprobs": 2)"), "logprobs", "must be a boolean"},
+        BadCase{"top_logprobs_over_limit", H, ChatWith(R"("logprobs": true, "top_logprobs": 21)"), "top_logprobs",
+                "at most 20"},
+        BadCase{"top_logprobs_without_logprobs", H, ChatWith(R"("top_logprobs": 2)"), "top_logprobs",
+                "requires 'logprobs' to be true"},
         BadCase{"suffix", C, With(R"("suffix": "end")"), "suffix", "not supported"},
-        BadCase{"logit_bias", C, With(R"("logit_bias": {"50256": -100})"), "logit_bias",
-                "not supported"},
-        BadCase{"presence_penalty", C, With(R"("presence_penalty": 0.5)"), "presence_penalty",
-                "only 0 (off) is served, got 0.5"},
-        BadCase{"frequency_penalty", C, With(R"("frequency_penalty": 1)"), "frequency_penalty",
-                "not supported"},
-        BadCase{"repetition_penalty", C, With(R"("repetition_penalty": 1.2)"), "repetition_penalty",
-                "only 1"},
+        BadCase{"logit_bias_type", C, With(R"("logit_bias": [1])"), "logit_bias", "an object mapping token ids"},
+        BadCase{"logit_bias_key", C, With(R"("logit_bias": {"abc": 1})"), "logit_bias.abc",
+                "keys must be token ids"},
+        BadCase{"logit_bias_negative_key", C, With(R"("logit_bias": {"-5": 1})"), "logit_bias.-5",
+                "keys must be token ids"},
+        BadCase{"logit_bias_range", C, With(R"("logit_bias": {"5": 101})"), "logit_bias.5",
+                "between -100 and 100, got 101"},
+        BadCase{"logit_bias_value_type", C, With(R"("logit_bias": {"5": "x"})"), "logit_bias.5",
+                "must be a number"},
+        BadCase{"presence_penalty", C, With(R"("presence_penalty": 2.5)"), "presence_penalty",
+                "in [-2, 2], got 2.5"},
+        BadCase{"frequency_penalty", C, With(R"("frequency_penalty": -3)"), "frequency_penalty", "in [-2, 2]"},
+        BadCase{"repetition_penalty", C, With(R"("repetition_penalty": 0)"), "repetition_penalty",
+                "in (0, 2], got 0"},
         BadCase{"min_p", C, With(R"("min_p": 0.1)"), "min_p", "not supported"},
         BadCase{"beam", C, With(R"("use_beam_search": true)"), "use_beam_search", "not supported"},
         BadCase{"tools", H, ChatWith(R"("tools": [{"type": "function"}])"), "tools",
                 "not supported"},
         BadCase{"tool_choice", H, ChatWith(R"("tool_choice": "auto")"), "tool_choice",
                 "not supported"},
-        BadCase{"response_format", H, ChatWith(R"("response_format": {"type": "json_object"})"),
-                "response_format", "not supported"},
+        BadCase{"response_format_type", H, ChatWith(R"("response_format": {"type": "xml"})"),
+                "response_format.type", "'xml'"},
+        BadCase{"response_format_missing_type", H, ChatWith(R"("response_format": {})"),
+                "response_format.type", "is required"},
+        BadCase{"schema_anyof", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"anyOf": [{"type": "string"}]}}})"),
+                "response_format.json_schema.schema.anyOf", "the keyword \"anyOf\""},
+        BadCase{"schema_nested_minimum", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "properties": {"age": {"type": "integer", "minimum": 0}}}}})"),
+                "response_format.json_schema.schema.properties.age.minimum", "outside the supported JSON-schema subset"},
+        BadCase{"schema_type_list", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"type": ["string", "null"]}}})"),
+                "response_format.json_schema.schema.type", "a list of types"},
+        BadCase{"schema_pattern", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "string", "pattern": "a+"}}})"),
+                "response_format.json_schema.schema.pattern", "pattern"},
+        BadCase{"schema_ref", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"$ref": "#/x"}}})"),
+                "response_format.json_schema.schema.$ref", "$ref"},
+        BadCase{"schema_required_unknown", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object", "properties": {}, "required": ["a"]}}})"),
+                "response_format.json_schema.schema.required", "names \"a\", which is not in 'properties'"},
+        BadCase{"schema_additional_schema", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}})"),
+                "response_format.json_schema.schema.additionalProperties", "additionalProperties other than true or false"},
+        BadCase{"schema_enum_object", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"enum": [{"a": 1}]}}})"),
+                "response_format.json_schema.schema.enum", "an object or array value"},
+        BadCase{"schema_enum_type", H,
+                ChatWith(R"("response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "string", "enum": ["a", 1]}}})"),
+                "response_format.json_schema.schema.enum", "holds 1, not of type \"string\""},
+        BadCase{"response_format_ignore_eos", H,
+                ChatWith(R"("response_format": {"type": "json_object"}, "ignore_eos": true)"), "ignore_eos",
+                "cannot be combined"},
+        BadCase{"audio", H, ChatWith(R"("audio": {"voice": "alloy", "format": "mp3"})"), "audio", "not supported"},
+        BadCase{"modalities", H, ChatWith(R"("modalities": ["text", "audio"])"), "modalities", "only [\"text\"]"},
+        BadCase{"prediction", H, ChatWith(R"("prediction": {"type": "content", "content": "x"})"), "prediction",
+                "not supported"},
+        BadCase{"reasoning_effort", H, ChatWith(R"("reasoning_effort": "low")"), "reasoning_effort",
+                "not a reasoning model"},
+        BadCase{"verbosity", H, ChatWith(R"("verbosity": "low")"), "verbosity", "not supported"},
+        BadCase{"web_search_options", H, ChatWith(R"("web_search_options": {})"), "web_search_options",
+                "not supported"},
+        BadCase{"store", H, ChatWith(R"("store": true)"), "store", "not stored"},
+        BadCase{"service_tier", H, ChatWith(R"("service_tier": "flex")"), "service_tier", "one tier"},
+        BadCase{"metadata_type", H, ChatWith(R"("metadata": {"a": 1})"), "metadata.a", "must be a string"},
         BadCase{"no_messages", H, R"({"model": "llama-2-7b"})", "messages",
                 "'messages' is required"},
         BadCase{"messages_type", H, R"({"messages": "hi"})", "messages", "must be an array"},
@@ -380,6 +442,7 @@ TEST(OpenAiRequestTest, TokenIdsCheckedAgainstTheVocabulary) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->param, "prompt");
   EXPECT_THAT(e->message, HasSubstr("token id 31999, outside the vocabulary of 32 tokens"));
+  r->prompts[0].token_ids = {1};
   r->prompt_token_ids = {1};
   r->stop_token_ids = {40};
   EXPECT_EQ(CheckTokenIds(r.value(), 32)->param, "stop_token_ids");
@@ -390,6 +453,189 @@ TEST(OpenAiRequestTest, ParseSloClassNames) {
   EXPECT_EQ(ParseSloClass("medium"), SloClass::kMedium);
   EXPECT_EQ(ParseSloClass("loose"), SloClass::kLoose);
   EXPECT_FALSE(ParseSloClass("Tight").has_value());
+}
+
+// ---- the audit: every OpenAI request field is served or refused ----
+
+// A summary of everything a parsed request carries that changes the answer.
+std::string Effect(const CompletionRequest& r) {
+  std::string s;
+  auto add = [&](const std::string& k, const std::string& v) { s += k + "=" + v + ";"; };
+  add("prompts", std::to_string(r.prompts.size()));
+  add("messages", std::to_string(r.messages.size()));
+  add("max_tokens", r.max_tokens ? std::to_string(*r.max_tokens) : "-");
+  add("temperature", std::to_string(r.temperature));
+  add("top_p", std::to_string(r.top_p));
+  add("seed", r.seed ? std::to_string(*r.seed) : "-");
+  add("stop", std::to_string(r.stop.size()));
+  add("stream", std::to_string(r.stream) + std::to_string(r.include_usage));
+  add("n", std::to_string(r.n));
+  add("echo", std::to_string(r.echo));
+  add("logprobs", std::to_string(r.logprobs));
+  add("penalties", std::to_string(r.presence_penalty) + "," + std::to_string(r.frequency_penalty));
+  add("bias", std::to_string(r.logit_bias.size()));
+  add("schema", r.json_schema ? "yes" : "no");
+  add("model", r.model);
+  return s;
+}
+
+struct FieldProbe {
+  std::string_view field;
+  std::string value;  // a value a client sends to use the field (not its no-op)
+};
+
+// openai-node 4.95.0 resources/completions.d.ts CompletionCreateParamsBase,
+// every field.
+const FieldProbe kCompletionProbes[] = {
+    {"model", R"("stories15M")"},       {"prompt", R"(["a", "b"])"},
+    {"best_of", "3"},                   {"echo", "true"},
+    {"frequency_penalty", "0.5"},       {"logit_bias", R"({"5": 10})"},
+    {"logprobs", "2"},                  {"max_tokens", "7"},
+    {"n", "2"},                         {"presence_penalty", "0.5"},
+    {"seed", "3"},                      {"stop", R"("x")"},
+    {"stream", "true"},                 {"stream_options", R"({"include_usage": true})"},
+    {"suffix", R"("end")"},             {"temperature", "0.5"},
+    {"top_p", "0.5"},                   {"user", R"("u")"},
+};
+// openai-node 4.95.0 resources/chat/completions/completions.d.ts
+// ChatCompletionCreateParamsBase, every field, and the current reference's
+// prompt_cache_key, safety_identifier and verbosity.
+const FieldProbe kChatProbes[] = {
+    {"messages", R"([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}])"},
+    {"model", R"("stories15M")"},
+    {"audio", R"({"voice": "alloy", "format": "wav"})"},
+    {"frequency_penalty", "0.5"},
+    {"function_call", R"("auto")"},
+    {"functions", R"([{"name": "f"}])"},
+    {"logit_bias", R"({"5": 10})"},
+    {"logprobs", "true"},
+    {"max_completion_tokens", "7"},
+    {"max_tokens", "7"},
+    {"metadata", R"({"k": "v"})"},
+    {"modalities", R"(["text", "audio"])"},
+    {"n", "2"},
+    {"parallel_tool_calls", "false"},
+    {"prediction", R"({"type": "content", "content": "x"})"},
+    {"presence_penalty", "0.5"},
+    {"reasoning_effort", R"("high")"},
+    {"response_format", R"({"type": "json_object"})"},
+    {"seed", "3"},
+    {"service_tier", R"("flex")"},
+    {"stop", R"("x")"},
+    {"store", "true"},
+    {"stream", "true"},
+    {"stream_options", R"({"include_usage": true})"},
+    {"temperature", "0.5"},
+    {"tool_choice", R"("auto")"},
+    {"tools", R"([{"type": "function", "function": {"name": "f"}}])"},
+    {"top_logprobs", "2"},
+    {"top_p", "0.5"},
+    {"user", R"("u")"},
+    {"web_search_options", "{}"},
+    {"prompt_cache_key", R"("k")"},
+    {"safety_identifier", R"("s")"},
+    {"verbosity", R"("low")"},
+};
+
+// Accepted fields that by design leave the answer as it is (documented in
+// docs/server.md): bookkeeping and hints.
+const std::string_view kNoEffect[] = {"user", "metadata", "parallel_tool_calls", "prompt_cache_key",
+                                      "safety_identifier"};
+
+void Audit(ApiKind kind, std::span<const FieldProbe> probes) {
+  const std::string base = kind == ApiKind::kChat ? R"("messages": [{"role": "user", "content": "hi"}])"
+                                                  : R"("prompt": "hi")";
+  auto parse = [&](const std::string& extra) {
+    std::string body = "{" + base + (extra.empty() ? "" : ", " + extra) + "}";
+    return ParseCompletionRequest(body, kind, kModels);
+  };
+  auto plain = parse("");
+  ASSERT_TRUE(plain.ok());
+  for (const FieldProbe& p : probes) {
+    std::string extra = "\"" + std::string(p.field) + "\": " + p.value;
+    if (p.field == "stream_options") extra += R"(, "stream": true)";
+    if (p.field == "top_logprobs") extra += R"(, "logprobs": true)";
+    if (p.field == "messages" || p.field == "prompt") {
+      std::string body = "{\"" + std::string(p.field) + "\": " + p.value + "}";
+      auto r = ParseCompletionRequest(body, kind, kModels);
+      ASSERT_TRUE(r.ok()) << p.field;
+      EXPECT_NE(Effect(*r), Effect(*plain)) << p.field;
+      continue;
+    }
+    auto r = parse(extra);
+    if (!r.ok()) {
+      // Refused: a 400 naming the field.
+      EXPECT_EQ(r.error().http_status, 400) << p.field;
+      EXPECT_EQ(r.error().param.substr(0, p.field.size()), p.field) << p.field << ": " << r.error().message;
+      continue;
+    }
+    // Served: known to the parser, and it changes the request (or is one of
+    // the documented no-effect fields).
+    EXPECT_THAT(r->ignored_fields, ::testing::Not(::testing::Contains(std::string(p.field)))) << p.field;
+    const bool no_effect = std::find(std::begin(kNoEffect), std::end(kNoEffect), p.field) != std::end(kNoEffect);
+    if (no_effect) {
+      EXPECT_EQ(Effect(*r), Effect(*plain)) << p.field;
+    } else {
+      EXPECT_NE(Effect(*r), Effect(*plain)) << p.field << " was accepted but changed nothing: a silent ignore";
+    }
+  }
+}
+
+TEST(OpenAiFieldAudit, EveryCompletionFieldIsServedOrRefused) { Audit(ApiKind::kCompletion, kCompletionProbes); }
+TEST(OpenAiFieldAudit, EveryChatFieldIsServedOrRefused) { Audit(ApiKind::kChat, kChatProbes); }
+
+TEST(OpenAiRequestTest, NewFieldsParse) {
+  auto r = Completion(R"({"prompt": [[1, 2], [3]], "n": 3, "best_of": 3, "echo": true, "logit_bias": {"7": -100, "2": 5.5},
+      "presence_penalty": -1, "frequency_penalty": 2, "repetition_penalty": 1.3,
+      "response_format": {"type": "json_schema", "json_schema": {"name": "p", "strict": true, "schema":
+        {"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}, "b": {"enum": [1, "x"]}},
+         "required": ["a"], "additionalProperties": false, "title": "T"}}}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->prompts.size(), 2u);
+  EXPECT_THAT(r->prompts[0].token_ids, ElementsAre(1, 2));
+  EXPECT_THAT(r->prompts[1].token_ids, ElementsAre(3));
+  EXPECT_EQ(r->n, 3);
+  EXPECT_TRUE(r->echo);
+  ASSERT_EQ(r->logit_bias.size(), 2u);
+  EXPECT_EQ(r->logit_bias[0], (std::pair<int32_t, float>{2, 5.5f}));
+  EXPECT_EQ(r->logit_bias[1], (std::pair<int32_t, float>{7, -100.0f}));
+  EXPECT_EQ(r->presence_penalty, -1);
+  EXPECT_EQ(r->frequency_penalty, 2);
+  EXPECT_DOUBLE_EQ(r->repetition_penalty, 1.3);
+  ASSERT_TRUE(r->json_schema);
+  EXPECT_EQ(r->json_schema->kind, JsonSchema::Kind::kObject);
+  ASSERT_EQ(r->json_schema->properties.size(), 2u);
+  EXPECT_TRUE(r->json_schema->properties[0].required);
+  EXPECT_EQ(r->json_schema->properties[0].schema->max_length, 3);
+  EXPECT_EQ(r->json_schema->properties[1].schema->literals, (std::vector<std::string>{"1", "\"x\""}));
+  auto t = Completion(R"({"prompt": ["x", "y"], "logprobs": 0})");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->prompts[1].text, "y");
+  EXPECT_EQ(t->logprobs, 0);
+  auto c = Chat(R"({"messages": [{"role": "user", "content": "hi"}], "logprobs": true, "top_logprobs": 4,
+      "response_format": {"type": "json_object"}, "store": false, "service_tier": "auto", "modalities": ["text"]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->logprobs, 4);
+  EXPECT_EQ(c->json_schema, AnyObjectSchema());
+  auto off = Chat(R"({"messages": [{"role": "user", "content": "hi"}], "logprobs": false, "top_logprobs": 0})");
+  EXPECT_EQ(off->logprobs, -1);
+  RequestLimits tight{.max_n = 2, .max_logprobs = 1, .max_prompts = 1};
+  auto lim = ParseCompletionRequest(R"({"prompt": "x", "n": 3})", ApiKind::kCompletion, kModels, tight);
+  ASSERT_FALSE(lim.ok());
+  EXPECT_THAT(lim.error().message, HasSubstr("at most 2 choices"));
+}
+
+TEST(OpenAiRequestTest, LogitBiasIdsAreCheckedAgainstTheVocabulary) {
+  auto r = Completion(With(R"("logit_bias": {"600": 1})"));
+  ASSERT_TRUE(r.ok());
+  auto e = CheckTokenIds(*r, 512);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->param, "logit_bias.600");
+  auto p = Completion(R"({"prompt": [[1], [700]]})");
+  ASSERT_TRUE(p.ok());
+  auto f = CheckTokenIds(*p, 512);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->param, "prompt[1]");
 }
 
 }  // namespace

@@ -38,43 +38,108 @@ std::string MakeResponseId(ApiKind kind, uint64_t unique) {
   return (kind == ApiKind::kChat ? "chatcmpl-" : "cmpl-") + std::string(hex);
 }
 
+namespace {
+
+json Bytes(const std::string& s) {
+  json b = json::array();
+  for (unsigned char c : s) b.push_back(static_cast<int>(c));
+  return b;
+}
+
+// Completions: {"tokens", "token_logprobs", "top_logprobs", "text_offset"}
+// (top_logprobs: per token a {text: logprob} map of the alternatives plus
+// the sampled token, as vLLM writes it). Chat: {"content": [{"token",
+// "logprob", "bytes", "top_logprobs": [{"token", "logprob", "bytes"}]}],
+// "refusal": null}.
+json LogprobsJson(const ChoiceOut& c, bool chat) {
+  if (!c.has_logprobs) return nullptr;
+  if (chat) {
+    json content = json::array();
+    for (const TokenLogprob& t : c.logprobs) {
+      json top = json::array();
+      for (const auto& [text, lp] : t.top) top.push_back({{"token", text}, {"logprob", lp}, {"bytes", Bytes(text)}});
+      content.push_back(
+          {{"token", t.token}, {"logprob", t.logprob}, {"bytes", Bytes(t.token)}, {"top_logprobs", std::move(top)}});
+    }
+    return json{{"content", std::move(content)}, {"refusal", nullptr}};
+  }
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
+  int64_t offset = c.text_offset;
+  for (const TokenLogprob& t : c.logprobs) {
+    tokens.push_back(t.token);
+    lps.push_back(t.logprob);
+    json top = json::object();
+    for (const auto& [text, lp] : t.top)
+      if (!top.contains(text)) top[text] = lp;
+    if (!top.contains(t.token)) top[t.token] = t.logprob;
+    tops.push_back(std::move(top));
+    offsets.push_back(offset);
+    offset += static_cast<int64_t>(t.token.size());
+  }
+  return json{{"tokens", std::move(tokens)},
+              {"token_logprobs", std::move(lps)},
+              {"top_logprobs", std::move(tops)},
+              {"text_offset", std::move(offsets)}};
+}
+
+}  // namespace
+
+std::string RenderResponse(const ResponseMeta& meta, std::span<const ChoiceOut> choices, const Usage& usage) {
+  const bool chat = meta.kind == ApiKind::kChat;
+  json j = Header(meta, chat ? "chat.completion" : "text_completion");
+  json list = json::array();
+  for (const ChoiceOut& c : choices) {
+    json choice = {{"index", c.index}};
+    if (chat) {
+      choice["message"] = {{"role", "assistant"}, {"content", c.text}};
+    } else {
+      choice["text"] = c.text;
+    }
+    choice["logprobs"] = LogprobsJson(c, chat);
+    choice["finish_reason"] = c.finish_reason ? json(*c.finish_reason) : json(nullptr);
+    list.push_back(std::move(choice));
+  }
+  j["choices"] = std::move(list);
+  j["usage"] = UsageJson(usage);
+  return Dump(j);
+}
+
 std::string RenderResponse(const ResponseMeta& meta, std::string_view text,
                            std::string_view finish_reason, const Usage& usage) {
-  bool chat = meta.kind == ApiKind::kChat;
-  json j = Header(meta, chat ? "chat.completion" : "text_completion");
-  json choice = {{"index", 0}};
+  ChoiceOut c;
+  c.text = std::string(text);
+  c.finish_reason = std::string(finish_reason);
+  return RenderResponse(meta, std::span<const ChoiceOut>(&c, 1), usage);
+}
+
+std::string RenderChunk(const ResponseMeta& meta, const ChoiceOut& c, bool usage_null) {
+  const bool chat = meta.kind == ApiKind::kChat;
+  json j = Header(meta, chat ? "chat.completion.chunk" : "text_completion");
+  json choice = {{"index", c.index}};
   if (chat) {
-    choice["message"] = {{"role", "assistant"}, {"content", text}};
+    json delta = json::object();
+    if (c.role_delta) delta["role"] = "assistant";
+    // The first chunk has content "" beside the role (as OpenAI); the final
+    // one has an empty delta unless it still carries text.
+    if (!c.text.empty() || (c.role_delta && !c.finish_reason)) delta["content"] = c.text;
+    choice["delta"] = std::move(delta);
   } else {
-    choice["text"] = text;
+    choice["text"] = c.text;
   }
-  choice["logprobs"] = nullptr;
-  choice["finish_reason"] = finish_reason;
+  choice["logprobs"] = LogprobsJson(c, chat);
+  choice["finish_reason"] = c.finish_reason ? json(*c.finish_reason) : json(nullptr);
   j["choices"] = json::array({std::move(choice)});
-  j["usage"] = UsageJson(usage);
+  if (usage_null) j["usage"] = nullptr;
   return Dump(j);
 }
 
 std::string RenderChunk(const ResponseMeta& meta, std::string_view text, bool role_delta,
                         std::optional<std::string_view> finish_reason, bool usage_null) {
-  bool chat = meta.kind == ApiKind::kChat;
-  json j = Header(meta, chat ? "chat.completion.chunk" : "text_completion");
-  json choice = {{"index", 0}};
-  if (chat) {
-    json delta = json::object();
-    if (role_delta) delta["role"] = "assistant";
-    // The first chunk has content "" beside the role (as OpenAI); the final
-    // one has an empty delta unless it still carries text.
-    if (!text.empty() || (role_delta && !finish_reason)) delta["content"] = text;
-    choice["delta"] = std::move(delta);
-  } else {
-    choice["text"] = text;
-  }
-  choice["logprobs"] = nullptr;
-  choice["finish_reason"] = finish_reason ? json(*finish_reason) : json(nullptr);
-  j["choices"] = json::array({std::move(choice)});
-  if (usage_null) j["usage"] = nullptr;
-  return Dump(j);
+  ChoiceOut c;
+  c.text = std::string(text);
+  c.role_delta = role_delta;
+  if (finish_reason) c.finish_reason = std::string(*finish_reason);
+  return RenderChunk(meta, c, usage_null);
 }
 
 std::string RenderUsageChunk(const ResponseMeta& meta, const Usage& usage) {

@@ -12,6 +12,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "server/api_error.h"
 #include "server/openai_request.h"
@@ -36,7 +38,28 @@ struct ResponseMeta {
 // (scrambled, so ids do not reveal the request count).
 std::string MakeResponseId(ApiKind kind, uint64_t unique);
 
+// One generated token's log-probabilities, as the response shows them.
+struct TokenLogprob {
+  std::string token;  // its text (raw bytes; chat also writes them as "bytes")
+  float logprob = 0;
+  std::vector<std::pair<std::string, float>> top;  // alternatives, most likely first
+};
+
+// One choice of a response or of a streamed chunk.
+struct ChoiceOut {
+  int32_t index = 0;
+  std::string text;
+  std::optional<std::string> finish_reason;  // streamed: only on the last chunk
+  bool has_logprobs = false;                 // false: "logprobs": null
+  std::vector<TokenLogprob> logprobs;
+  // Completions: where the first token's text starts in the choice's whole
+  // text (the echoed prompt and earlier chunks before it): text_offset.
+  int32_t text_offset = 0;
+  bool role_delta = false;  // chat chunk: {"role": "assistant"} in the delta
+};
+
 // A whole, non-streamed response: "text_completion" or "chat.completion".
+std::string RenderResponse(const ResponseMeta& meta, std::span<const ChoiceOut> choices, const Usage& usage);
 std::string RenderResponse(const ResponseMeta& meta, std::string_view text,
                            std::string_view finish_reason, const Usage& usage);
 
@@ -47,6 +70,7 @@ std::string RenderResponse(const ResponseMeta& meta, std::string_view text,
 // OpenAI writes when stream_options.include_usage is on.
 std::string RenderChunk(const ResponseMeta& meta, std::string_view text, bool role_delta,
                         std::optional<std::string_view> finish_reason, bool usage_null);
+std::string RenderChunk(const ResponseMeta& meta, const ChoiceOut& choice, bool usage_null);
 // The extra last chunk of include_usage: "choices": [] and the usage.
 std::string RenderUsageChunk(const ResponseMeta& meta, const Usage& usage);
 

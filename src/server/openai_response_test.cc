@@ -162,5 +162,81 @@ TEST(SseStreamTest, ErrorEvent) {
   EXPECT_EQ(SseEvent("{}"), "data: {}\n\n");
 }
 
+ChoiceOut WithLogprobs(int32_t index, std::string text) {
+  ChoiceOut c;
+  c.index = index;
+  c.text = std::move(text);
+  c.finish_reason = "length";
+  c.has_logprobs = true;
+  c.text_offset = 2;  // e.g. an echoed prompt "> "
+  c.logprobs = {{"Once", -0.5f, {{"Once", -0.5f}, {" The", -1.25f}}}, {" \xc3", -2.0f, {{"x", -0.1f}}}};
+  return c;
+}
+
+TEST(OpenAiResponseTest, CompletionLogprobsShape) {
+  const ChoiceOut choices[] = {WithLogprobs(0, "> Once \xc3"), WithLogprobs(1, "> b")};
+  json j = json::parse(RenderResponse(Meta(ApiKind::kCompletion), choices, {4, 6, 0}));
+  ASSERT_EQ(j["choices"].size(), 2u);
+  EXPECT_EQ(j["choices"][1]["index"], 1);
+  const json& lp = j["choices"][0]["logprobs"];
+  EXPECT_EQ(lp["tokens"], json::array({"Once", " \xef\xbf\xbd"}));  // a cut character becomes U+FFFD
+  EXPECT_EQ(lp["token_logprobs"], json::array({-0.5, -2.0}));
+  // Per token the alternatives plus the sampled one, as vLLM writes them.
+  EXPECT_EQ(lp["top_logprobs"][0], (json{{"Once", -0.5}, {" The", -1.25}}));
+  EXPECT_EQ(lp["top_logprobs"][1].size(), 2u);
+  EXPECT_EQ(lp["text_offset"], json::array({2, 6}));
+  EXPECT_EQ(j["usage"]["total_tokens"], 10);
+}
+
+TEST(OpenAiResponseTest, ChatLogprobsShape) {
+  const ChoiceOut choices[] = {WithLogprobs(0, "Once")};
+  json j = json::parse(RenderResponse(Meta(ApiKind::kChat), choices, {4, 2, 0}));
+  const json& lp = j["choices"][0]["logprobs"];
+  ASSERT_TRUE(lp.contains("refusal"));
+  EXPECT_TRUE(lp["refusal"].is_null());
+  ASSERT_EQ(lp["content"].size(), 2u);
+  const json& first = lp["content"][0];
+  EXPECT_EQ(first["token"], "Once");
+  EXPECT_EQ(first["logprob"], -0.5);
+  EXPECT_EQ(first["bytes"], json::array({79, 110, 99, 101}));
+  ASSERT_EQ(first["top_logprobs"].size(), 2u);
+  EXPECT_EQ(first["top_logprobs"][1]["token"], " The");
+  EXPECT_EQ(first["top_logprobs"][1]["logprob"], -1.25);
+  EXPECT_EQ(first["top_logprobs"][1]["bytes"], json::array({32, 84, 104, 101}));
+  // The raw bytes of a token that cuts a character.
+  EXPECT_EQ(lp["content"][1]["bytes"], json::array({32, 0xc3}));
+  ChoiceOut none;
+  json k = json::parse(RenderResponse(Meta(ApiKind::kChat), std::span<const ChoiceOut>(&none, 1), {}));
+  EXPECT_TRUE(k["choices"][0]["logprobs"].is_null());
+}
+
+TEST(OpenAiResponseTest, StreamOfSeveralChoices) {
+  SseStream sse(Meta(ApiKind::kChat), /*include_usage=*/true, 2);
+  ChoiceOut a;
+  a.index = 1;
+  a.text = "B";
+  a.has_logprobs = true;
+  a.logprobs = {{"B", -0.25f, {}}};
+  std::string body = sse.Delta(a);
+  body += sse.FinishChoice(0, "stop");
+  body += sse.FinishChoice(1, "length");
+  body += sse.End({3, 4, 1});
+  auto ev = Events(body);
+  ASSERT_EQ(ev.size(), 7u);  // role 1, text 1, role 0, finish 0, finish 1, usage, [DONE]
+  json role1 = json::parse(ev[0]), text1 = json::parse(ev[1]), role0 = json::parse(ev[2]);
+  EXPECT_EQ(role1["choices"][0]["index"], 1);
+  EXPECT_EQ(role1["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(text1["choices"][0]["delta"]["content"], "B");
+  EXPECT_EQ(text1["choices"][0]["logprobs"]["content"][0]["logprob"], -0.25);
+  EXPECT_EQ(role0["choices"][0]["index"], 0);
+  json fin1 = json::parse(ev[4]);
+  EXPECT_EQ(fin1["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(fin1["choices"][0]["index"], 1);
+  json usage = json::parse(ev[5]);
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"]["prompt_tokens_details"]["cached_tokens"], 1);
+  EXPECT_EQ(ev[6], "[DONE]");
+}
+
 }  // namespace
 }  // namespace cacheopt

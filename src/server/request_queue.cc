@@ -7,12 +7,19 @@ namespace cacheopt {
 RequestQueue::RequestQueue(size_t capacity) : capacity_(capacity) {}
 
 RequestQueue::PushResult RequestQueue::Push(SubmitCommand command) {
+  std::vector<SubmitCommand> group;
+  group.push_back(std::move(command));
+  return PushGroup(std::move(group));
+}
+
+RequestQueue::PushResult RequestQueue::PushGroup(std::vector<SubmitCommand> group) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return PushResult::kClosed;
     if (submits_.size() >= capacity_) return PushResult::kFull;
-    submits_.push_back(std::move(command));
-    size_.store(submits_.size(), std::memory_order_relaxed);
+    waiting_ += group.size();
+    submits_.push_back(std::move(group));
+    size_.store(waiting_, std::memory_order_relaxed);
   }
   cv_.notify_one();
   return PushResult::kOk;
@@ -44,21 +51,36 @@ void RequestQueue::Take(size_t max_submits, std::vector<SubmitCommand>* submits,
                         std::vector<std::shared_ptr<RequestSink>>* aborts) {
   std::lock_guard<std::mutex> lock(mu_);
   woken_ = false;
+  // A group whose client has gone (any member cancelled: the HTTP thread
+  // cancels them all) leaves the queue whole; this frees its slot now.
+  const auto gone = [](const std::vector<SubmitCommand>& g) {
+    return std::any_of(g.begin(), g.end(), [](const SubmitCommand& c) { return c.sink->cancelled(); });
+  };
+  const auto drop_gone = [&] {
+    for (const auto& g : submits_)
+      if (gone(g)) waiting_ -= g.size();
+    std::erase_if(submits_, gone);
+  };
   if (!aborts_.empty()) {
-    // A cancelled request still waiting here frees its slot now.
-    std::erase_if(submits_, [](const SubmitCommand& c) { return c.sink->cancelled(); });
+    drop_gone();
     aborts->insert(aborts->end(), std::make_move_iterator(aborts_.begin()),
                    std::make_move_iterator(aborts_.end()));
     aborts_.clear();
   }
-  while (max_submits > 0 && !submits_.empty()) {
-    if (!submits_.front().sink->cancelled()) {
-      submits->push_back(std::move(submits_.front()));
-      --max_submits;
+  while (!submits_.empty()) {
+    std::vector<SubmitCommand>& g = submits_.front();
+    if (gone(g)) {
+      waiting_ -= g.size();
+      submits_.pop_front();
+      continue;
     }
+    if (g.size() > max_submits) break;  // the whole group or nothing
+    max_submits -= g.size();
+    waiting_ -= g.size();
+    for (SubmitCommand& c : g) submits->push_back(std::move(c));
     submits_.pop_front();
   }
-  size_.store(submits_.size(), std::memory_order_relaxed);
+  size_.store(waiting_, std::memory_order_relaxed);
 }
 
 void RequestQueue::WaitForWork(std::chrono::microseconds timeout, bool can_take_submits) {

@@ -95,5 +95,40 @@ TEST(RequestQueueTest, WaitForWorkWakesOnPushAbortOrWake) {
   EXPECT_GE(duration<double>(steady_clock::now() - t0).count(), 0.025);
 }
 
+TEST(RequestQueueTest, AGroupIsTakenWholeOrNotAtAll) {
+  RequestQueue q(4);
+  std::vector<SubmitCommand> group;
+  for (int32_t i = 0; i < 3; ++i) group.push_back(Command(i + 1));
+  ASSERT_EQ(q.PushGroup(std::move(group)), RequestQueue::PushResult::kOk);
+  ASSERT_EQ(q.Push(Command(9)), RequestQueue::PushResult::kOk);
+  EXPECT_EQ(q.size(), 4u);  // commands, not entries
+  std::vector<SubmitCommand> s;
+  std::vector<std::shared_ptr<RequestSink>> a;
+  q.Take(2, &s, &a);
+  EXPECT_TRUE(s.empty());  // the group does not fit, and nothing passes it (FCFS)
+  q.Take(3, &s, &a);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[2].prompt[0], 3);
+  s.clear();
+  q.Take(3, &s, &a);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(RequestQueueTest, AGroupWhoseClientLeftLeavesWhole) {
+  RequestQueue q(4);
+  std::vector<SubmitCommand> group;
+  for (int32_t i = 0; i < 2; ++i) group.push_back(Command(i + 1));
+  auto first = group[0].sink;
+  ASSERT_EQ(q.PushGroup(std::move(group)), RequestQueue::PushResult::kOk);
+  q.Abort(first);
+  std::vector<SubmitCommand> s;
+  std::vector<std::shared_ptr<RequestSink>> a;
+  q.Take(4, &s, &a);
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(q.size(), 0u);
+}
+
 }  // namespace
 }  // namespace cacheopt

@@ -13,15 +13,34 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "exec/cpu/sampler.h"
 
 #include "server/api_error.h"
 #include "server/openai_response.h"
 
 namespace cacheopt {
+
+// Wakes one HTTP thread that waits on several sinks (a request's choices):
+// every sink of the group bumps it on news.
+class SinkGroupWaker {
+ public:
+  void Notify();
+  uint64_t seen() const;
+  // Waits until the count moves past `seen` or `timeout` passes.
+  void WaitPast(uint64_t seen, std::chrono::milliseconds timeout);
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t count_ = 0;
+};
 
 class RequestSink {
  public:
@@ -32,10 +51,15 @@ class RequestSink {
     std::string finish_reason;  // "stop" | "length" | "abort"
     Usage usage;
     std::optional<ApiError> error;  // the request failed instead
+    // Per token since the last take (SamplingParams::logprobs >= 0 only):
+    // its draw and its text.
+    std::vector<SampledToken> logprobs;
+    std::vector<std::string> pieces;
   };
 
   // ---- engine thread ----
   void Push(std::string_view text);
+  void PushLogprobs(const std::vector<SampledToken>& draws, const std::vector<std::string>& pieces);
   void Finish(std::string_view finish_reason, const Usage& usage);
   void Fail(ApiError error);
   bool ended() const;
@@ -54,11 +78,15 @@ class RequestSink {
 
   // The engine's id for the request once submitted; engine thread only.
   int64_t engine_id = -1;
+  // Set before the sink is shared: notified on every news.
+  std::shared_ptr<SinkGroupWaker> waker;
 
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::string text_;
+  std::vector<SampledToken> logprobs_;
+  std::vector<std::string> pieces_;
   bool ended_ = false;
   bool end_taken_ = false;
   std::string finish_reason_;

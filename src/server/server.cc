@@ -127,6 +127,8 @@ Server::Server(ServerOptions opts) : opts_(std::move(opts)), http_(HttpLimitsFor
   HttpRoutesOptions r;
   r.api_key = opts_.api_key;
   r.max_body_bytes = opts_.max_body_bytes;
+  r.limits = opts_.limits;
+  r.max_choices = std::max(opts_.max_concurrency, 1);
   return r;
 }()) {
   // Small writes (SSE chunks, a response's headers then its body) go out at

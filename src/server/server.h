@@ -45,6 +45,7 @@ struct ServerOptions {
   int32_t max_concurrency = 64;  // requests in the engine at once
   int32_t max_queue = 128;       // more may wait for the engine; beyond: 429
   std::string api_key;           // "": no authentication
+  RequestLimits limits;          // n, logprobs, prompt lists (--max-n, --max-logprobs, --max-prompts)
   size_t max_body_bytes = kDefaultMaxBodyBytes;
   // A request's head (request line and headers); larger: 431.
   size_t max_header_bytes = kDefaultMaxHeadBytes;

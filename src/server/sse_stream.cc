@@ -1,5 +1,7 @@
 #include "server/sse_stream.h"
 
+#include <algorithm>
+
 namespace cacheopt {
 
 std::string SseEvent(std::string_view payload) {
@@ -9,28 +11,56 @@ std::string SseEvent(std::string_view payload) {
   return s;
 }
 
-SseStream::SseStream(ResponseMeta meta, bool include_usage)
-    : meta_(std::move(meta)), include_usage_(include_usage) {}
+SseStream::SseStream(ResponseMeta meta, bool include_usage, int32_t choices)
+    : meta_(std::move(meta)), include_usage_(include_usage), started_(static_cast<size_t>(std::max(choices, 1)), false) {}
 
-std::string SseStream::Start() {
-  if (started_) return {};
-  started_ = true;
-  if (meta_.kind != ApiKind::kChat) return {};
-  return SseEvent(RenderChunk(meta_, "", /*role_delta=*/true, std::nullopt, include_usage_));
+std::string SseStream::Start() { return Delta(ChoiceOut{}); }
+
+std::string SseStream::Delta(const ChoiceOut& choice) {
+  std::string out;
+  const auto i = static_cast<size_t>(choice.index);
+  if (i < started_.size() && !started_[i]) {
+    started_[i] = true;
+    if (meta_.kind == ApiKind::kChat) {
+      ChoiceOut role;
+      role.index = choice.index;
+      role.role_delta = true;
+      out += SseEvent(RenderChunk(meta_, role, include_usage_));
+    }
+  }
+  if (!choice.text.empty() || (choice.has_logprobs && !choice.logprobs.empty())) {
+    ChoiceOut c = choice;
+    c.role_delta = false;
+    c.finish_reason.reset();
+    out += SseEvent(RenderChunk(meta_, c, include_usage_));
+  }
+  return out;
 }
 
 std::string SseStream::Delta(std::string_view text) {
-  std::string out = Start();
-  if (!text.empty()) out += SseEvent(RenderChunk(meta_, text, false, std::nullopt, include_usage_));
+  ChoiceOut c;
+  c.text = std::string(text);
+  return Delta(c);
+}
+
+std::string SseStream::FinishChoice(int32_t index, std::string_view finish_reason) {
+  ChoiceOut c;
+  c.index = index;
+  std::string out = Delta(c);  // the opening chunk, if not yet sent
+  c.finish_reason = std::string(finish_reason);
+  out += SseEvent(RenderChunk(meta_, c, include_usage_));
+  return out;
+}
+
+std::string SseStream::End(const Usage& usage) {
+  std::string out;
+  if (include_usage_) out += SseEvent(RenderUsageChunk(meta_, usage));
+  out += kSseDone;
   return out;
 }
 
 std::string SseStream::Finish(std::string_view finish_reason, const Usage& usage) {
-  std::string out = Start();
-  out += SseEvent(RenderChunk(meta_, "", false, finish_reason, include_usage_));
-  if (include_usage_) out += SseEvent(RenderUsageChunk(meta_, usage));
-  out += kSseDone;
-  return out;
+  return FinishChoice(0, finish_reason) + End(usage);
 }
 
 std::string SseStream::Error(const ApiError& error) {

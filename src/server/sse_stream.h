@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/api_error.h"
 #include "server/openai_response.h"
@@ -19,7 +20,17 @@ inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 
 class SseStream {
  public:
-  SseStream(ResponseMeta meta, bool include_usage);
+  SseStream(ResponseMeta meta, bool include_usage, int32_t choices = 1);
+
+  // Several choices (n, prompt lists): each choice's chunks carry its
+  // index; a chat choice's first chunk carries the role.
+  // New text (and its tokens' log-probabilities) of one choice; "" when
+  // there is neither.
+  std::string Delta(const ChoiceOut& choice);
+  // One choice's finish chunk.
+  std::string FinishChoice(int32_t index, std::string_view finish_reason);
+  // After every choice finished: the usage chunk (include_usage), [DONE].
+  std::string End(const Usage& usage);
 
   // The opening event: chat's {"role": "assistant", "content": ""} delta;
   // "" for completions. Later calls return "".
@@ -37,7 +48,8 @@ class SseStream {
  private:
   ResponseMeta meta_;
   bool include_usage_;
-  bool started_ = false;
+  // Per choice: whether its opening (chat role) chunk went out.
+  std::vector<bool> started_;
 };
 
 }  // namespace cacheopt

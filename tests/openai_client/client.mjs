@@ -66,6 +66,130 @@ for (const prompt of prompts) {
   assert.equal(chatText, text);
 }
 
+// The fields of issue 18: n, prompt lists, echo, logprobs, penalties,
+// logit_bias and response_format, whole and streamed.
+{
+  const [p0, p1] = prompts;
+  const want0 = (await client.completions.create({ model, prompt: p0, max_tokens: 8, temperature: 0 })).choices[0].text;
+  const want1 = (await client.completions.create({ model, prompt: p1, max_tokens: 8, temperature: 0 })).choices[0].text;
+  // A list of prompts, n each: prompt-major, n-minor; usage counts each prompt once.
+  const batch = await client.completions.create({ model, prompt: [p0, p1], n: 2, max_tokens: 8, temperature: 0, logprobs: 2 });
+  assert.equal(batch.choices.length, 4);
+  assert.deepEqual(batch.choices.map((c) => c.index), [0, 1, 2, 3]);
+  assert.deepEqual(batch.choices.map((c) => c.text), [want0, want0, want1, want1]);
+  assert.equal(batch.usage.completion_tokens, batch.choices.reduce((n, c) => n + c.logprobs.tokens.length, 0));
+  for (const c of batch.choices) {
+    const lp = c.logprobs;
+    assert.equal(lp.tokens.join(''), c.text);
+    assert.equal(lp.token_logprobs.length, lp.tokens.length);
+    assert.equal(lp.text_offset[0], 0);
+    for (const [i, top] of lp.top_logprobs.entries()) {
+      assert.ok(Object.keys(top).length >= 2);
+      // Greedy: the sampled token is the most likely one.
+      assert.equal(Math.max(...Object.values(top)), lp.token_logprobs[i]);
+    }
+  }
+  // Streamed: the same texts and log-probabilities per choice index.
+  const texts = ['', '', '', ''];
+  const lps = [[], [], [], []];
+  const finished = new Set();
+  let streamUsage = null;
+  const stream = await client.completions.create({
+    model, prompt: [p0, p1], n: 2, max_tokens: 8, temperature: 0, logprobs: 2, stream: true,
+    stream_options: { include_usage: true },
+  });
+  for await (const chunk of stream) {
+    for (const c of chunk.choices) {
+      texts[c.index] += c.text;
+      if (c.logprobs) lps[c.index].push(...c.logprobs.token_logprobs);
+      if (c.finish_reason) finished.add(c.index);
+    }
+    if (chunk.usage) streamUsage = chunk.usage;
+  }
+  assert.deepEqual(texts, batch.choices.map((c) => c.text));
+  assert.deepEqual(lps, batch.choices.map((c) => c.logprobs.token_logprobs));
+  assert.equal(finished.size, 4);
+  assert.deepEqual(streamUsage, batch.usage);
+
+  // echo, penalties, logit_bias.
+  const echoed = await client.completions.create({ model, prompt: p0, max_tokens: 8, temperature: 0, echo: true });
+  assert.equal(echoed.choices[0].text, p0 + want0);
+  const penalised = await client.completions.create({
+    model, prompt: p0, max_tokens: 8, temperature: 0, frequency_penalty: 2, presence_penalty: 2, repetition_penalty: 2,
+  });
+  assert.equal(penalised.usage.completion_tokens, 8);
+  const biased = await client.completions.create({
+    model, prompt: p0, max_tokens: 6, temperature: 0, logit_bias: { 300: 100 }, logprobs: 0,
+  });
+  assert.equal(new Set(biased.choices[0].logprobs.tokens).size, 1);
+
+  // Chat: logprobs with top_logprobs, n.
+  const messages = [{ role: 'user', content: p0 }];
+  const chat = await client.chat.completions.create({ model, messages, max_tokens: 6, temperature: 0, n: 2, logprobs: true, top_logprobs: 3 });
+  assert.equal(chat.choices.length, 2);
+  for (const c of chat.choices) {
+    assert.equal(c.logprobs.content.map((t) => t.token).join(''), c.message.content);
+    for (const t of c.logprobs.content) {
+      assert.equal(t.top_logprobs.length, 3);
+      assert.deepEqual(t.bytes, [...Buffer.from(t.token)]);
+    }
+  }
+  const one = await client.chat.completions.create({ model, messages, max_tokens: 6, temperature: 0, logprobs: true, top_logprobs: 1 });
+  const chatLps = [];
+  const chatStream = await client.chat.completions.create({ model, messages, max_tokens: 6, temperature: 0, logprobs: true, top_logprobs: 1, stream: true });
+  for await (const chunk of chatStream) chatLps.push(...(chunk.choices[0]?.logprobs?.content ?? []).map((t) => t.logprob));
+  assert.deepEqual(chatLps, one.choices[0].logprobs.content.map((t) => t.logprob));
+
+  // response_format: always JSON, matching the schema.
+  const schema = {
+    type: 'object',
+    properties: { name: { type: 'string', maxLength: 12 }, age: { type: 'integer' }, pet: { enum: ['cat', 'dog'] } },
+    required: ['name', 'pet'],
+    additionalProperties: false,
+  };
+  const response_format = { type: 'json_schema', json_schema: { name: 'person', strict: true, schema } };
+  for (let seed = 0; seed < 5; ++seed) {
+    const r = await client.chat.completions.create({ model, messages, max_tokens: 80, temperature: 1, seed, response_format });
+    const v = JSON.parse(r.choices[0].message.content);
+    assert.equal(typeof v.name, 'string');
+    assert.ok(['cat', 'dog'].includes(v.pet));
+    assert.equal(r.choices[0].finish_reason, 'stop');
+  }
+  // Streamed, and json_object (any object: it ends when the model closes it).
+  let jsonText = '';
+  let jsonFinish = null;
+  const jsonStream = await client.chat.completions.create({
+    model, messages, max_tokens: 80, temperature: 1, seed: 1, stream: true, response_format,
+  });
+  for await (const chunk of jsonStream) {
+    jsonText += chunk.choices[0]?.delta?.content ?? '';
+    jsonFinish = chunk.choices[0]?.finish_reason ?? jsonFinish;
+  }
+  assert.equal(jsonFinish, 'stop');
+  assert.ok(['cat', 'dog'].includes(JSON.parse(jsonText).pet));
+  const anyObject = await client.chat.completions.create({
+    model, messages, max_tokens: 300, temperature: 0.7, seed: 2, response_format: { type: 'json_object' },
+  });
+  if (anyObject.choices[0].finish_reason === 'stop') assert.equal(typeof JSON.parse(anyObject.choices[0].message.content), 'object');
+  else assert.ok(anyObject.choices[0].message.content.trimStart().startsWith('{'));
+
+  // Limits and unsupported constructs: a 400 naming the field; the server keeps serving.
+  for (const [body, param] of [
+    [{ model, prompt: 'x', n: 1000 }, 'n'],
+    [{ model, messages, logprobs: true, top_logprobs: 1000 }, 'top_logprobs'],
+    [{ model, prompt: 'x', logit_bias: { abc: 1 } }, 'logit_bias.abc'],
+    [{ model, messages, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: 'a' } } } },
+      'response_format.json_schema.schema.pattern'],
+  ]) {
+    const create = body.messages ? client.chat.completions.create(body) : client.completions.create(body);
+    await assert.rejects(create, (e) => {
+      assert.equal(e.status, 400);
+      assert.equal(e.param, param);
+      return true;
+    });
+  }
+}
+
 // Errors: status and the field at fault.
 await assert.rejects(client.completions.create({ model, prompt: 'x', max_tokens: 0 }), (e) => {
   assert.equal(e.status, 400);

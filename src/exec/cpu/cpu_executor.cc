@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "model/tokenizer.h"
+
 namespace cacheopt {
 namespace {
 
@@ -38,6 +40,7 @@ Status CpuExecutor::AddSequence(int64_t id, std::vector<int32_t> prompt_tokens, 
   if (!s.ok()) return s;
   if (params.stop_ids.empty()) params.stop_ids = c.stop_ids;
   Sequence q;
+  if (params.json_schema) q.grammar = std::make_unique<GrammarState>(params.json_schema, token_trie(), params.stop_ids);
   q.prompt_len = static_cast<int32_t>(prompt_tokens.size());
   q.tokens = std::move(prompt_tokens);
   q.params = std::move(params);
@@ -79,6 +82,28 @@ BlockHash CpuExecutor::HashFilledBlock(Sequence* q) const {
     ++q->hashed_blocks;
   }
   return q->last_hash;
+}
+
+const std::vector<SampledToken>* CpuExecutor::Logprobs(int64_t id) const {
+  auto it = seqs_.find(id);
+  return it == seqs_.end() ? nullptr : &it->second.logprobs;
+}
+
+const std::shared_ptr<const TokenTrie>& CpuExecutor::token_trie() {
+  if (trie_ == nullptr) {
+    // What each token prints mid-text (Tokenizer::DecodePiece after a
+    // non-BOS token); specials and stop ids print nothing a grammar can use.
+    const Tokenizer tok(model_);
+    std::vector<std::string> bytes(static_cast<size_t>(model_.config.vocab_size));
+    for (int32_t id = 0; id < model_.config.vocab_size; ++id) {
+      const bool special = id == tok.bos_id() || id == tok.eos_id() ||
+                           std::find(model_.config.stop_ids.begin(), model_.config.stop_ids.end(), id) !=
+                               model_.config.stop_ids.end();
+      if (!special) bytes[static_cast<size_t>(id)] = tok.DecodePiece(-1, id);
+    }
+    trie_ = std::make_shared<const TokenTrie>(bytes);
+  }
+  return trie_;
 }
 
 void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
@@ -126,9 +151,14 @@ void CpuExecutor::Execute(const SchedulerOutput& step, ExecutorOutput* out) {
     } else if (step.seqs[i].emits_token) {
       std::span<const float> l(logits_.data() + row * vocab, vocab);
       ++row;
-      int32_t generated = static_cast<int32_t>(q->tokens.size()) - q->prompt_len;
-      SampledToken t = sampler_.Sample(l, q->params, generated);
+      SampleContext ctx;
+      ctx.prompt = std::span<const int32_t>(q->tokens.data(), static_cast<size_t>(q->prompt_len));
+      ctx.output = std::span<const int32_t>(q->tokens).subspan(static_cast<size_t>(q->prompt_len));
+      if (q->grammar != nullptr) ctx.allowed = &q->grammar->Mask();
+      SampledToken t = sampler_.Sample(l, q->params, ctx);
+      if (q->grammar != nullptr && !q->grammar->Accept(t.token)) t.eos = true;  // cannot happen: masked
       q->tokens.push_back(t.token);
+      if (q->params.logprobs >= 0) q->logprobs.push_back(t);
       if (opts_.keep_logits) q->last_logits.assign(l.begin(), l.end());
       res.token = t.token;
       res.eos = t.eos;

@@ -13,6 +13,7 @@
 #include "cacheopt/executor.h"
 #include "cacheopt/status.h"
 #include "exec/cpu/forward.h"
+#include "exec/cpu/grammar_mask.h"
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/sampler.h"
 #include "exec/cpu/thread_pool.h"
@@ -63,6 +64,11 @@ class CpuExecutor : public Executor {
   std::vector<int32_t> GeneratedTokens(int64_t id) const;
   // Logits behind the last sampled token (keep_logits only); null if none.
   const std::vector<float>* LastLogits(int64_t id) const;
+  // Per generated token, its draw with log-probabilities (params.logprobs
+  // >= 0 only; else empty); null if unknown.
+  const std::vector<SampledToken>* Logprobs(int64_t id) const;
+  // Each token's bytes as a grammar sees them (built on first use).
+  const std::shared_ptr<const TokenTrie>& token_trie();
 
   void Execute(const SchedulerOutput& step, ExecutorOutput* out) override;
   bool ReadsKv() const override { return true; }
@@ -86,6 +92,8 @@ class CpuExecutor : public Executor {
     // The chain of its full blocks' hashes, for the prefix cache.
     BlockHash last_hash = kNoParent;
     int32_t hashed_blocks = 0;
+    std::vector<SampledToken> logprobs;
+    std::unique_ptr<GrammarState> grammar;  // response_format
   };
   Sequence* Find(int64_t id);
   // The chained hash of the block `q`'s last token filled; kNoParent if none.
@@ -98,6 +106,7 @@ class CpuExecutor : public Executor {
   KvArena arena_;
   Forward forward_;
   Sampler sampler_;
+  std::shared_ptr<const TokenTrie> trie_;
   std::unordered_map<int64_t, Sequence> seqs_;
   // Scratch reused across steps.
   std::vector<ForwardSeq> batch_;

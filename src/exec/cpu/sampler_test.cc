@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -168,6 +170,98 @@ TEST(SamplerTest, ValidatesParams) {
   EXPECT_FALSE(ValidateSamplingParams(p).ok());
   p = {};
   p.eos_after = 0;
+  EXPECT_FALSE(ValidateSamplingParams(p).ok());
+}
+
+TEST(SamplerTest, BiasAndPenaltiesMatchHandComputedLogits) {
+  // vLLM's order: bias, then repetition (prompt + output, each id once),
+  // then frequency and presence (output counts).
+  Sampler s;
+  SamplingParams p;
+  p.logit_bias = {{2, 1.5f}};
+  p.repetition_penalty = 2.0f;
+  p.frequency_penalty = 0.5f;
+  p.presence_penalty = 0.25f;
+  const std::vector<int32_t> prompt = {0}, output = {1, 3, 3};
+  SampleContext ctx;
+  ctx.prompt = prompt;
+  ctx.output = output;
+  std::vector<float> l = {2.0f, -1.0f, 0.5f, 3.0f};
+  s.ApplyPenalties(l, p, ctx);
+  // id 0: 2 / 2; id 1: -1 * 2 - 0.5 * 1 - 0.25; id 2: 0.5 + 1.5; id 3: 3 / 2 - 0.5 * 2 - 0.25.
+  EXPECT_FLOAT_EQ(l[0], 1.0f);
+  EXPECT_FLOAT_EQ(l[1], -2.75f);
+  EXPECT_FLOAT_EQ(l[2], 2.0f);
+  EXPECT_FLOAT_EQ(l[3], 0.25f);
+  // The draw sees them: greedy picks id 2, where the raw argmax was id 3.
+  std::vector<float> raw = {2.0f, -1.0f, 0.5f, 3.0f};
+  EXPECT_EQ(s.Sample(raw, p, ctx).token, 2);
+  // Scratch state does not leak into the next call.
+  SamplingParams plain;
+  EXPECT_EQ(s.Sample(raw, plain, ctx).token, 3);
+  std::vector<float> again = {2.0f, -1.0f, 0.5f, 3.0f};
+  s.ApplyPenalties(again, p, ctx);
+  EXPECT_FLOAT_EQ(again[3], 0.25f);
+}
+
+TEST(SamplerTest, LogprobsAreTheRawSoftmaxWhateverTheProcessing) {
+  Sampler s;
+  std::vector<float> l = Logits(5, 40);
+  SamplingParams p = Temp(0.7f, 3);
+  p.logprobs = 3;
+  p.frequency_penalty = 1.0f;
+  p.logit_bias = {{7, -5.0f}};
+  const std::vector<int32_t> out = {7, 7, 2};
+  SampleContext ctx;
+  ctx.output = out;
+  SampledToken t = s.Sample(l, p, ctx);
+  double sum = 0;
+  for (float x : l) sum += std::exp(static_cast<double>(x));
+  EXPECT_NEAR(t.logprob, l[t.token] - std::log(sum), 1e-5);
+  ASSERT_EQ(t.top_logprobs.size(), 3u);
+  std::vector<int32_t> ids(l.size());
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(i);
+  std::sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return l[a] > l[b]; });
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(t.top_logprobs[i].first, ids[i]);
+    EXPECT_NEAR(t.top_logprobs[i].second, l[ids[i]] - std::log(sum), 1e-5);
+  }
+  SamplingParams none = p;
+  none.logprobs = -1;
+  SampledToken u = s.Sample(l, none, ctx);
+  EXPECT_EQ(u.token, t.token);  // asking for logprobs does not change the draw
+  EXPECT_TRUE(u.top_logprobs.empty());
+}
+
+TEST(SamplerTest, MaskLimitsTheDrawAndAnEmptyMaskEnds) {
+  Sampler s;
+  std::vector<float> l = Logits(8, 10);
+  SamplingParams p = Temp(1.0f, 4);
+  p.stop_ids = {2};
+  std::vector<uint8_t> allowed(10, 0);
+  allowed[6] = allowed[9] = 1;
+  SampleContext ctx;
+  ctx.allowed = &allowed;
+  for (int i = 0; i < 20; ++i) {
+    p.seed = static_cast<uint64_t>(i);
+    const int32_t t = s.Sample(l, p, ctx).token;
+    EXPECT_TRUE(t == 6 || t == 9) << t;
+  }
+  std::fill(allowed.begin(), allowed.end(), 0);
+  SampledToken end = s.Sample(l, p, ctx);
+  EXPECT_EQ(end.token, 2);
+  EXPECT_TRUE(end.eos);
+}
+
+TEST(SamplerTest, PenaltyRangesAreValidated) {
+  SamplingParams p;
+  p.presence_penalty = 2.5f;
+  EXPECT_FALSE(ValidateSamplingParams(p).ok());
+  p = {};
+  p.repetition_penalty = 0;
+  EXPECT_FALSE(ValidateSamplingParams(p).ok());
+  p = {};
+  p.logit_bias = {{1, 101.0f}};
   EXPECT_FALSE(ValidateSamplingParams(p).ok());
 }
 
