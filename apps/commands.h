@@ -35,6 +35,7 @@ struct MakeModelFlags {
   uint64_t seed = 0;
   bool f16 = false;           // GGUF only
   std::string tokenizer_out;  // llama2c only; "" = <dir of --out>/tok<vocab>.bin
+  std::string style = "llama";  // random_model.h: llama, llama3, qwen2, mistral
 };
 int RunMakeModel(const MakeModelFlags& f);
 

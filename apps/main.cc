@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   make_model->add_option("--format", mm_flags.format, "llama2c or gguf (default: gguf for a .gguf --out, else llama2c)");
   make_model->add_option("--seed", mm_flags.seed, "Weight seed")->capture_default_str();
   make_model->add_flag("--f16", mm_flags.f16, "Store GGUF matrices as F16");
+  make_model->add_option("--style", mm_flags.style,
+                         "Model family: llama (default), llama3, qwen2 or mistral (docs/models.md); "
+                         "all but llama need --format gguf");
   make_model->add_option("--tokenizer-out", mm_flags.tokenizer_out,
                          "llama2c tokenizer file (default: tok<vocab>.bin beside --out, where loading finds it)");
 

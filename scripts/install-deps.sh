@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev liblzma-dev libopenblas-dev
-      libcpp-httplib-dev libxxhash-dev clang libclang-rt-14-dev jq)
+      libcpp-httplib-dev libxxhash-dev clang libclang-rt-14-dev jq
+      libicu-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
