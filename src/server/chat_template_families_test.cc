@@ -3,6 +3,7 @@
 // file's tokenizer.chat_template as llm_chat_detect_template does it.
 #include <gtest/gtest.h>
 
+#include "model/random_model.h"
 #include "server/chat_template.h"
 
 namespace cacheopt {
@@ -104,6 +105,21 @@ TEST(ChatTemplateFamiliesTest, DetectsTheKnownTemplates) {
   EXPECT_FALSE(DetectChatTemplate("<start_of_turn>user\n").has_value());
   EXPECT_FALSE(DetectChatTemplate("<|im_start|><|im_sep|>").has_value());
   EXPECT_FALSE(DetectChatTemplate("<|user|><|assistant|><|start_header_id|><|end_header_id|>").has_value());
+}
+
+// The templates make-model writes (the Hugging Face ones of Llama 3
+// Instruct, Qwen2 Instruct, Mistral 7B Instruct v0.1) are recognised as
+// llama.cpp recognises them; v0.1's is Llama 2's format for llama.cpp too.
+TEST(ChatTemplateFamiliesTest, DetectsTheGeneratedModelsTemplates) {
+  auto kind = [](const char* style) {
+    auto m = MakeRandomModel("micro", 1, style);
+    EXPECT_TRUE(m.ok());
+    return m.ok() ? DetectChatTemplate(m->chat_template) : std::nullopt;
+  };
+  EXPECT_EQ(kind("llama3"), ChatTemplateKind::kLlama3);
+  EXPECT_EQ(kind("qwen2"), ChatTemplateKind::kChatMl);
+  EXPECT_EQ(kind("mistral"), ChatTemplateKind::kLlama2);
+  EXPECT_FALSE(kind("llama").has_value());  // no template: the name's default applies
 }
 
 }  // namespace

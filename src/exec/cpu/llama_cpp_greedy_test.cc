@@ -2,7 +2,7 @@
 // then 32 tokens by argmax from our engine and from llama.cpp through
 // node-llama-cpp 3.22.1's prebuilt library (scripts/llama-cpp-greedy.mjs),
 // for stories260K (F32 as shipped, F16 as WriteGguf writes it) and
-// generated Llama-3-style and Qwen2-style models (F32, F16). Skips with a
+// generated Llama-3-, Qwen2- and Mistral-style models (F32, F16). Skips with a
 // message when node or the package is absent.
 #include <gtest/gtest.h>
 
@@ -107,8 +107,10 @@ TEST_F(LlamaCppGreedyTest, Stories260K) {
   Compare(dir_ + "/stories260K-f16.gguf", "stories260K F16");
 }
 
-TEST_F(LlamaCppGreedyTest, GeneratedLlama3AndQwen2) {
-  for (const char* style : {"llama3", "qwen2"}) {
+// mistral: its sliding window (64) is longer than prompt + 32 tokens, which
+// llama.cpp (no window for llama files) must then agree with.
+TEST_F(LlamaCppGreedyTest, GeneratedLlama3Qwen2AndMistral) {
+  for (const char* style : {"llama3", "qwen2", "mistral"}) {
     auto m = MakeRandomModel("tiny", 1, style);
     ASSERT_TRUE(m.ok());
     for (bool f16 : {false, true}) {
