@@ -37,6 +37,7 @@ struct MakeModelFlags {
   std::string quant;          // GGUF only: storage type of the matrices ("" = F32, or F16 with --f16)
   std::string from;           // quantize this model file's weights instead of random ones
   std::string tokenizer_out;  // llama2c only; "" = <dir of --out>/tok<vocab>.bin
+  std::string style = "llama";  // random_model.h: llama, llama3, qwen2, mistral
 };
 int RunMakeModel(const MakeModelFlags& f);
 

@@ -87,7 +87,11 @@ int RunGenerate(const GenerateFlags& f) {
 
   // As run.c: the prompt's pieces first (BOS prints nothing), then each new
   // token as it comes.
-  for (size_t i = 1; i < prompt.size(); ++i) Print(engine.tokenizer().DecodePiece(prompt[i - 1], prompt[i]));
+  // A byte-level BPE vocabulary may add no BOS (Qwen2): then the first
+  // token is text too.
+  const bool leading_bos = !prompt.empty() && prompt[0] == engine.tokenizer().bos_id();
+  for (size_t i = leading_bos ? 1 : 0; i < prompt.size(); ++i)
+    Print(engine.tokenizer().DecodePiece(i > 0 ? prompt[i - 1] : -1, prompt[i]));
   std::fflush(stdout);
   int64_t generated = 0;
   std::string reason;

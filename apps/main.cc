@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   make_model->add_option("--quant", mm_flags.quant,
                          "Store GGUF matrices as F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (docs/quantization.md)");
   make_model->add_option("--from", mm_flags.from, "Take the weights from this model file instead of random ones");
+  make_model->add_option("--style", mm_flags.style,
+                         "Model family: llama (default), llama3, qwen2 or mistral (docs/models.md); "
+                         "all but llama need --format gguf");
   make_model->add_option("--tokenizer-out", mm_flags.tokenizer_out,
                          "llama2c tokenizer file (default: tok<vocab>.bin beside --out, where loading finds it)");
 

@@ -29,6 +29,10 @@ int RunMakeModel(const MakeModelFlags& f) {
     return BadInput(Status::InvalidArgument("--tokenizer-out is for llama2c; a GGUF file holds its tokenizer"));
   if (f.config.empty() == f.from.empty())
     return BadInput(Status::InvalidArgument("give exactly one of --config (random weights) and --from (a model file)"));
+  if (f.style != "llama" && format != "gguf")
+    return BadInput(Status::InvalidArgument("--style " + f.style + " needs --format gguf (llama2.c files hold llama only)"));
+  if (!f.from.empty() && f.style != "llama")
+    return BadInput(Status::InvalidArgument("--style is for random weights; --from keeps the file's architecture"));
   std::optional<uint32_t> quant;
   if (!f.quant.empty()) {
     quant = GgmlTypeFromName(f.quant);
@@ -37,7 +41,7 @@ int RunMakeModel(const MakeModelFlags& f) {
     if (format != "gguf") return BadInput(Status::InvalidArgument("--quant needs --format gguf"));
     if (f.f16) return BadInput(Status::InvalidArgument("--quant and --f16 both set; use --quant F16"));
   }
-  auto model = f.from.empty() ? MakeRandomModel(f.config, f.seed) : LoadModel(f.from, "", 0);
+  auto model = f.from.empty() ? MakeRandomModel(f.config, f.seed, f.style) : LoadModel(f.from, "", 0);
   if (!model.ok()) return BadInput(model.status());
   WidenModelWeights(&*model);
 
@@ -57,8 +61,10 @@ int RunMakeModel(const MakeModelFlags& f) {
   const ModelConfig& c = model->config;
   std::cout << "wrote " << f.out << " (" << format << (f.f16 ? " f16" : "")
             << (quant ? " " + GgmlTypeName(*quant) : std::string()) << "): "
-            << (f.from.empty() ? "random " + f.config + ", seed " + std::to_string(f.seed) : "weights of " + f.from)
-            << ", " << ParameterCount(c, true) << " parameters, dim " << c.dim << ", " << c.n_layers
+            << (f.from.empty() ? "random " + (f.style == "llama" ? "" : f.style + " ") + f.config + ", seed " +
+                                     std::to_string(f.seed)
+                               : "weights of " + f.from)
+            << ", " << ParameterCount(c, model->weights.wcls == model->weights.token_embedding) << " parameters, dim " << c.dim << ", " << c.n_layers
             << " layers, vocab " << c.vocab_size << ", context " << c.context << "\n";
   if (format == "llama2c") std::cout << "wrote " << tokenizer << " (tokenizer)\n";
   return 0;

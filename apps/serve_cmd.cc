@@ -31,7 +31,9 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--served-model-name", f->served_model_name,
                   "The model name clients send (default: the model file's name, e.g. stories260K)");
   app->add_option("--chat-template", f->chat_template,
-                  "llama-2 or plain (default: plain for TinyStories models, else llama-2)");
+                  "llama-2, llama-3, chatml, mistral-v1, mistral-v3, mistral-v3-tekken, mistral-v7 or plain "
+                  "(default: the GGUF file's tokenizer.chat_template when recognised, else plain for TinyStories "
+                  "models and llama-2 for others; docs/models.md)");
   app->add_option("--policy", f->policy, "Scheduling policy")->capture_default_str();
   app->add_option("--set", f->set, "Policy knob KEY=VALUE (repeatable; cacheopt and s3 default to estimator=text)");
   app->add_option("--preemption-mode", f->preemption_mode, "recompute or swap (policies that offer both)")

@@ -34,8 +34,8 @@ void CheckModel(const Model& m, const std::string& path) {
   FUZZ_CHECK(std::adjacent_find(c.stop_ids.begin(), c.stop_ids.end()) == c.stop_ids.end());
   FUZZ_CHECK(m.source == path);
   const Tokenizer t(m);
-  for (const char* text : {"", "Once upon a time", "\xE2\x96\x81\xF0\x9F\x98\x80 <0x41>\n"}) {
-    const std::vector<int32_t> ids = t.Encode(text, true, true);
+  for (const char* text : {"", "Once upon a time", "\xE2\x96\x81\xF0\x9F\x98\x80 <0x41>\n", "<|eot_id|>x 123"}) {
+    const std::vector<int32_t> ids = t.Encode(text, true, true, true);
     for (int32_t id : ids) FUZZ_CHECK(id >= 0 && id < c.vocab_size);
     (void)t.Decode(ids);
   }
@@ -72,5 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(std::memcmp(&a.rope_theta, &b.rope_theta, sizeof(float)) == 0);
   FUZZ_CHECK(fuzz::SameWeights(r->weights, back->weights));
   FUZZ_CHECK(r->vocab.pieces == back->vocab.pieces && fuzz::SameFloats(r->vocab.scores, back->vocab.scores));
+  // Byte-level BPE vocabularies (Llama 3, Qwen2) and the architecture fields.
+  FUZZ_CHECK(r->vocab.kind == back->vocab.kind && r->vocab.merges == back->vocab.merges &&
+             r->vocab.pre_tokenizer == back->vocab.pre_tokenizer && r->vocab.add_bos == back->vocab.add_bos);
+  FUZZ_CHECK(a.architecture == b.architecture && a.rope_style == b.rope_style && a.sliding_window == b.sliding_window);
+  FUZZ_CHECK(r->chat_template == back->chat_template);
   return 0;
 }

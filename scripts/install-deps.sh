@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev liblzma-dev libopenblas-dev
       libcpp-httplib-dev libxxhash-dev clang libclang-rt-14-dev jq
+      libicu-dev                        # Unicode categories for the BPE pre-tokenizers
       prometheus haproxy curl python3)  # prometheus: also promtool; the scale-out tests
 # KV events (docs/kv-events.md): ZMQ, msgpack-c, and the test's Python decoder.
 pkgs+=(cppzmq-dev libmsgpack-dev python3-zmq python3-msgpack)

@@ -51,6 +51,32 @@ TEST(FuzzSmokeTest, MutatedGgufFilesReturnAStatus) {
   EXPECT_LT(loaded, 300);
 }
 
+// The same for byte-level BPE files (Llama 3, Qwen2 styles): tokens,
+// merges and token types are what the mutations hit first.
+TEST(FuzzSmokeTest, MutatedBpeGgufFilesReturnAStatus) {
+  const std::string dir = testing::ScratchDir("fuzz_bpe_gguf");
+  for (const char* style : {"llama3", "qwen2"}) {
+    auto m = MakeRandomModel("micro", 1, style);
+    ASSERT_TRUE(m.ok());
+    ASSERT_TRUE(WriteGguf(*m, dir + "/good.gguf", true).ok());
+    const std::string good = testing::ReadBytes(dir + "/good.gguf");
+    WeightRng rng(97);
+    int loaded = 0;
+    for (int i = 0; i < 200; ++i) {
+      testing::WriteBytes(dir + "/m.gguf", Mutate(good, 16000, rng));
+      auto r = LoadGguf(dir + "/m.gguf", 0);
+      if (!r.ok()) {
+        EXPECT_NE(r.status().message().find("m.gguf"), std::string::npos) << r.status().message();
+        continue;
+      }
+      ++loaded;
+      const Tokenizer t(*r);
+      for (int32_t id : t.Encode("fuzz <|eot_id|> me 123", true, true, true)) EXPECT_TRUE(id >= 0 && id < t.vocab_size());
+    }
+    EXPECT_LT(loaded, 200) << style;
+  }
+}
+
 TEST(FuzzSmokeTest, MutatedLlama2cFilesReturnAStatus) {
   const std::string dir = testing::ScratchDir("fuzz_llama2c");
   auto m = MakeRandomModel("micro", 2);

@@ -155,7 +155,7 @@ TEST_F(GgufModelTest, VocabSizeMismatches) {
 TEST_F(GgufModelTest, BadOrMissingMetadata) {
   EXPECT_TRUE(FailsWith(
       LoadEdited([](GgufBuilder& b) { b.Set("general.architecture", GgufValue::String("gpt2")); }),
-      "general.architecture is 'gpt2'; only 'llama' is supported"));
+      "general.architecture is 'gpt2', which is not supported; supported: llama (Llama 2, Llama 3, Mistral), qwen2"));
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Remove("general.architecture"); }),
                         "missing metadata general.architecture"));
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.Remove("llama.block_count"); }),

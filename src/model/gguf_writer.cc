@@ -1,4 +1,6 @@
 // WriteGguf and GgufBuilderForModel (declared in model_writer.h).
+#include <algorithm>
+
 #include "model/ggml_blocks.h"
 #include "model/model_check.h"
 #include "model/model_quant.h"
@@ -22,7 +24,36 @@ std::string ToSentencePiece(const std::string& piece, int32_t id, const ModelCon
   return out;
 }
 
+// A byte-level BPE vocabulary as llama.cpp's converter writes one: tokens,
+// token types, merges, the pre-tokenizer, no scores.
+void AddBpeVocabulary(const Model& m, GgufBuilder* b) {
+  std::vector<GgufValue> tokens, types, merges;
+  for (size_t id = 0; id < m.vocab.pieces.size(); ++id) {
+    tokens.push_back(GgufValue::String(m.vocab.pieces[id]));
+    types.push_back(GgufValue::I32(id < m.vocab.token_types.size() ? m.vocab.token_types[id] : kNormal));
+  }
+  for (const std::string& merge : m.vocab.merges) merges.push_back(GgufValue::String(merge));
+  b->Set("tokenizer.ggml.model", GgufValue::String("gpt2"));
+  b->Set("tokenizer.ggml.pre", GgufValue::String(m.vocab.pre_tokenizer));
+  b->Set("tokenizer.ggml.tokens", GgufValue::Array(GgufValueType::kString, std::move(tokens)));
+  b->Set("tokenizer.ggml.token_type", GgufValue::Array(GgufValueType::kInt32, std::move(types)));
+  b->Set("tokenizer.ggml.merges", GgufValue::Array(GgufValueType::kString, std::move(merges)));
+  b->Set("tokenizer.ggml.bos_token_id", GgufValue::U32(m.config.bos_id));
+  b->Set("tokenizer.ggml.eos_token_id", GgufValue::U32(m.config.eos_id));
+  b->Set("tokenizer.ggml.add_bos_token", GgufValue::Bool(m.vocab.add_bos));
+  // Scores mean nothing to BPE; kept when a loaded file had any.
+  if (std::any_of(m.vocab.scores.begin(), m.vocab.scores.end(), [](float x) { return x != 0.0f; })) {
+    std::vector<GgufValue> scores;
+    for (float x : m.vocab.scores) scores.push_back(GgufValue::F32(x));
+    b->Set("tokenizer.ggml.scores", GgufValue::Array(GgufValueType::kFloat32, std::move(scores)));
+  }
+}
+
 void AddVocabulary(const Model& m, GgufBuilder* b) {
+  if (m.vocab.kind == Vocabulary::Kind::kByteBpe) {
+    AddBpeVocabulary(m, b);
+    return;
+  }
   std::vector<GgufValue> tokens, scores, types;
   const auto n = static_cast<int32_t>(m.vocab.pieces.size());
   for (int32_t id = 0; id < n; ++id) {
@@ -59,26 +90,36 @@ std::vector<std::string> MatrixTensorNames(const Model& m) {
 GgufBuilder GgufBuilderForModel(const Model& m, bool f16) {
   const ModelConfig& c = m.config;
   GgufBuilder b;
-  b.Set("general.architecture", GgufValue::String("llama"));
+  const std::string a = c.architecture + ".";
+  b.Set("general.architecture", GgufValue::String(c.architecture));
   b.Set("general.name", GgufValue::String(m.source.empty() ? "cacheopt" : m.source));
   b.Set("general.alignment", GgufValue::U32(32));
   b.Set("general.file_type", GgufValue::U32(f16 ? 1 : 0));  // llama.cpp: ALL_F32 / MOSTLY_F16
-  b.Set("llama.context_length", GgufValue::U32(c.context));
-  b.Set("llama.embedding_length", GgufValue::U32(c.dim));
-  b.Set("llama.feed_forward_length", GgufValue::U32(c.hidden_dim));
-  b.Set("llama.block_count", GgufValue::U32(c.n_layers));
-  b.Set("llama.attention.head_count", GgufValue::U32(c.n_heads));
-  b.Set("llama.attention.head_count_kv", GgufValue::U32(c.n_kv_heads));
-  b.Set("llama.rope.dimension_count", GgufValue::U32(c.head_size()));
-  b.Set("llama.attention.layer_norm_rms_epsilon", GgufValue::F32(c.rms_eps));
-  b.Set("llama.rope.freq_base", GgufValue::F32(c.rope_theta));
+  b.Set(a + "context_length", GgufValue::U32(c.context));
+  b.Set(a + "embedding_length", GgufValue::U32(c.dim));
+  b.Set(a + "feed_forward_length", GgufValue::U32(c.hidden_dim));
+  b.Set(a + "block_count", GgufValue::U32(c.n_layers));
+  b.Set(a + "attention.head_count", GgufValue::U32(c.n_heads));
+  b.Set(a + "attention.head_count_kv", GgufValue::U32(c.n_kv_heads));
+  b.Set(a + "rope.dimension_count", GgufValue::U32(c.head_size()));
+  b.Set(a + "attention.layer_norm_rms_epsilon", GgufValue::F32(c.rms_eps));
+  b.Set(a + "rope.freq_base", GgufValue::F32(c.rope_theta));
+  if (c.rope_freq_scale != 1.0f) {
+    b.Set(a + "rope.scaling.type", GgufValue::String("linear"));
+    b.Set(a + "rope.scaling.factor", GgufValue::F32(1.0f / c.rope_freq_scale));
+  }
+  if (c.sliding_window > 0) b.Set(a + "attention.sliding_window", GgufValue::U32(c.sliding_window));
   AddVocabulary(m, &b);
+  if (!m.chat_template.empty()) b.Set("tokenizer.chat_template", GgufValue::String(m.chat_template));
 
   const uint64_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab = c.vocab_size;
   const ModelWeights& w = m.weights;
   b.AddTensor("token_embd.weight", {dim, vocab}, w.token_embedding.data(), f16);
   b.AddTensor("output_norm.weight", {dim}, w.rms_final.data(), false);
   if (w.wcls != w.token_embedding) b.AddTensor("output.weight", {dim, vocab}, w.wcls.data(), f16);
+  if (!w.rope_freq_factors.empty())
+    b.AddTensor("rope_freqs.weight", {static_cast<uint64_t>(w.rope_freq_factors.size())}, w.rope_freq_factors.data(),
+                false);
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& L = w.layers[l];
     const std::string p = "blk." + std::to_string(l) + ".";
@@ -86,6 +127,11 @@ GgufBuilder GgufBuilderForModel(const Model& m, bool f16) {
     b.AddTensor(p + "attn_k.weight", {dim, kv}, L.wk.data(), f16);
     b.AddTensor(p + "attn_v.weight", {dim, kv}, L.wv.data(), f16);
     b.AddTensor(p + "attn_output.weight", {dim, dim}, L.wo.data(), f16);
+    // Biases stay F32, as llama.cpp's converter keeps 1-D tensors.
+    if (!L.bq.empty()) b.AddTensor(p + "attn_q.bias", {dim}, L.bq.data(), false);
+    if (!L.bk.empty()) b.AddTensor(p + "attn_k.bias", {kv}, L.bk.data(), false);
+    if (!L.bv.empty()) b.AddTensor(p + "attn_v.bias", {kv}, L.bv.data(), false);
+    if (!L.bo.empty()) b.AddTensor(p + "attn_output.bias", {dim}, L.bo.data(), false);
     b.AddTensor(p + "attn_norm.weight", {dim}, L.rms_att.data(), false);
     b.AddTensor(p + "ffn_gate.weight", {dim, hidden}, L.w1.data(), f16);
     b.AddTensor(p + "ffn_down.weight", {hidden, dim}, L.w2.data(), f16);

@@ -46,6 +46,9 @@ Status CheckConfig(const ModelConfig& c, const std::string& where) {
     return Bad(where, "rms_eps " + std::to_string(c.rms_eps) + " is not in (0, 1]");
   if (!std::isfinite(c.rope_theta) || c.rope_theta <= 1)
     return Bad(where, "rope_theta " + std::to_string(c.rope_theta) + " is not a finite value above 1");
+  if (!std::isfinite(c.rope_freq_scale) || c.rope_freq_scale <= 0)
+    return Bad(where, "RoPE frequency scale " + std::to_string(c.rope_freq_scale) + " is not finite and positive");
+  if (c.sliding_window < 0) return Bad(where, "sliding window " + std::to_string(c.sliding_window) + " is negative");
   if (c.bos_id < 0 || c.bos_id >= c.vocab_size || c.eos_id < 0 || c.eos_id >= c.vocab_size)
     return Bad(where, "bos_id " + std::to_string(c.bos_id) + " or eos_id " + std::to_string(c.eos_id) +
                           " is outside the vocabulary of " + std::to_string(c.vocab_size));
@@ -81,7 +84,17 @@ Status CheckWeights(const Model& m, const std::string& where) {
                      CheckSize(where, p + "w3", L.w3.size(), hidden * dim)}) {
       if (!s.ok()) return s;
     }
+    // Optional: empty, or the size of what they are added to.
+    for (Status s : {L.bq.empty() ? Status::Ok() : CheckSize(where, p + "bq", L.bq.size(), dim),
+                     L.bk.empty() ? Status::Ok() : CheckSize(where, p + "bk", L.bk.size(), kv),
+                     L.bv.empty() ? Status::Ok() : CheckSize(where, p + "bv", L.bv.size(), kv),
+                     L.bo.empty() ? Status::Ok() : CheckSize(where, p + "bo", L.bo.size(), dim)}) {
+      if (!s.ok()) return s;
+    }
   }
+  if (!w.rope_freq_factors.empty())
+    if (Status s = CheckSize(where, "rope_freq_factors", w.rope_freq_factors.size(), c.head_size() / 2); !s.ok())
+      return s;
   return Status::Ok();
 }
 

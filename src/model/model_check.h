@@ -24,7 +24,8 @@ inline constexpr int32_t kMaxContext = 1 << 24;
 // Messages start with `where` (usually the file path).
 Status CheckConfig(const ModelConfig& c, const std::string& where);
 
-// The weight vectors have the sizes the config implies.
+// The weight vectors have the sizes the config implies (biases and RoPE
+// frequency factors: empty or their full size).
 Status CheckWeights(const Model& m, const std::string& where);
 
 // pieces and scores both hold vocab_size entries and every score is finite.

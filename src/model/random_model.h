@@ -28,4 +28,22 @@ Result<ModelConfig> RandomModelConfig(const std::string& config_name);
 // across platforms. Stop ids {1, 2}; source is "generated:<config>".
 Result<Model> MakeRandomModel(const std::string& config_name, uint64_t seed);
 
+// The same shapes in the style of a model family (docs/models.md):
+//  "llama"   MakeRandomModel's model (Llama 2 / llama2.c);
+//  "llama3"  Llama 3: byte-level BPE vocabulary (pre-tokenizer llama-bpe,
+//            <|begin_of_text|>, <|eot_id|>, ...), grouped-query attention,
+//            RoPE theta 500000 with the "llama3" frequency factors (factor
+//            8, low 1, high 4, original context 8192, as llama.cpp's
+//            converter computes rope_freqs), an untied classifier, the
+//            Llama 3 chat template;
+//  "qwen2"   Qwen2: architecture qwen2, BPE with pre-tokenizer qwen2 and no
+//            BOS added, Q/K/V biases, half-split RoPE with theta 1e6,
+//            RMSNorm eps 1e-6, tied embeddings, the ChatML template;
+//  "mistral" Mistral: llama architecture and SentencePiece vocabulary,
+//            grouped-query attention, a sliding window of context / 8
+//            tokens, the Mistral v1 chat template.
+// The extra weights (biases, the classifier) are drawn after the llama ones.
+std::vector<std::string> RandomModelStyleNames();
+Result<Model> MakeRandomModel(const std::string& config_name, uint64_t seed, const std::string& style);
+
 }  // namespace cacheopt

@@ -2,6 +2,8 @@
 
 #include <queue>
 
+#include "model/bpe_tokenizer.h"
+
 namespace cacheopt {
 namespace {
 
@@ -38,6 +40,10 @@ Tokenizer::Tokenizer(Vocabulary vocab, int32_t bos_id, int32_t eos_id)
     // A vocabulary without byte tokens falls back to <unk> (id 0).
     byte_token_[b] = std::max(Lookup(piece), 0);
   }
+  if (vocab_.kind == Vocabulary::Kind::kByteBpe) {
+    bpe_vocab_ = std::make_shared<const Vocabulary>(vocab_);
+    bpe_ = std::make_shared<const BpeTokenizer>(*bpe_vocab_, bos_id_, eos_id_);
+  }
 }
 
 Tokenizer::Tokenizer(const Model& m) : Tokenizer(m.vocab, m.config.bos_id, m.config.eos_id) {}
@@ -56,7 +62,8 @@ void Tokenizer::AppendCharacter(std::string_view ch, std::vector<int32_t>* out) 
   for (char c : ch) out->push_back(byte_token_[static_cast<unsigned char>(c)]);
 }
 
-std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool bos, bool eos) const {
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool bos, bool eos, bool parse_special) const {
+  if (bpe_ != nullptr) return bpe_->Encode(text, bos, eos, parse_special);
   std::vector<int32_t> tokens;
   tokens.reserve(text.size() + 3);
   if (bos) tokens.push_back(bos_id_);
@@ -134,6 +141,7 @@ void Tokenizer::Merge(std::vector<int32_t>* tokens) const {
 }
 
 std::string Tokenizer::DecodePiece(int32_t prev, int32_t token) const {
+  if (bpe_ != nullptr) return bpe_->DecodePiece(token);
   if (token < 0 || token >= vocab_size()) return "";
   std::string_view piece = vocab_.pieces[token];
   // SentencePiece strips the dummy-prefix space of the first word.

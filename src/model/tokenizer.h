@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +15,8 @@
 #include "model/model.h"
 
 namespace cacheopt {
+
+class BpeTokenizer;
 
 // 0..255 for a byte piece "<0xXX>" (hex digits in either case), else -1.
 int BytePieceValue(std::string_view piece);
@@ -30,10 +33,17 @@ class Tokenizer {
   // empty, one token per UTF-8 character (falling back to one byte token per
   // byte), then repeated best-score merges, then optional EOS. The merging
   // uses a heap, O(n log n), with the same result as run.c's O(n^2) scan.
-  std::vector<int32_t> Encode(std::string_view text, bool bos, bool eos) const;
+  //
+  // A byte-level BPE vocabulary (Vocabulary::Kind::kByteBpe) encodes as
+  // llama.cpp does instead (model/bpe_tokenizer.h): BOS only when the
+  // vocabulary adds one, special tokens written in the text parsed as
+  // tokens when parse_special (user-defined ones always). parse_special is
+  // ignored for SentencePiece vocabularies.
+  std::vector<int32_t> Encode(std::string_view text, bool bos, bool eos, bool parse_special = false) const;
 
   // As run.c's decode: the piece, minus a leading space right after BOS, with
-  // "<0xXX>" mapped to its raw byte. Out-of-range ids give "".
+  // "<0xXX>" mapped to its raw byte. Out-of-range ids give "". For a BPE
+  // vocabulary, BpeTokenizer::DecodePiece (prev is not needed).
   std::string DecodePiece(int32_t prev, int32_t token) const;
 
   // Concatenated DecodePiece over the ids, each with its predecessor as prev.
@@ -49,6 +59,7 @@ class Tokenizer {
   const Vocabulary& vocab() const { return vocab_; }
   int32_t bos_id() const { return bos_id_; }
   int32_t eos_id() const { return eos_id_; }
+  bool is_byte_bpe() const { return bpe_ != nullptr; }
 
  private:
   struct Hash {
@@ -66,6 +77,10 @@ class Tokenizer {
   std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> ids_;
   std::array<int32_t, 256> byte_token_{};  // id of "<0xXX>"; run.c's byte + 3
   std::vector<int16_t> piece_byte_;         // BytePieceValue of each piece
+  // Byte-level BPE vocabularies; shared so Tokenizer stays copyable. It
+  // reads vocab_ through a pointer to the heap copy below.
+  std::shared_ptr<const Vocabulary> bpe_vocab_;
+  std::shared_ptr<const BpeTokenizer> bpe_;
 };
 
 }  // namespace cacheopt

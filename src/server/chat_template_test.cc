@@ -94,7 +94,7 @@ TEST(ChatTemplateTest, RoleErrorsNameTheMessage) {
 TEST(ChatTemplateTest, NamesAndDefaults) {
   EXPECT_EQ(ParseChatTemplateKind("llama-2"), ChatTemplateKind::kLlama2);
   EXPECT_EQ(ParseChatTemplateKind("plain"), ChatTemplateKind::kPlain);
-  EXPECT_FALSE(ParseChatTemplateKind("chatml").has_value());
+  EXPECT_FALSE(ParseChatTemplateKind("vicuna").has_value());
   EXPECT_EQ(ToString(ChatTemplateKind::kLlama2), "llama-2");
   EXPECT_EQ(DefaultChatTemplate("stories15M"), ChatTemplateKind::kPlain);
   EXPECT_EQ(DefaultChatTemplate("tinystories-260k"), ChatTemplateKind::kPlain);

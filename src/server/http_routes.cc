@@ -247,7 +247,7 @@ ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest
     auto chat = ApplyChatTemplate(model_.chat_template, req.messages);
     if (!chat.ok()) return chat.error();
     for (const PromptSegment& seg : chat->segments) {
-      std::vector<int32_t> ids = model_.tokenizer->Encode(seg.text, seg.bos, seg.eos);
+      std::vector<int32_t> ids = model_.tokenizer->Encode(seg.text, seg.bos, seg.eos, seg.parse_special);
       prompt.insert(prompt.end(), ids.begin(), ids.end());
     }
   } else if (index < req.prompts.size() && req.prompts[index].is_tokens) {

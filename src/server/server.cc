@@ -311,11 +311,14 @@ Status Server::Run() {
     model_.stop_ids = c.stop_ids;
     model_.tokenizer = &engine_->tokenizer();
     if (opts_.chat_template.empty()) {
-      model_.chat_template = DefaultChatTemplate(model_.name);
+      // The file's own template when recognised, else the name's default.
+      const auto detected = DetectChatTemplate(engine_->model().chat_template);
+      model_.chat_template = detected ? *detected : DefaultChatTemplate(model_.name);
     } else if (auto k = ParseChatTemplateKind(opts_.chat_template)) {
       model_.chat_template = *k;
     } else {
-      result = Status::InvalidArgument("unknown --chat-template '" + opts_.chat_template + "'; valid: llama-2, plain");
+      result = Status::InvalidArgument("unknown --chat-template '" + opts_.chat_template + "'; valid: " +
+                                       ChatTemplateNames());
     }
   }
   if (result.ok()) {

@@ -126,29 +126,32 @@ void AttendHeadPortable(const ModelConfig& c, const AttentionSeq& s, int32_t lay
   for (int32_t i = 0; i < s.num_tokens; ++i) {
     const int32_t pos = s.start_pos + i;
     const float* qh = q + (s.row0 + i) * ldq + head * hs;
+    // A sliding window (Mistral) starts at lo; without one lo is 0.
+    const int32_t lo = c.sliding_window > 0 ? std::max(0, pos + 1 - c.sliding_window) : 0;
     // Scores, divided by sqrt(hs) as run.c does; four keys at a time
     // within a block (keys of a block are contiguous), the rest one by one.
-    for (int32_t t0 = 0; t0 <= pos; t0 += bs) {
+    for (int32_t t0 = lo - lo % bs; t0 <= pos; t0 += bs) {
       const float* k = wide ? kwide.data() + static_cast<size_t>(t0) * hs : kv.Keys(KvTier::kDevice, s.blocks[t0 / bs], layer, g);
+      const int32_t j0 = std::max(0, lo - t0);
       const int32_t n = std::min(bs, pos + 1 - t0);
-      int32_t j = 0;
+      int32_t j = j0;
       for (; j + 4 <= n; j += 4) Dot4(qh, k + j * hs, hs, hs, &att[t0 + j]);
       for (; j < n; ++j) att[t0 + j] = Dot(qh, k + j * hs, hs);
-      for (j = 0; j < n; ++j) att[t0 + j] /= scale;
+      for (j = j0; j < n; ++j) att[t0 + j] /= scale;
     }
     // Softmax in position order.
-    float max = att[0];
-    for (int32_t t = 1; t <= pos; ++t) max = att[t] > max ? att[t] : max;
+    float max = att[lo];
+    for (int32_t t = lo + 1; t <= pos; ++t) max = att[t] > max ? att[t] : max;
     float sum = 0.0f;
-    for (int32_t t = 0; t <= pos; ++t) {
+    for (int32_t t = lo; t <= pos; ++t) {
       att[t] = std::exp(att[t] - max);
       sum += att[t];
     }
-    for (int32_t t = 0; t <= pos; ++t) att[t] /= sum;
+    for (int32_t t = lo; t <= pos; ++t) att[t] /= sum;
     // Weighted values, accumulated in position order.
     float* o = out + (s.row0 + i) * ldo + head * hs;
     for (int32_t d = 0; d < hs; ++d) o[d] = 0.0f;
-    for (int32_t t = 0; t <= pos; ++t) {
+    for (int32_t t = lo; t <= pos; ++t) {
       const float* v = wide ? vwide.data() + static_cast<size_t>(t) * hs
                             : kv.Values(KvTier::kDevice, s.blocks[t / bs], layer, g) + (t % bs) * hs;
       Axpy(att[t], v, o, hs);
@@ -265,7 +268,8 @@ __attribute__((target("avx2"))) void AttendHeadAvx2(const ModelConfig& c, const 
 
 void AttendHead(const ModelConfig& c, const AttentionSeq& s, int32_t layer, int32_t head, const float* q,
                 int64_t ldq, const KvArena& kv, float* out, int64_t ldo) {
-  if (KernelUsesAvx2() && c.head_size() % 8 == 0) {
+  // Sliding-window models take the portable path (the only one with a window).
+  if (KernelUsesAvx2() && c.head_size() % 8 == 0 && c.sliding_window == 0) {
     AttendHeadAvx2(c, s, layer, head, q, ldq, kv, out, ldo);
   } else {
     AttendHeadPortable(c, s, layer, head, q, ldq, kv, out, ldo);

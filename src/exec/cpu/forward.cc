@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <cstring>
@@ -47,7 +48,16 @@ Forward::Forward(const Model& model, GemmMode mode, ThreadPool* pool) : model_(m
         Linear({{w.wo.data(), c.dim, &w.wo_q}}, c.dim, mode),
         Linear({{w.w1.data(), c.hidden_dim, &w.w1_q}, {w.w3.data(), c.hidden_dim, &w.w3_q}}, c.dim, mode),
         Linear({{w.w2.data(), c.dim, &w.w2_q}}, c.hidden_dim, mode),
+        {},
     });
+    if (!w.bq.empty() || !w.bk.empty() || !w.bv.empty()) {
+      // A missing one of the three is zeros (llama.cpp loads each optionally).
+      std::vector<float>& b = layers_.back().qkv_bias;
+      b.assign(static_cast<size_t>(c.dim + 2 * kv_dim), 0.0f);
+      std::copy(w.bq.begin(), w.bq.end(), b.begin());
+      std::copy(w.bk.begin(), w.bk.end(), b.begin() + c.dim);
+      std::copy(w.bv.begin(), w.bv.end(), b.begin() + c.dim + kv_dim);
+    }
   }
   const ModelWeights& mw = model.weights;
   // A quantized model with neither classifier form shares the embedding.
@@ -79,6 +89,13 @@ void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<flo
   tmp_.resize(T * dim);
   pos_.resize(T);
 
+  RopeParams rope;
+  rope.head_size = c.head_size();
+  rope.theta = c.rope_theta;
+  rope.freq_scale = c.rope_freq_scale;
+  rope.freq_factors = model_.weights.rope_freq_factors.empty() ? nullptr : model_.weights.rope_freq_factors.data();
+  rope.half_split = c.rope_style == ModelConfig::RopeStyle::kHalfSplit;
+
   // Embeddings, and each row's position.
   int32_t r = 0;
   for (const ForwardSeq& s : seqs) {
@@ -103,13 +120,19 @@ void Forward::Run(std::span<const ForwardSeq> seqs, KvArena* kv, std::vector<flo
     lap(&ForwardProfile::row_ops_s);
     L.qkv.Apply(xb_.data(), dim, rows, qkv_.data(), qkv_w, pool_);
     lap(&ForwardProfile::qkv_s);
+    if (!L.qkv_bias.empty())
+      for (int32_t i = 0; i < rows; ++i)
+        for (int32_t j = 0; j < qkv_w; ++j) qkv_[i * qkv_w + j] += L.qkv_bias[j];
     for (int32_t i = 0; i < rows; ++i)
-      Rope(&qkv_[i * qkv_w], &qkv_[i * qkv_w + dim], dim, kv_dim, c.head_size(), pos_[i], c.rope_theta);
+      RopeScaled(&qkv_[i * qkv_w], &qkv_[i * qkv_w + dim], dim, kv_dim, pos_[i], rope);
     lap(&ForwardProfile::row_ops_s);
     Attention(seqs, l, kv);
     lap(&ForwardProfile::attention_s);
     L.wo.Apply(att_.data(), dim, rows, tmp_.data(), dim, pool_);
     lap(&ForwardProfile::wo_s);
+    if (!w.bo.empty())
+      for (int32_t i = 0; i < rows; ++i)
+        for (int32_t j = 0; j < dim; ++j) tmp_[i * dim + j] += w.bo[j];
     for (size_t i = 0; i < T * dim; ++i) x_[i] += tmp_[i];
 
     for (int32_t i = 0; i < rows; ++i) RmsNorm(&x_[i * dim], w.rms_ffn.data(), dim, c.rms_eps, &xb_[i * dim]);

@@ -65,6 +65,7 @@ class Forward {
     Linear wo;
     Linear w13;  // [w1 | w3], out 2 hidden
     Linear w2;
+    std::vector<float> qkv_bias;  // [q | k | v] biases; empty when the model has none
   };
   void Attention(std::span<const ForwardSeq> seqs, int32_t layer, KvArena* kv);
   void Classify(const std::vector<int32_t>& rows, float* out);

@@ -32,6 +32,32 @@ void Rope(float* q, float* k, int32_t dim, int32_t kv_dim, int32_t head_size, in
   }
 }
 
+void RopeScaled(float* q, float* k, int32_t dim, int32_t kv_dim, int32_t pos, const RopeParams& p) {
+  const int32_t hs = p.head_size;
+  for (int32_t i = 0; i < dim; i += 2) {
+    const int32_t head_dim = i % hs;  // 2j for pair j of the head
+    float freq = 1.0f / std::pow(p.theta, static_cast<float>(head_dim) / static_cast<float>(hs));
+    float val = static_cast<float>(pos) * freq;
+    if (p.freq_factors != nullptr) val /= p.freq_factors[head_dim / 2];
+    if (p.freq_scale != 1.0f) val *= p.freq_scale;
+    const float fcr = std::cos(val);
+    const float fci = std::sin(val);
+    int32_t a = i, b = i + 1;
+    if (p.half_split) {
+      a = i - head_dim + head_dim / 2;
+      b = a + hs / 2;
+    }
+    const int32_t rotn = i < kv_dim ? 2 : 1;  // K is narrower than Q under GQA
+    for (int32_t v = 0; v < rotn; ++v) {
+      float* vec = v == 0 ? q : k;
+      const float v0 = vec[a];
+      const float v1 = vec[b];
+      vec[a] = v0 * fcr - v1 * fci;
+      vec[b] = v0 * fci + v1 * fcr;
+    }
+  }
+}
+
 void SwiGlu(const float* h1, const float* h3, int32_t n, float* out) {
   for (int32_t i = 0; i < n; ++i) {
     float val = h1[i];
