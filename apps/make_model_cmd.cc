@@ -23,7 +23,8 @@ int RunMakeModel(const MakeModelFlags& f) {
   if (!f.tokenizer_out.empty() && format != "llama2c")
     return BadInput(Status::InvalidArgument("--tokenizer-out is for llama2c; a GGUF file holds its tokenizer"));
   if (f.style != "llama" && format != "gguf")
-    return BadInput(Status::InvalidArgument("--style " + f.style + " needs --format gguf (llama2.c files hold llama only)"));
+    return BadInput(
+        Status::InvalidArgument("--style " + f.style + " needs --format gguf (llama2.c files hold llama only)"));
   auto model = MakeRandomModel(f.config, f.seed, f.style);
   if (!model.ok()) return BadInput(model.status());
 
@@ -41,7 +42,8 @@ int RunMakeModel(const MakeModelFlags& f) {
   const ModelConfig& c = model->config;
   std::cout << "wrote " << f.out << " (" << format << (f.f16 ? " f16" : "") << "): random "
             << (f.style == "llama" ? "" : f.style + " ") << f.config << ", seed "
-            << f.seed << ", " << ParameterCount(c, model->weights.wcls == model->weights.token_embedding) << " parameters, dim " << c.dim << ", " << c.n_layers
+            << f.seed << ", " << ParameterCount(c, model->weights.wcls == model->weights.token_embedding)
+            << " parameters, dim " << c.dim << ", " << c.n_layers
             << " layers, vocab " << c.vocab_size << ", context " << c.context << "\n";
   if (format == "llama2c") std::cout << "wrote " << tokenizer << " (tokenizer)\n";
   return 0;
