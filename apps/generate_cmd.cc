@@ -74,7 +74,8 @@ int RunGenerate(const GenerateFlags& f) {
   if (!made.ok()) return BadInput(made.status());
   RealEngine& engine = **made;
 
-  const std::vector<int32_t> prompt = engine.tokenizer().Encode(f.prompt, true, false);
+  // Special tokens parsed, as llama.cpp parses a prompt (BPE vocabularies only).
+  const std::vector<int32_t> prompt = engine.tokenizer().Encode(f.prompt, true, false, true);
   const int32_t n = f.n > 0 ? f.n : engine.model().config.context - static_cast<int32_t>(prompt.size());
   SamplingParams p;
   p.temperature = f.temperature;

@@ -64,7 +64,8 @@ int RunMakeModel(const MakeModelFlags& f) {
             << (f.from.empty() ? "random " + (f.style == "llama" ? "" : f.style + " ") + f.config + ", seed " +
                                      std::to_string(f.seed)
                                : "weights of " + f.from)
-            << ", " << ParameterCount(c, model->weights.wcls == model->weights.token_embedding) << " parameters, dim " << c.dim << ", " << c.n_layers
+            << ", " << ParameterCount(c, model->weights.wcls == model->weights.token_embedding)
+            << " parameters, dim " << c.dim << ", " << c.n_layers
             << " layers, vocab " << c.vocab_size << ", context " << c.context << "\n";
   if (format == "llama2c") std::cout << "wrote " << tokenizer << " (tokenizer)\n";
   return 0;

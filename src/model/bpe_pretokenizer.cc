@@ -103,7 +103,8 @@ std::vector<std::vector<uint32_t>> PreTokenize(std::string_view text, PreTokeniz
   std::vector<std::vector<uint32_t>> words;
   size_t prev_end = 0;
   auto emit = [&](size_t end) {
-    if (end > prev_end) words.emplace_back(cp.begin() + static_cast<ptrdiff_t>(prev_end), cp.begin() + static_cast<ptrdiff_t>(end));
+    if (end > prev_end)
+      words.emplace_back(cp.begin() + static_cast<ptrdiff_t>(prev_end), cp.begin() + static_cast<ptrdiff_t>(end));
     prev_end = end;
   };
   size_t pos = 0;

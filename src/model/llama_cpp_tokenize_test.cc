@@ -33,7 +33,8 @@ namespace {
 std::string PeerBinary(const std::string& name) {
   const char* env = std::getenv("CACHEOPT_LLAMA_CPP_BIN");
   const char* home = std::getenv("HOME");
-  const std::string dir = env != nullptr ? env : std::string(home != nullptr ? home : "/root") + "/.cache/cacheopt/llama.cpp-build/bin";
+  const std::string dir =
+      env != nullptr ? env : std::string(home != nullptr ? home : "/root") + "/.cache/cacheopt/llama.cpp-build/bin";
   const std::string path = dir + "/" + name;
   return std::filesystem::exists(path) ? path : "";
 }

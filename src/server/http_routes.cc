@@ -257,7 +257,9 @@ ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest
   } else if (req.prompt_is_tokens) {
     prompt = req.prompt_token_ids;
   } else {
-    prompt = model_.tokenizer->Encode(req.prompt, true, false);
+    // Special-token strings are tokens, as llama.cpp's server tokenizes a
+    // prompt (BPE vocabularies; SentencePiece ones parse none).
+    prompt = model_.tokenizer->Encode(req.prompt, true, false, true);
   }
   return prompt;
 }

@@ -23,9 +23,11 @@ namespace {
 constexpr int32_t kBlockSize = 4;
 
 struct Engine {
-  Engine(const Model& m, int threads = 2) : pool(threads), arena(m.config, kBlockSize, 64, 4), fwd(m, GemmMode::kInvariant, &pool) {}
+  explicit Engine(const Model& m, int threads = 2)
+      : pool(threads), arena(m.config, kBlockSize, 64, 4), fwd(m, GemmMode::kInvariant, &pool) {}
   // Logits of every row of the step ([T][vocab]).
-  std::vector<float> Step(const std::vector<int32_t>& toks, int32_t start, int32_t n, const std::vector<int32_t>& blocks) {
+  std::vector<float> Step(const std::vector<int32_t>& toks, int32_t start, int32_t n,
+                          const std::vector<int32_t>& blocks) {
     std::vector<ForwardSeq> seqs = {{std::span<const int32_t>(toks).subspan(start, n), start, blocks, true}};
     std::vector<float> logits, all;
     fwd.Run(seqs, &arena, &logits, &all);

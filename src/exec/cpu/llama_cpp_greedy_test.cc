@@ -119,6 +119,13 @@ TEST_F(LlamaCppGreedyTest, GeneratedLlama3Qwen2AndMistral) {
       Compare(path, std::string(style) + (f16 ? " F16" : " F32"));
     }
   }
+  // Linear RoPE scaling (rope.scaling.type linear, factor 4) on top of
+  // Llama 3's frequency factors.
+  auto m = MakeRandomModel("tiny", 1, "llama3");
+  ASSERT_TRUE(m.ok());
+  m->config.rope_freq_scale = 0.25f;
+  ASSERT_TRUE(WriteGguf(*m, dir_ + "/llama3-linear.gguf", false).ok());
+  Compare(dir_ + "/llama3-linear.gguf", "llama3 F32, linear RoPE scaling x4");
 }
 
 }  // namespace
