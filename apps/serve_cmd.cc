@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "policy_flags.h"
 #include "calibration/cpu_cost_profile.h"
 #include "server/server.h"
+#include "sim/steps_log.h"
 
 namespace cacheopt {
 namespace {
@@ -62,6 +64,9 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
   app->add_option("--cost-model", f->cost_model,
                   "A cost profile of this model (cacheopt profile): seeds the engine's cost model instead of the "
                   "short start-up calibration");
+  app->add_option("--steps-log", f->steps_log,
+                  "Write one JSON line per engine step: the batch the cost model predicts from and the measured "
+                  "split (forward, sampling, scheduling, loop); see cacheopt cost-replay");
 }
 
 int RunServe(const ServeFlags& f) {
@@ -82,6 +87,13 @@ int RunServe(const ServeFlags& f) {
     o.engine.seed_source = f.cost_model;
     if (o.engine.seed_steps.empty()) return BadInput(Status::InvalidArgument(f.cost_model + " holds no timed step"));
     std::cerr << "serve: cost model seeded from " << f.cost_model << " (" << p->steps.size() << " timed steps)\n";
+  }
+  std::ofstream steps;
+  if (!f.steps_log.empty()) {
+    steps.open(f.steps_log);
+    if (!steps) return BadInput(Status::IoError("cannot write --steps-log " + f.steps_log));
+    // Flushed per line: a server stopped by a signal keeps every step it logged.
+    o.engine.step_observer = [&steps](const StepRecord& r) { WriteRealStepLine(steps, r), steps.flush(); };
   }
   o.engine.device_blocks = f.kv_device_blocks;
   o.engine.host_blocks = f.kv_host_blocks;

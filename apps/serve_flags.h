@@ -35,6 +35,7 @@ struct ServeFlags {
   double grace_period = 30;
   int32_t threads = 0;
   std::string cost_model;  // a `cacheopt profile` of this model: seeds the cost model (no calibration)
+  std::string steps_log;   // "" = none; one JSON line per engine step (sim/steps_log.h)
 };
 void AddServeFlags(CLI::App* app, ServeFlags* f);
 int RunServe(const ServeFlags& f);
