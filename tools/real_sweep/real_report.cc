@@ -309,8 +309,8 @@ std::string RenderRealReport(const RealResults& r, const RealExperimentConfig& c
   if (c.RunSeeds().size() > 1) o += SpreadTable(r, c);
   o += StepErrorTable(r);
   if (!r.capacities.empty()) o += CapacityTable(r);
-  o += "<p class=\"cap\">Per-run benchmark results (vLLM's fields): runs/*.json; server logs: logs/; the profile: "
-       "profile.json.</p>\n</body></html>\n";
+  o += "<p class=\"cap\">Per-run benchmark results (vLLM's fields): runs/*.json; server logs and steps logs: logs/; "
+       "the profile: " + Esc(s.profile_path) + ".</p>\n</body></html>\n";
   return o;
 }
 

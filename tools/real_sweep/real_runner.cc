@@ -365,6 +365,8 @@ class Runner {
       CapacityOptions co;
       co.seeds = 3;
       co.target = cs.target;
+      // Room above the highest load probed on the server.
+      co.hi_rps = std::max(co.hi_rps, 4 * cs.high * results_.setup.reference_rps);
       auto sim = FindCapacity(scaled_, Workload(1, c_.seed), *setup->cost, SimOptions(*setup, policy), co);
       if (sim.ok()) cap.sim_rps = sim->max_rate_rps;
     }
