@@ -24,6 +24,9 @@ struct SimulationOptions {
   SummaryOptions summary;
   bool check_invariants = false;  // after every step (tests, --check-invariants)
   std::ostream* steps_log = nullptr;  // one JSON line per step when set
+  // The model the SLO targets come from; null: the step-time model itself.
+  // (real-experiment: a refit on the real server's solo steps.)
+  const CostModel* slo_cost = nullptr;
 };
 
 struct SimulationResult {

@@ -28,7 +28,7 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
                                          "arrival", "arrival_cv", "policies", "load_multiples",
                                          "reference_policy", "working_set_multiple", "server", "client",
                                          "time_limit_s", "profile_max_seconds", "fidelity_policies",
-                                         "capacity_search"};
+                                         "capacity_search", "solo_requests"};
   Status s = CheckObject(j, "", keys);
   if (!s.ok()) return s;
   auto ok = [&](Status st) {
@@ -99,6 +99,7 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
   }
   ok(GetNumber(j, "", "time_limit_s", 0, true, 86400, &c->time_limit_s));
   ok(GetNumber(j, "", "profile_max_seconds", 0, true, 3600, &c->profile_max_seconds));
+  ok(GetInt(j, "", "solo_requests", 2, 100000, &c->solo_requests));
   if (j.contains("fidelity_policies") && ok(GetStringList(j, "", "fidelity_policies", &c->fidelity_policies))) {
     for (const std::string& p : c->fidelity_policies)
       if (std::find(c->policies.begin(), c->policies.end(), p) == c->policies.end())

@@ -46,6 +46,7 @@ struct RealExperimentConfig {
   int32_t max_queue = 1024;
   double time_limit_s = 240;      // per run; requests still open then count as failed
   double profile_max_seconds = 60;
+  int64_t solo_requests = 20;  // served one at a time: the solo steps the SLO targets come from
   // Policies whose simulated run is compared with the real one (fidelity).
   std::vector<std::string> fidelity_policies = {"vllm", "sarathi", "cacheopt"};
   // The real capacity search: for each of these policies, bisection on the

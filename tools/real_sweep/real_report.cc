@@ -224,6 +224,8 @@ std::string RenderRealReport(const RealResults& r, const RealExperimentConfig& c
   row("model", s.model_name + " (" + s.model_path + "), context " + std::to_string(s.context) + ", " +
                    std::to_string(s.kv_bytes_per_token) + " KV bytes/token");
   row("profile (cacheopt profile)", s.profile_fit);
+  row("SLO targets", "from the server's solo steps (" + s.slo_profile_path + "): decode " + F(s.solo_decode_ms, 3) +
+                         " ms, prefill " + F(s.solo_prefill_ms, 3) + " ms at the median prompt");
   row("workload", c.trace + ", lengths / " + F(c.length_scale, 1) + ", " + std::to_string(c.requests) +
                       " requests, seeds " + SeedList(c) + ", " + c.arrival + " arrivals; " +
                       s.trace_description);
@@ -331,6 +333,9 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                 {"model_path", s.model_path},
                 {"context", s.context},
                 {"profile_fit", s.profile_fit},
+                {"slo_profile", s.slo_profile_path},
+                {"solo_decode_ms", s.solo_decode_ms},
+                {"solo_prefill_ms", s.solo_prefill_ms},
                 {"workload", s.trace_description},
                 {"reference_policy", c.reference_policy},
                 {"reference_rps", s.reference_rps},

@@ -22,6 +22,10 @@ struct RealSetup {
   int64_t kv_bytes_per_token = 0;
   std::string profile_path;
   std::string profile_fit;  // one line: the fitted coefficients
+  // The SLO targets' model: the profile refitted on the server's own solo
+  // steps (one request at a time, HTTP and sampling included).
+  std::string slo_profile_path;
+  double solo_decode_ms = 0, solo_prefill_ms = 0;  // at the workload's median prompt
   std::string trace_description;
   double reference_rps = 0;           // the reference policy's simulated capacity
   double mean_working_set_blocks = 0;  // at that rate, unbounded tier

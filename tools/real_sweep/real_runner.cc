@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <memory>
 
 #include "cacheopt/util/short_number.h"
 #include "calibration/cpu_cost_profile.h"
@@ -49,6 +51,7 @@ class Runner {
     if (Status st = Profile(); !st.ok()) return st;
     if (Status st = LoadWorkloadTrace(); !st.ok()) return st;
     if (Status st = SizeDeviceTier(); !st.ok()) return st;
+    if (Status st = MeasureSoloSteps(); !st.ok()) return st;
     for (double m : c_.load_multiples) {
       for (uint64_t seed : c_.RunSeeds()) {
         for (const std::string& p : c_.policies) {
@@ -205,6 +208,7 @@ class Runner {
     SimulationOptions so;
     so.policy = policy;
     so.sched = setup.sched;
+    so.slo_cost = slo_model_.get();  // null until the solo steps are measured
     return so;
   }
 
@@ -241,6 +245,78 @@ class Runner {
         " req/s in simulation; mean working set there " + ShortNumber(s.mean_working_set_blocks, 3) + " blocks -> device tier " +
         std::to_string(s.device_blocks) + " blocks (x" + ShortNumber(c_.working_set_multiple, 3) + "), host tier " +
         std::to_string(s.host_blocks));
+    return Status::Ok();
+  }
+
+  // SLO targets from the real solo step (issue 19): the reference policy
+  // serves requests one at a time (client concurrency 1) with its steps
+  // logged; those steps, against one engine-loop iteration, refit the cost
+  // model that every run's SLO targets come from, on the client's side and
+  // in the simulator. Saved beside --profile (<name>.solo.json) and reused
+  // with it, so the targets stay fixed across runs too.
+  Status MeasureSoloSteps() {
+    RealSetup& s = results_.setup;
+    std::error_code ec;
+    s.slo_profile_path = o_.profile_path.empty()
+                             ? Out("solo-profile.json")
+                             : fs::path(o_.profile_path).replace_extension(".solo.json").string();
+    if (o_.profile_path.empty() || !fs::exists(s.slo_profile_path, ec)) {
+      ServerSpec spec;
+      spec.model_path = s.model_path;
+      spec.policy = c_.reference_policy;
+      spec.device_blocks = s.device_blocks;
+      spec.host_blocks = s.host_blocks;
+      spec.threads = c_.server_threads;
+      spec.cpus = s.server_cpus;
+      spec.max_concurrency = c_.max_concurrency;
+      spec.max_queue = c_.max_queue;
+      spec.log_path = Out("logs/solo.log");
+      spec.cost_profile = s.profile_path;
+      spec.steps_log = Out("logs/solo.steps.jsonl");
+      fs::remove(spec.steps_log, ec);
+      Log("solo: " + std::to_string(c_.solo_requests) + " requests one at a time on " + c_.reference_policy);
+      auto server = ServerUnderTest::Start(spec, 180);
+      if (!server.ok()) return server.status();
+      bench::BenchOptions bo;
+      bo.base_url = server->base_url();
+      bo.plan.length_scale = 1;
+      bo.plan.num_requests = c_.solo_requests;
+      bo.plan.seed = c_.seed;
+      bo.plan.rate_rps = std::numeric_limits<double>::infinity();
+      bo.max_concurrency = 1;  // alone: every step is a solo step
+      bo.time_limit_s = c_.time_limit_s;
+      bo.slo.cost_model = s.profile_path;
+      bo.workload_name = c_.trace;
+      auto bench = bench::RunBenchmark(scaled_, bo);
+      server->Stop(30);
+      if (!bench.ok()) return bench.status();
+      auto steps = ReadRealStepsLog(spec.steps_log);
+      if (!steps.ok()) return steps.status();
+      auto profile = ReadCpuCostProfile(s.profile_path);
+      if (!profile.ok()) return profile.status();
+      const auto solo = FitOnSteps(*steps, ReplayTarget::kLoop, profile->kv_bytes_per_token, s.block_size);
+      CpuCostProfile out = *profile;
+      out.coeffs = solo->coeffs();
+      out.steps.clear();
+      for (const StepRecord& r : *steps) out.steps.push_back({r.seqs, MeasuredSeconds(r, ReplayTarget::kLoop) - r.copy_s});
+      if (Status st = WriteCpuCostProfile(out, s.slo_profile_path); !st.ok()) return st;
+    } else {
+      Log("solo: reusing " + s.slo_profile_path);
+    }
+    auto solo = ReadCpuCostProfile(s.slo_profile_path);
+    if (!solo.ok()) return solo.status();
+    const ProfileIdentity here{ThisMachineName(), c_.server_threads, fs::path(s.model_path).stem().string()};
+    if (Status st = CheckProfileMatches(*solo, s.slo_profile_path, here); !st.ok()) return st;
+    slo_model_ = MakeProfiledCostModel(*solo);
+    std::vector<int32_t> prompts;
+    for (const TraceRow& row : scaled_.rows) prompts.push_back(row.prompt_tokens);
+    std::sort(prompts.begin(), prompts.end());
+    const int32_t median = prompts.empty() ? 1 : std::max(1, prompts[prompts.size() / 2]);
+    s.solo_decode_ms = 1e3 * slo_model_->SoloDecodeTime(median);
+    s.solo_prefill_ms = 1e3 * slo_model_->SoloPrefillTime(median);
+    Log("solo: served decode step " + ShortNumber(s.solo_decode_ms, 3) + " ms, prefill " +
+        ShortNumber(s.solo_prefill_ms, 3) + " ms at the median prompt (" + std::to_string(median) +
+        " tokens); the SLO targets come from " + s.slo_profile_path);
     return Status::Ok();
   }
 
@@ -307,7 +383,7 @@ class Runner {
     bo.plan.arrival.cv = c_.arrival == "gamma" ? c_.arrival_cv : 1.0;
     bo.time_limit_s = c_.time_limit_s;
     // Each request's SLO targets as the simulator assigns them.
-    bo.slo.cost_model = s.profile_path;
+    bo.slo.cost_model = s.slo_profile_path;
     bo.workload_name = c_.trace;
     auto bench = bench::RunBenchmark(scaled_, bo);
     auto after = server->ScrapeMetrics();
@@ -434,6 +510,7 @@ class Runner {
   const RealRunnerOptions& o_;
   Trace scaled_;
   std::vector<StepRecord> all_steps_;  // every run's, for the pooled per-step error
+  std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
 };
 
 }  // namespace
