@@ -45,6 +45,7 @@ int RunMakeModel(const MakeModelFlags& f);
 struct RealExperimentFlags {
   std::string config;
   std::string out;
+  std::string profile;  // "" = profile afresh; else reused when present, saved there when not
 };
 int RunRealExperimentCommand(const RealExperimentFlags& f);
 
@@ -63,6 +64,17 @@ struct SoakFlags {
 };
 void AddSoakFlags(CLI::App* app, SoakFlags* f);
 int RunSoakCommand(const SoakFlags& f);
+
+// `cost-replay --steps-log FILE --cost-model PROFILE`: a real steps log
+// through a CPU cost profile, per-step errors (src/calibration/cost_replay.h).
+struct CostReplayFlags {
+  std::string steps_log;
+  std::string cost_model;
+  std::string target = "loop";
+  std::string refit;  // "" = no refit
+};
+void AddCostReplayFlags(CLI::App* app, CostReplayFlags* f);
+int RunCostReplay(const CostReplayFlags& f);
 
 // Prints "error: <message>" to stderr and returns 2.
 int BadInput(const Status& s);

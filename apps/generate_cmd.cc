@@ -2,12 +2,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "generate_flags.h"
 #include "default_model.h"
 #include "policy_flags.h"
 #include "runtime/real_engine.h"
+#include "sim/steps_log.h"
 
 namespace cacheopt {
 namespace {
@@ -53,6 +55,8 @@ void AddGenerateFlags(CLI::App* app, GenerateFlags* f) {
   app->add_option("--threads", f->threads, "Compute threads (0: every hardware thread)");
   app->add_option("--kv-cache-dtype", f->kv_cache_dtype, "KV cache storage: f32, f16 or q8 (int8, a scale per row)")
       ->capture_default_str();
+  app->add_option("--steps-log", f->steps_log,
+                  "Write one JSON line per engine step (the batch and the measured split; see cacheopt cost-replay)");
 }
 
 int RunGenerate(const GenerateFlags& f) {
@@ -70,6 +74,12 @@ int RunGenerate(const GenerateFlags& f) {
   if (Status s = ApplyPolicyFlags(f.preemption_mode, f.set, &o.preemption_mode, &o.knobs); !s.ok())
     return BadInput(s);
   if (f.n < 0) return BadInput(Status::InvalidArgument("-n must be >= 0 (0: up to the context)"));
+  std::ofstream steps;
+  if (!f.steps_log.empty()) {
+    steps.open(f.steps_log);
+    if (!steps) return BadInput(Status::IoError("cannot write --steps-log " + f.steps_log));
+    o.step_observer = [&steps](const StepRecord& r) { WriteRealStepLine(steps, r); };
+  }
   auto made = RealEngine::Create(o);
   if (!made.ok()) return BadInput(made.status());
   RealEngine& engine = **made;

@@ -29,6 +29,7 @@ struct GenerateFlags {
   int32_t kv_host_blocks = -1;   // < 0 = the engine's default
   int32_t threads = 0;
   std::string kv_cache_dtype = "f32";
+  std::string steps_log;  // "" = none; one JSON line per engine step (sim/steps_log.h)
 };
 void AddGenerateFlags(CLI::App* app, GenerateFlags* f);
 int RunGenerate(const GenerateFlags& f);

@@ -77,11 +77,20 @@ int main(int argc, char** argv) {
                                                      "the simulator's prediction of each run (docs/real-engine.md)");
   real->add_option("config", real_flags.config, "Config (experiments/real.json)")->required();
   real->add_option("--out", real_flags.out, "Folder for the results (created if missing)")->required();
+  real->add_option("--profile", real_flags.profile,
+                   "This machine's cost profile: reused when the file exists (it must match the machine, threads "
+                   "and model), else measured and saved there, so loads, device tier and SLO targets stay fixed "
+                   "across runs");
 
   SoakFlags soak_flags;
   auto* soak = app.add_subcommand("soak", "Engine soak: random workloads on every policy, invariants checked "
                                           "after every step (docs/soak.md)");
   AddSoakFlags(soak, &soak_flags);
+
+  CostReplayFlags replay_flags;
+  auto* cost_replay = app.add_subcommand("cost-replay", "Replay a real engine's steps log through a CPU cost "
+                                                        "profile: per-step prediction errors (docs/real-engine.md)");
+  AddCostReplayFlags(cost_replay, &replay_flags);
 
   try {
     app.parse(argc, argv);
@@ -101,5 +110,6 @@ int main(int argc, char** argv) {
   if (*real) return RunRealExperimentCommand(real_flags);
   if (*bench) return RunBenchCommand(bench_flags);
   if (*soak) return RunSoakCommand(soak_flags);
+  if (*cost_replay) return RunCostReplay(replay_flags);
   return 2;
 }

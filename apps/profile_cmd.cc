@@ -13,6 +13,7 @@
 #include "exec/cpu/kv_arena.h"
 #include "exec/cpu/thread_pool.h"
 #include "calibration/cpu_cost_profile.h"
+#include "calibration/profile_match.h"
 #include "profile_flags.h"
 #include "default_model.h"
 #include "runtime/model_source.h"
@@ -25,18 +26,6 @@ int BadInput(const Status& s) {
   return 2;
 }
 
-
-std::string CpuName() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(std::min(line.size(), colon + 2));
-    }
-  }
-  return "unknown";
-}
 
 // The grid: solo prefills, decode batches at several contexts, and mixed
 // steps (a prefill chunk beside decodes, as chunked prefill runs them).
@@ -120,7 +109,7 @@ int RunProfile(const ProfileFlags& f) {
   CpuCostProfile p;
   p.model_name = src.path.empty() ? "random-" + src.generate_config : std::filesystem::path(src.path).stem().string();
   p.model_path = src.path;
-  p.machine = CpuName();
+  p.machine = ThisMachineName();
   p.threads = threads;
   p.n_layers = c.n_layers;
   p.dim = c.dim;

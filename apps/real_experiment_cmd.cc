@@ -20,8 +20,10 @@ int RunRealExperimentCommand(const RealExperimentFlags& f) {
   RealRunnerOptions opts;
   opts.out_dir = f.out;
   opts.shared_dir = FindSharedDir();
+  opts.profile_path = f.profile;
   opts.log = &std::cerr;
-  const std::string command = "cacheopt real-experiment " + f.config + " --out " + f.out;
+  const std::string command =
+      "cacheopt real-experiment " + f.config + " --out " + f.out + (f.profile.empty() ? "" : " --profile " + f.profile);
   opts.on_run = [&](const RealResults& partial) {
     RealResults r = partial;
     r.command = command;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "policy_flags.h"
 #include "calibration/cpu_cost_profile.h"
 #include "server/server.h"
+#include "sim/steps_log.h"
 
 namespace cacheopt {
 namespace {
@@ -87,6 +89,9 @@ void AddServeFlags(CLI::App* app, ServeFlags* f) {
       ->capture_default_str();
   app->add_option("--kv-events-hwm", f->kv_events_hwm, "ZMQ send high-water mark of the PUB socket (0: none)")
       ->capture_default_str();
+  app->add_option("--steps-log", f->steps_log,
+                  "Write one JSON line per engine step: the batch the cost model predicts from and the measured "
+                  "split (forward, sampling, scheduling, loop); see cacheopt cost-replay");
 }
 
 int RunServe(const ServeFlags& f) {
@@ -111,6 +116,13 @@ int RunServe(const ServeFlags& f) {
     o.engine.seed_source = f.cost_model;
     if (o.engine.seed_steps.empty()) return BadInput(Status::InvalidArgument(f.cost_model + " holds no timed step"));
     std::cerr << "serve: cost model seeded from " << f.cost_model << " (" << p->steps.size() << " timed steps)\n";
+  }
+  std::ofstream steps;
+  if (!f.steps_log.empty()) {
+    steps.open(f.steps_log);
+    if (!steps) return BadInput(Status::IoError("cannot write --steps-log " + f.steps_log));
+    // Flushed per line: a server stopped by a signal keeps every step it logged.
+    o.engine.step_observer = [&steps](const StepRecord& r) { WriteRealStepLine(steps, r), steps.flush(); };
   }
   o.engine.device_blocks = f.kv_device_blocks;
   o.engine.host_blocks = f.kv_host_blocks;

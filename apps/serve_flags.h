@@ -44,6 +44,7 @@ struct ServeFlags {
   std::string kv_events_endpoint, kv_events_replay_endpoint, kv_events_topic;
   int32_t kv_events_buffer_steps = 10000;
   int32_t kv_events_hwm = 100000;
+  std::string steps_log;   // "" = none; one JSON line per engine step (sim/steps_log.h)
 };
 void AddServeFlags(CLI::App* app, ServeFlags* f);
 int RunServe(const ServeFlags& f);

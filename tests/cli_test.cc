@@ -178,10 +178,85 @@ TEST_F(CliTest, RealExperimentSmoke) {
   auto bad = RunCli("real-experiment " + Write("bad.json", R"({"polices": []})").string() + " --out " + out);
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find("polices"), std::string::npos) << bad.output;
+  // Every server step was logged and replayed through the profile.
+  EXPECT_TRUE(fs::exists(dir_ / "real" / "logs" / "vllm-x0.5.steps.jsonl"));
+  EXPECT_NE(ReadFile(dir_ / "real" / "report.html").find("Per-step error"), std::string::npos);
+}
+
+// One profile per machine: saved by the first run, reused by the next, so the
+// reference rate (and the tier and SLO targets with it) does not move; one
+// from elsewhere is refused naming the file and the field.
+TEST_F(CliTest, RealExperimentReusesASavedProfile) {
+  auto config = Write("real.json", R"({"model": {"generate": "tiny"}, "trace": "synthetic", "length_scale": 16,
+      "requests": 8, "policies": ["vllm"], "load_multiples": [0.5], "time_limit_s": 60,
+      "profile_max_seconds": 3, "fidelity_policies": ["vllm"]})");
+  const std::string prof = (dir_ / "machine.json").string();
+  auto first = RunCli("real-experiment " + config.string() + " --out " + (dir_ / "a").string() + " --profile " + prof);
+  ASSERT_EQ(first.code, 0) << first.output;
+  ASSERT_TRUE(fs::exists(prof));
+  auto second = RunCli("real-experiment " + config.string() + " --out " + (dir_ / "b").string() + " --profile " + prof);
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("profile: reusing " + prof), std::string::npos) << second.output;
+  auto rate = [&](const char* run) {
+    const std::string j = ReadFile(dir_ / run / "results.json");
+    const size_t at = j.find("\"reference_rps\"");
+    return at == std::string::npos ? std::string("missing") : j.substr(at, j.find(',', at) - at);
+  };
+  EXPECT_EQ(rate("a"), rate("b"));
+  std::string text = ReadFile(prof);
+  const size_t at = text.find("\"machine\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, text.find(',', at) - at, "\"machine\": \"Another CPU\"");
+  const std::string other = Write("other.json", text).string();
+  auto refused = RunCli("real-experiment " + config.string() + " --out " + (dir_ / "c").string() + " --profile " + other);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.output.find(other + ": field 'measured_on.machine'"), std::string::npos) << refused.output;
+}
+
+// The steps log of a real run, replayed: a committed small log (written by
+// `generate --steps-log` on the generated tiny model) and the profile of the
+// same model, so the table is the same on every machine.
+TEST_F(CliTest, CostReplayOnTheCommittedLog) {
+  const std::string data = std::string(CACHEOPT_SOURCE_DIR) + "/tests/data/";
+  auto r = RunCli("cost-replay --steps-log " + data + "steps_small.jsonl --cost-model " + data +
+                  "profile_small.json --target compute");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("(measured: compute)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("all             60     35.2%     43.5%     98.9%      +34.2%        1.572         0.463"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("decode only"), std::string::npos) << r.output;
+  const std::string refit = (dir_ / "refit.json").string();
+  auto f = RunCli("cost-replay --steps-log " + data + "steps_small.jsonl --cost-model " + data +
+                  "profile_small.json --refit " + refit);
+  ASSERT_EQ(f.code, 0) << f.output;
+  EXPECT_NE(f.output.find("refitted on serving steps"), std::string::npos) << f.output;
+  auto sim = RunCli("simulate --cost-model " + refit + " --rate 5 --requests 20 --kv-device-blocks 64");
+  EXPECT_EQ(sim.code, 0) << sim.output;
+
+  auto bad = RunCli("cost-replay --steps-log " +
+                    Write("bad.jsonl", "{\"step\":0,\"t\":0,\"dur\":0.1,\"seqs\":[]}\n").string() +
+                    " --cost-model " + data + "profile_small.json");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("bad.jsonl:1: field 'swap_out' is missing"), std::string::npos) << bad.output;
+}
+
+TEST_F(CliTest, GenerateWritesOneStepLinePerStep) {
+  const std::string model = (dir_ / "tiny.bin").string(), log = (dir_ / "steps.jsonl").string();
+  ASSERT_EQ(RunCli("make-model --config tiny --out " + model).code, 0);
+  auto g = RunCli("generate --model " + model + " -n 6 --threads 1 --temperature 0 --steps-log " + log);
+  ASSERT_EQ(g.code, 0) << g.output;
+  std::istringstream lines(ReadFile(log));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_NE(line.find(n == 0 ? "\"phase\":\"prefill\"" : "\"phase\":\"decode\""), std::string::npos) << line;
+    ++n;
+  }
+  EXPECT_EQ(n, 6);  // the prompt's step, then five decodes
 }
 
 TEST_F(CliTest, HelpEverywhere) {
-  for (const char* sub : {"", "simulate", "capacity", "compare", "cost-check", "profile", "real-experiment", "bench"}) {
+  for (const char* sub : {"", "simulate", "capacity", "compare", "cost-check", "profile", "real-experiment", "bench",
+                          "cost-replay"}) {
     auto r = RunCli(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;

@@ -62,6 +62,7 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   const bool calibrate = !opts.calibrate_only_if_read || PolicyReadsCostModel(opts.policy);
   xo.cost_model = calibrate ? e->cost_.get() : nullptr;
   e->executor_ = std::make_unique<CpuExecutor>(*e->model_, xo);
+  e->executor_->set_profile(&e->split_);  // per-step split: a few clock reads
   // Policies read predictions (SLO defaults, budgets) from the start.
   if (!opts.seed_steps.empty()) {
     if (opts.seed_kv_bytes_per_token != KvArena::BlockBytes(c, 1, opts.kv_dtype))
@@ -96,6 +97,7 @@ Result<std::unique_ptr<RealEngine>> RealEngine::Create(const RealEngineOptions& 
   if (opts.kv_events) RecordKvEvents(*e->scheduler_, &e->kv_log_);
   e->session_ = std::make_unique<Session>(e->scheduler_.get(), e->executor_.get(),
                                           SessionOptions{.check_invariants = opts.check_invariants});
+  e->step_observer_ = opts.step_observer;
   e->start_ = std::chrono::steady_clock::now();
   return e;
 }
@@ -158,11 +160,20 @@ Status RealEngine::Abort(int64_t id) {
 
 bool RealEngine::Step() {
   StepReport step;
+  const CpuExecutorProfile before = split_;
+  const auto t0 = std::chrono::steady_clock::now();
+  const double loop_s = pending_ ? std::chrono::duration<double>(t0 - last_end_).count() : 0.0;
   Status s = session_->Step(Now(), &step);
+  last_end_ = std::chrono::steady_clock::now();
   if (!s.ok() && error_.ok()) error_ = s;
-  if (step.ran) ++steps_;
   FillKvEventTokens();
   NoteScheduled(step);
+  if (step.ran) {
+    last_step_.loop_s = loop_s;
+    Record(step, std::chrono::duration<double>(last_end_ - t0).count(), before);
+    ++steps_;
+  }
+  pending_ = session_->HasUnfinished();
   CollectTokens(session_->TakeTokens());
   CollectDone(session_->TakeFinished());
   return step.ran;
@@ -192,6 +203,35 @@ void RealEngine::NoteScheduled(const StepReport& step) {
     live->second.scheduled = true;
     EventFor(seq.request_id).first_scheduled_s = step.start_s;
   }
+}
+
+void RealEngine::Record(const StepReport& step, double wall_s, const CpuExecutorProfile& before) {
+  const SchedulerOutput& plan = *step.plan;
+  StepRecord& r = last_step_;
+  r.step = steps_;
+  r.start_s = step.start_s;
+  r.ids.clear();
+  r.seqs.clear();
+  r.prefill.clear();
+  for (const ScheduledSeq& q : plan.seqs) {
+    r.ids.push_back(q.request_id);
+    r.seqs.push_back({q.num_tokens, q.context_before});
+    r.prefill.push_back(q.prefill());
+  }
+  r.swap_out_blocks = static_cast<int64_t>(plan.swap_out.size());
+  r.swap_in_blocks = static_cast<int64_t>(plan.swap_in.size());
+  r.swap_out_ahead_blocks = static_cast<int64_t>(plan.swap_out_ahead.size());
+  r.wall_s = wall_s;
+  r.copy_s = split_.copy_s - before.copy_s;
+  r.prepare_s = split_.prepare_s - before.prepare_s;
+  r.forward_s = split_.forward_s - before.forward_s;
+  r.sample_s = split_.sample_s - before.sample_s;
+  r.schedule_s = std::max(0.0, wall_s - (split_.total_s() - before.total_s()));
+  // The online model has observed this step already (a refit every 32
+  // steps moves it little); compute plus copies, as the step ran them.
+  r.predicted_s = cost_->StepTime(r.seqs) +
+                  cost_->SwapTime(r.swap_out_blocks + r.swap_out_ahead_blocks, r.swap_in_blocks, opts_.block_size);
+  if (step_observer_) step_observer_(r);
 }
 
 RequestEvent& RealEngine::EventFor(int64_t id) {
@@ -260,18 +300,34 @@ Status RealEngine::RunToCompletion(const std::function<void(const RequestEvent&)
   struct Observer : RunObserver {
     RealEngine* e;
     const std::function<void(const RequestEvent&)>* on_event;
+    // Step recording: the session's step runs between two calls, so the
+    // time from the end of one call to the start of the next is its wall;
+    // the time inside a call (events to the caller) is the loop's.
+    std::chrono::steady_clock::time_point mark;
+    CpuExecutorProfile before;
+    double loop_s = 0;
     Status OnStep(const StepReport& step, StepEvents& events) override {
-      if (step.ran) ++e->steps_;
+      const auto t = std::chrono::steady_clock::now();  // before any bookkeeping
       e->FillKvEventTokens();
       e->NoteScheduled(step);
+      if (step.ran) {
+        e->last_step_.loop_s = loop_s;
+        e->Record(step, std::chrono::duration<double>(t - mark).count(), before);
+        ++e->steps_;
+      }
       e->CollectTokens(events.tokens);
       e->CollectDone(std::move(events.finished));
       for (const RequestEvent& ev : e->TakeEvents()) (*on_event)(ev);
+      mark = std::chrono::steady_clock::now();
+      loop_s = std::chrono::duration<double>(mark - t).count();
+      before = e->split_;
       return Status::Ok();
     }
   } observer;
   observer.e = this;
   observer.on_event = &on_event;
+  observer.mark = std::chrono::steady_clock::now();
+  observer.before = split_;
   for (const RequestEvent& ev : TakeEvents()) on_event(ev);  // from aborts before the run
   RunOptions ro;
   ro.clock = [this] { return Now(); };

@@ -27,6 +27,7 @@
 #include "model/tokenizer.h"
 #include "runtime/model_source.h"
 #include "runtime/request_event.h"
+#include "runtime/step_record.h"
 
 namespace cacheopt {
 
@@ -68,6 +69,8 @@ struct RealEngineOptions {
   // Record the prefix cache's block events (cacheopt/kv_events.h), token ids
   // filled in, for TakeKvEvents. Off: nothing is recorded.
   bool kv_events = false;
+  // Called on the engine thread with every step that ran (a steps log).
+  std::function<void(const StepRecord&)> step_observer;
 
   static constexpr int64_t kDefaultDeviceBytes = int64_t{1} << 30;
 };
@@ -143,6 +146,10 @@ class RealEngine {
   const CalibrationReport& calibration() const { return calibration_; }
   // The first invariant failure (check_invariants), else ok.
   const Status& error() const { return error_; }
+  // The last step that ran (Step only), and a hook called with each one on
+  // the engine thread (a steps log); null: none.
+  const StepRecord& last_step() const { return last_step_; }
+  void set_step_observer(std::function<void(const StepRecord&)> f) { step_observer_ = std::move(f); }
 
  private:
   struct Live {
@@ -177,6 +184,14 @@ class RealEngine {
   int64_t steps_ = 0, prompt_tokens_ = 0, generated_tokens_ = 0;
   Status error_;
   KvEventLog kv_log_;
+  // Step recording: the executor's running split, and when the last step
+  // ended if work was still pending then (the loop's time counts from there).
+  void Record(const StepReport& step, double wall_s, const CpuExecutorProfile& before);
+  CpuExecutorProfile split_;
+  StepRecord last_step_;
+  std::function<void(const StepRecord&)> step_observer_;
+  std::chrono::steady_clock::time_point last_end_;
+  bool pending_ = false;
 };
 
 }  // namespace cacheopt

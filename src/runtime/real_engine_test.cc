@@ -408,5 +408,51 @@ TEST_F(RealEngineTest, KvEventsCarryTheBlocksTokens) {
   EXPECT_EQ(e->stats().cached_blocks, 0);
 }
 
+TEST_F(RealEngineTest, EveryStepIsRecordedWithItsBatchAndItsSplit) {
+  // Two requests under vllm (no chunking): step 0 prefills both prompts
+  // together, every later step decodes each live one at its context.
+  RealEngineOptions o = QuickOptions(*model_);
+  std::vector<StepRecord> steps;
+  o.step_observer = [&steps](const StepRecord& r) { steps.push_back(r); };
+  auto e = Make(o);
+  auto a = e->Submit(Prompt(9, 2), Greedy(-1, true), 4);
+  auto b = e->Submit(Prompt(5, 3), Greedy(-1, true), 2);
+  ASSERT_TRUE(a.ok() && b.ok());
+  RunAll(*e);
+  ASSERT_EQ(steps.size(), 4u);  // both prompts, then 3 decodes of a (1 of b)
+  const StepRecord& first = steps[0];
+  EXPECT_EQ(first.step, 0);
+  ASSERT_EQ(first.seqs.size(), 2u);
+  EXPECT_EQ(first.ids, (std::vector<int64_t>{*a, *b}));
+  EXPECT_EQ(first.seqs[0].num_tokens, 9);
+  EXPECT_EQ(first.seqs[0].context_before, 0);
+  EXPECT_EQ(first.seqs[1].num_tokens, 5);
+  EXPECT_EQ(first.prefill, (std::vector<bool>{true, true}));
+  EXPECT_EQ(first.prefill_tokens(), 14);
+  EXPECT_EQ(first.decode_tokens(), 0);
+  const StepRecord& second = steps[1];
+  EXPECT_EQ(second.step, 1);
+  ASSERT_EQ(second.seqs.size(), 2u);
+  EXPECT_EQ(second.seqs[0].num_tokens, 1);
+  EXPECT_EQ(second.seqs[0].context_before, 9);
+  EXPECT_EQ(second.seqs[1].context_before, 5);
+  EXPECT_EQ(second.decode_tokens(), 2);
+  EXPECT_EQ(steps[2].seqs.size(), 1u);  // b ended after two tokens
+  EXPECT_EQ(steps[3].seqs[0].context_before, 11);
+  for (const StepRecord& r : steps) {
+    EXPECT_GT(r.forward_s, 0);
+    EXPECT_GT(r.sample_s, 0);
+    EXPECT_GE(r.schedule_s, 0);
+    EXPECT_EQ(r.swap_out_blocks + r.swap_in_blocks + r.swap_out_ahead_blocks, 0);
+    // The parts never exceed the whole.
+    EXPECT_LE(r.copy_s + r.prepare_s + r.forward_s + r.sample_s, r.wall_s * (1 + 1e-9));
+    EXPECT_NEAR(r.copy_s + r.prepare_s + r.forward_s + r.sample_s + r.schedule_s, r.wall_s, 1e-9);
+    EXPECT_GT(r.predicted_s, 0);
+  }
+  EXPECT_EQ(steps[0].loop_s, 0);  // nothing pending before the first step
+  EXPECT_GT(steps[1].loop_s, 0);  // the events of step 0 went to the caller
+  EXPECT_EQ(e->last_step().step, 3);
+}
+
 }  // namespace
 }  // namespace cacheopt

@@ -56,6 +56,10 @@ void EngineLoop::Run() {
     if (abort_all_.exchange(false, std::memory_order_acq_rel)) AbortEverything();
     bool ran = false;
     if (engine_->HasUnfinished()) ran = engine_->Step();
+    if (ran) {
+      const StepRecord& r = engine_->last_step();
+      metrics_->OnEngineStep({r.wall_s, r.copy_s, r.prepare_s, r.forward_s, r.sample_s, r.schedule_s, r.loop_s});
+    }
     const double now = engine_->Now();
     const std::vector<RequestEvent> events = engine_->TakeEvents();
     // One batch per step, as vLLM publishes after each schedule(); before

@@ -24,6 +24,12 @@ const std::vector<double>& InterTokenBuckets() {
   return b;
 }
 
+const std::vector<double>& EngineStepBuckets() {
+  static const std::vector<double> b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
+  return b;
+}
+
 const std::vector<double>& E2eBuckets() {
   static const std::vector<double> b = {0.3,  0.5,   0.8,   1.0,   1.5,   2.0,    2.5,
                                         5.0,  10.0,  15.0,  20.0,  30.0,  40.0,   50.0,
@@ -144,6 +150,17 @@ ServingMetrics::ServingMetrics(const ServingMetricsConfig& c)
         &registry_.AddCounter("cacheopt_requests_rejected_total", "Requests refused, by reason.",
                               L("reason", std::string(ToString(static_cast<RejectReason>(r)))));
   }
+  step_seconds_ = &registry_.AddHistogram("cacheopt_engine_step_seconds",
+                                          "Wall time of each engine step that ran (scheduling, copies, forward "
+                                          "pass, sampling).",
+                                          EngineStepBuckets());
+  const char* parts[] = {"copy", "prepare", "forward", "sample", "schedule", "loop"};
+  for (int i = 0; i < 6; ++i)
+    step_part_seconds_[i] = &registry_.AddCounter(
+        "cacheopt_engine_step_part_seconds_total",
+        "Engine time by part: KV copies, batch building, forward pass, sampling, scheduling and bookkeeping, and "
+        "the engine loop outside steps while work was pending.",
+        L("part", parts[i]));
   // Registered last: a constant that only carries labels.
   registry_
       .AddGauge("vllm:cache_config_info", "Information of the LLMEngine CacheConfig",
@@ -203,5 +220,11 @@ void ServingMetrics::SetHttp(const HttpSnapshot& h) {
 }
 
 void ServingMetrics::OnRejected(RejectReason reason) { rejected_[static_cast<int>(reason)]->Inc(); }
+
+void ServingMetrics::OnEngineStep(const EngineStepTimes& t) {
+  step_seconds_->Observe(t.wall_s);
+  const double parts[] = {t.copy_s, t.prepare_s, t.forward_s, t.sample_s, t.schedule_s, t.loop_s};
+  for (int i = 0; i < 6; ++i) step_part_seconds_[i]->Inc(parts[i]);
+}
 
 }  // namespace cacheopt

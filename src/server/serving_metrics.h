@@ -86,6 +86,15 @@ struct FinishRecord {
   bool tbt_ok = false;   // its own p95 gap <= its TBT SLO (fewer than 2 tokens: met)
 };
 
+// Where one engine step's wall time went, in seconds (runtime/step_record.h).
+struct EngineStepTimes {
+  double wall_s = 0;
+  double copy_s = 0, prepare_s = 0, forward_s = 0, sample_s = 0, schedule_s = 0, loop_s = 0;
+};
+
+// Bounds of cacheopt_engine_step_seconds: a CPU step takes a millisecond to seconds.
+const std::vector<double>& EngineStepBuckets();
+
 class ServingMetrics {
  public:
   explicit ServingMetrics(const ServingMetricsConfig& config);
@@ -107,6 +116,9 @@ class ServingMetrics {
   // An accepted request whose client left before it reached the engine.
   void OnAbortedWaiting() { success_abort_.Inc(); }
   void SetHttp(const HttpSnapshot& h);
+  // One engine step that ran (RealEngine::last_step): its wall time into
+  // cacheopt_engine_step_seconds, its split into the part counters.
+  void OnEngineStep(const EngineStepTimes& t);
 
   // The load figures a balancer reads (lb_agent.h), as last published.
   struct Load {
@@ -158,6 +170,9 @@ class ServingMetrics {
   Gauge& open_connections_;
   Counter& refused_connections_;
   Counter& refused_heads_;
+  // Step timing (issue 19): registered after the others.
+  Histogram* step_seconds_ = nullptr;
+  std::array<Counter*, 6> step_part_seconds_{};  // copy, prepare, forward, sample, schedule, loop
 };
 
 // vLLM's bucket bounds, in seconds (E2E and queue time share one set).

@@ -64,6 +64,8 @@ TEST(ServingMetricsTest, EveryFamilyIsTypedAndEverySeriesNamesTheModel) {
       {"cacheopt_requests_open", "gauge"},
       {"cacheopt_http_connections_open", "gauge"},
       {"cacheopt_http_refused_total", "counter"},
+      {"cacheopt_engine_step_seconds", "histogram"},
+      {"cacheopt_engine_step_part_seconds_total", "counter"},
   };
   EXPECT_EQ(e.types, expected);
   for (const auto& s : e.samples) {
@@ -211,6 +213,28 @@ TEST(ServingMetricsTest, RejectionsByReason) {
   EXPECT_EQ(ToString(RejectReason::kModelNotFound), "model_not_found");
   EXPECT_EQ(ToString(RejectReason::kQueueFull), "queue_full");
   EXPECT_EQ(ToString(RejectReason::kUnauthorized), "unauthorized");
+}
+
+TEST(ServingMetricsTest, EngineStepsGoToTheStepHistogramAndThePartCounters) {
+  ServingMetrics m(Config());
+  EngineStepTimes t;
+  t.wall_s = 0.003;
+  t.copy_s = 0.0001;
+  t.prepare_s = 0.0002;
+  t.forward_s = 0.002;
+  t.sample_s = 0.0004;
+  t.schedule_s = 0.0003;
+  t.loop_s = 0.0005;
+  m.OnEngineStep(t);
+  t.wall_s = 0.2;
+  m.OnEngineStep(t);
+  Exposition e = ParseExposition(m.Render());
+  EXPECT_EQ(Value(e, "cacheopt_engine_step_seconds_count"), 2);
+  EXPECT_DOUBLE_EQ(Value(e, "cacheopt_engine_step_seconds_sum"), 0.203);
+  EXPECT_EQ(Value(e, "cacheopt_engine_step_seconds_bucket", {{"le", "0.005"}}), 1);
+  EXPECT_EQ(Value(e, "cacheopt_engine_step_seconds_bucket", {{"le", "0.25"}}), 2);
+  EXPECT_DOUBLE_EQ(Value(e, "cacheopt_engine_step_part_seconds_total", {{"part", "forward"}}), 0.004);
+  EXPECT_DOUBLE_EQ(Value(e, "cacheopt_engine_step_part_seconds_total", {{"part", "loop"}}), 0.001);
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
       hashes->resize(prompt_blocks);
       spec.block_hashes = std::make_shared<const std::vector<BlockHash>>(std::move(*hashes));
     }
-    AssignSlo(&spec, cost, opts.slo);
+    AssignSlo(&spec, opts.slo_cost != nullptr ? *opts.slo_cost : cost, opts.slo);
     arrivals.push_back(spec);
   }
 

@@ -33,6 +33,9 @@ struct SimulationOptions {
   bool check_invariants = false;  // after every step (tests, --check-invariants)
   std::ostream* steps_log = nullptr;  // one JSON line per step when set
   ClusterOptions cluster;
+  // The model the SLO targets come from; null: the step-time model itself.
+  // (real-experiment: a refit on the real server's solo steps.)
+  const CostModel* slo_cost = nullptr;
 };
 
 // One replica of a cluster run.

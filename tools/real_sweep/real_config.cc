@@ -24,10 +24,11 @@ Status GetCpuList(const Json& j, const std::string& where, const std::string& ke
 
 Status ParseInto(const Json& j, RealExperimentConfig* c) {
   using namespace experiment;
-  const std::vector<std::string> keys = {"description", "model", "trace", "length_scale", "requests", "seed",
+  const std::vector<std::string> keys = {"description", "model", "trace", "length_scale", "requests", "seed", "seeds",
                                          "arrival", "arrival_cv", "policies", "load_multiples",
                                          "reference_policy", "working_set_multiple", "server", "client",
-                                         "time_limit_s", "profile_max_seconds", "fidelity_policies"};
+                                         "time_limit_s", "profile_max_seconds", "fidelity_policies",
+                                         "capacity_search", "solo_requests"};
   Status s = CheckObject(j, "", keys);
   if (!s.ok()) return s;
   auto ok = [&](Status st) {
@@ -53,6 +54,13 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
   int64_t seed = static_cast<int64_t>(c->seed);
   ok(GetInt(j, "", "seed", 0, INT64_MAX, &seed));
   c->seed = static_cast<uint64_t>(seed);
+  if (j.contains("seeds")) {
+    std::vector<int64_t> v;
+    if (ok(GetIntList(j, "", "seeds", 0, INT64_MAX, &v))) {
+      if (v.empty()) ok(Status::InvalidArgument("seeds: give at least one seed (or leave it out: seed alone)"));
+      c->seeds.assign(v.begin(), v.end());
+    }
+  }
   ok(GetChoice(j, "", "arrival", {"poisson", "gamma"}, &c->arrival));
   ok(GetNumber(j, "", "arrival_cv", 0, true, 100, &c->arrival_cv));
   const std::vector<std::string> names = PolicyNames();
@@ -91,10 +99,29 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
   }
   ok(GetNumber(j, "", "time_limit_s", 0, true, 86400, &c->time_limit_s));
   ok(GetNumber(j, "", "profile_max_seconds", 0, true, 3600, &c->profile_max_seconds));
+  ok(GetInt(j, "", "solo_requests", 2, 100000, &c->solo_requests));
   if (j.contains("fidelity_policies") && ok(GetStringList(j, "", "fidelity_policies", &c->fidelity_policies))) {
     for (const std::string& p : c->fidelity_policies)
       if (std::find(c->policies.begin(), c->policies.end(), p) == c->policies.end())
         ok(Status::InvalidArgument("fidelity_policies: '" + p + "' is not in policies"));
+  }
+  if (j.contains("capacity_search")) {
+    const Json& m = j["capacity_search"];
+    auto& cs = c->capacity_search;
+    if (ok(CheckObject(m, "capacity_search", {"policies", "low", "high", "target", "iterations"}))) {
+      if (ok(GetStringList(m, "capacity_search", "policies", &cs.policies))) {
+        for (const std::string& p : cs.policies)
+          if (std::find(c->policies.begin(), c->policies.end(), p) == c->policies.end())
+            ok(Status::InvalidArgument("capacity_search.policies: '" + p + "' is not in policies"));
+      }
+      ok(GetNumber(m, "capacity_search", "low", 0, true, 100, &cs.low));
+      ok(GetNumber(m, "capacity_search", "high", 0, true, 100, &cs.high));
+      ok(GetNumber(m, "capacity_search", "target", 0, true, 1, &cs.target));
+      int64_t it = cs.iterations;
+      ok(GetInt(m, "capacity_search", "iterations", 1, 20, &it));
+      cs.iterations = static_cast<int32_t>(it);
+      if (s.ok() && cs.low >= cs.high) s = Status::InvalidArgument("capacity_search: low must be below high");
+    }
   }
   return s;
 }

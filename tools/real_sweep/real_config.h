@@ -25,6 +25,9 @@ struct RealExperimentConfig {
   double length_scale = 8;
   int64_t requests = 300;
   uint64_t seed = 1;
+  // Workload seeds, one run per seed at every point (spread across seeds);
+  // empty: `seed` alone.
+  std::vector<uint64_t> seeds;
   std::string arrival = "poisson";  // or "gamma"
   double arrival_cv = 3;
   std::vector<std::string> policies = {"cacheopt", "vllm", "vllm-v1", "sarathi", "s3"};
@@ -43,8 +46,21 @@ struct RealExperimentConfig {
   int32_t max_queue = 1024;
   double time_limit_s = 240;      // per run; requests still open then count as failed
   double profile_max_seconds = 60;
+  int64_t solo_requests = 20;  // served one at a time: the solo steps the SLO targets come from
   // Policies whose simulated run is compared with the real one (fidelity).
   std::vector<std::string> fidelity_policies = {"vllm", "sarathi", "cacheopt"};
+  // The real capacity search: for each of these policies, bisection on the
+  // server's load (as a multiple of the reference rate, in [low, high]) for
+  // the highest one where TTFT and token-level TBT SLOs each hold for
+  // `target` of the requests, beside the simulator's capacity on the same
+  // tiers. Empty: no search.
+  struct CapacitySearch {
+    std::vector<std::string> policies;
+    double low = 0.4, high = 2.0, target = 0.9;
+    int32_t iterations = 5;
+  } capacity_search;
+
+  std::vector<uint64_t> RunSeeds() const { return seeds.empty() ? std::vector<uint64_t>{seed} : seeds; }
 };
 
 Result<RealExperimentConfig> ParseRealExperimentConfig(const std::string& text, const std::string& source);

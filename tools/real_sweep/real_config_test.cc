@@ -32,6 +32,27 @@ TEST(RealConfigTest, DefaultsFromAnEmptyObject) {
   EXPECT_EQ(c->length_scale, 8);
   EXPECT_EQ(c->working_set_multiple, 1.5);
   EXPECT_EQ(c->policies.size(), 5u);
+  EXPECT_EQ(c->RunSeeds(), std::vector<uint64_t>{1});  // seed alone
+}
+
+TEST(RealConfigTest, CapacitySearch) {
+  auto c = ParseRealExperimentConfig(
+      R"({"capacity_search": {"policies": ["cacheopt", "vllm"], "low": 0.5, "high": 1.5, "iterations": 4}})", "c.json");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->capacity_search.policies, (std::vector<std::string>{"cacheopt", "vllm"}));
+  EXPECT_EQ(c->capacity_search.high, 1.5);
+  EXPECT_EQ(c->capacity_search.iterations, 4);
+  EXPECT_EQ(c->capacity_search.target, 0.9);
+  auto bad = ParseRealExperimentConfig(R"({"capacity_search": {"low": 2, "high": 1}})", "c.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("low must be below high"), std::string::npos);
+}
+
+TEST(RealConfigTest, SeedsGiveOneRunEach) {
+  auto c = ParseRealExperimentConfig(R"({"seed": 4, "seeds": [1, 2, 3]})", "c.json");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->RunSeeds(), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(c->seed, 4u);  // the capacity search's and the device tier's
 }
 
 TEST(RealConfigTest, ErrorsNameTheKey) {
@@ -48,6 +69,9 @@ TEST(RealConfigTest, ErrorsNameTheKey) {
       {R"({"server": {"cpus": [-1]}})", "server.cpus"},
       {R"({"fidelity_policies": ["reserve-max"]})", "not in policies"},
       {R"({"load_multiples": []})", "load_multiples"},
+      {R"({"seeds": []})", "seeds"},
+      {R"({"capacity_search": {"policies": ["nope"]}})", "capacity_search.policies"},
+      {R"({"seeds": [-1]})", "seeds"},
       {"[1]", "JSON object"},
       {"{", "not valid JSON"},
   };

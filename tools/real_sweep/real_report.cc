@@ -1,5 +1,6 @@
 #include "real_sweep/real_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -74,6 +75,106 @@ ordered_json SummaryJson(const bench::BenchSummary& s) {
   return j;
 }
 
+std::string SeedList(const RealExperimentConfig& c) {
+  std::string t;
+  for (uint64_t s : c.RunSeeds()) t += (t.empty() ? "" : ",") + std::to_string(s);
+  return t;
+}
+
+// "median [min, max]" of a non-empty sample.
+std::string Spread(std::vector<double> v, int decimals, bool pct) {
+  std::sort(v.begin(), v.end());
+  auto f = [&](double x) { return pct ? Pct(x) : F(x, decimals); };
+  return f(v[v.size() / 2]) + " [" + f(v.front()) + ", " + f(v.back()) + "]";
+}
+
+// Per policy and load, across seeds: the real tails and the simulator's
+// error on each, as median [min, max], so an error reads beside the real spread.
+std::string SpreadTable(const RealResults& r, const RealExperimentConfig& c) {
+  std::string o =
+      "<h2>Spread across seeds</h2>\n<p class=\"cap\">Each cell: median [min, max] over the seeds that ran. Real "
+      "values in ms; errors (simulated - real) / real, for the fidelity policies.</p>\n<table><tr><th "
+      "class=\"l\">policy</th><th>load</th><th>seeds</th><th>real p50 TTFT</th><th>real p95 TTFT</th><th>real p50 "
+      "TBT</th><th>real p95 TBT</th><th>error p50 TTFT</th><th>error p95 TTFT</th><th>error p50 TBT</th><th>error "
+      "p95 TBT</th></tr>\n";
+  for (double m : c.load_multiples) {
+    for (const std::string& p : c.policies) {
+      std::vector<double> real[4], err[4];
+      for (const RealRun& run : r.runs) {
+        if (run.policy != p || run.multiple != m || !run.status.ok()) continue;
+        const double x[4] = {run.real.ttft.median_ms, run.real.ttft.p95_ms, run.real.itl.median_ms, run.real.itl.p95_ms};
+        for (int i = 0; i < 4; ++i) real[i].push_back(x[i]);
+        if (!run.sim) continue;
+        const double y[4] = {run.sim->p50_ttft_ms, run.sim->p95_ttft_ms, run.sim->p50_tbt_ms, run.sim->p95_tbt_ms};
+        for (int i = 0; i < 4; ++i) err[i].push_back(RelativeError(y[i], x[i]));
+      }
+      if (real[0].empty()) continue;
+      o += "<tr><td class=\"l\">" + Esc(p) + "</td><td>" + F(m, 2) + "x</td><td>" + std::to_string(real[0].size()) +
+           "</td>";
+      for (int i = 0; i < 4; ++i) o += "<td>" + Spread(real[i], 1, false) + "</td>";
+      for (int i = 0; i < 4; ++i) o += "<td>" + (err[i].empty() ? std::string() : Spread(err[i], 1, true)) + "</td>";
+      o += "</tr>\n";
+    }
+  }
+  return o + "</table>\n";
+}
+
+std::string StepErrorCells(const ErrorSummary& e) {
+  return "<td>" + std::to_string(e.steps) + "</td><td>" + Pct(e.p50) + "</td><td>" + Pct(e.p95) + "</td><td>" +
+         Pct(e.max) + "</td><td>" + Pct(e.median_signed) + "</td><td>" + F(e.measured_ms, 3) + " / " +
+         F(e.predicted_ms, 3) + "</td>";
+}
+
+// Each server's steps (serve --steps-log) predicted by the profile: the
+// per-step error every simulated figure rests on (cacheopt cost-replay).
+std::string StepErrorTable(const RealResults& r) {
+  std::string o =
+      "<h2>Per-step error: the profile against the server's steps</h2>\n<p class=\"cap\">Each step the server "
+      "took (logs/*.steps.jsonl) predicted by the profile's cost model (compute and copies) and compared with one "
+      "engine-loop iteration (the step plus the loop's time outside it); |error| = |predicted / measured - 1|. "
+      "Recompute with cacheopt cost-replay.</p>\n<table><tr><th class=\"l\">policy</th><th>load</th><th>seed</th>"
+      "<th>steps</th><th>p50 |error|</th><th>p95 |error|</th><th>max |error|</th><th>median error</th><th>mean "
+      "measured / predicted ms</th></tr>\n";
+  for (const RealRun& run : r.runs) {
+    if (!run.step_error) continue;
+    o += "<tr><td class=\"l\">" + Esc(run.policy) + "</td><td>" + F(run.multiple, 2) + "x</td><td>" +
+         std::to_string(run.seed) + "</td>" + StepErrorCells(run.step_error->all) + "</tr>\n";
+  }
+  if (r.step_error_all)
+    o += "<tr><th class=\"l\">all runs</th><td></td><td></td>" + StepErrorCells(r.step_error_all->all) + "</tr>\n";
+  return o + "</table>\n";
+}
+
+// The real capacity search beside the simulator's, and the ratio of the
+// first policy searched to the best of the others on each side.
+std::string CapacityTable(const RealResults& r) {
+  std::string o =
+      "<h2>Capacity on the real server (bisection) and in simulation</h2>\n<p class=\"cap\">Highest rate "
+      "probed at which TTFT and token-level TBT SLOs each held for the target share of requests, none failing; "
+      "the simulator's capacity on the same tiers (token-level, 3 seeds).</p>\n<table><tr><th "
+      "class=\"l\">policy</th><th>real req/s</th><th>simulated req/s</th><th>error</th><th "
+      "class=\"l\">probes (req/s: held?)</th></tr>\n";
+  for (const RealCapacity& c : r.capacities) {
+    std::string probes;
+    for (const auto& [rate, held] : c.probes) probes += F(rate, 2) + (held ? " yes; " : " no; ");
+    o += "<tr><td class=\"l\">" + Esc(c.policy) + "</td><td>" + F(c.real_rps, 2) + "</td><td>" + F(c.sim_rps, 2) +
+         "</td><td>" + Pct(RelativeError(c.sim_rps, c.real_rps)) + "</td><td class=\"l\">" + probes + "</td></tr>\n";
+  }
+  o += "</table>\n";
+  if (r.capacities.size() >= 2) {
+    double real_best = 0, sim_best = 0;
+    for (size_t i = 1; i < r.capacities.size(); ++i) {
+      real_best = std::max(real_best, r.capacities[i].real_rps);
+      sim_best = std::max(sim_best, r.capacities[i].sim_rps);
+    }
+    const RealCapacity& first = r.capacities[0];
+    o += "<p>" + Esc(first.policy) + " / best of the others: real " +
+         (real_best > 0 ? F(first.real_rps / real_best, 3) : std::string("n/a")) + ", simulated " +
+         (sim_best > 0 ? F(first.sim_rps / sim_best, 3) : std::string("n/a")) + ".</p>\n";
+  }
+  return o;
+}
+
 }  // namespace
 
 double RelativeError(double sim, double real) { return real > 0 ? (sim - real) / real : NAN; }
@@ -84,7 +185,7 @@ std::string RealResultsCsv(const RealResults& r) {
        "p50_ttft_ms,p95_ttft_ms,p99_ttft_ms,p50_itl_ms,p95_itl_ms,p99_itl_ms,mean_tpot_ms,p99_e2el_ms,"
        "ttft_attainment,tbt_attainment,slo_attainment,preemptions_recompute,preemptions_swap,"
        "swap_out_blocks,recomputed_tokens,sim_p50_ttft_ms,sim_p95_ttft_ms,sim_p50_tbt_ms,sim_p95_tbt_ms,"
-       "sim_preemptions\n";
+       "sim_preemptions,seed\n";
   for (const RealRun& run : r.runs) {
     const auto& s = run.real;
     o << run.policy << "," << F(run.multiple, 3) << "," << F(run.rate_rps, 4) << ","
@@ -101,7 +202,7 @@ std::string RealResultsCsv(const RealResults& r) {
     } else {
       o << ",,,,";
     }
-    o << "\n";
+    o << "," << run.seed << "\n";
   }
   return o.str();
 }
@@ -123,8 +224,10 @@ std::string RenderRealReport(const RealResults& r, const RealExperimentConfig& c
   row("model", s.model_name + " (" + s.model_path + "), context " + std::to_string(s.context) + ", " +
                    std::to_string(s.kv_bytes_per_token) + " KV bytes/token");
   row("profile (cacheopt profile)", s.profile_fit);
+  row("SLO targets", "from the server's solo steps (" + s.slo_profile_path + "): decode " + F(s.solo_decode_ms, 3) +
+                         " ms, prefill " + F(s.solo_prefill_ms, 3) + " ms at the median prompt");
   row("workload", c.trace + ", lengths / " + F(c.length_scale, 1) + ", " + std::to_string(c.requests) +
-                      " requests, seed " + std::to_string(c.seed) + ", " + c.arrival + " arrivals; " +
+                      " requests, seeds " + SeedList(c) + ", " + c.arrival + " arrivals; " +
                       s.trace_description);
   row("reference capacity", c.reference_policy + ": " + F(s.reference_rps, 3) +
                                 " req/s (simulated with the profile, token-level, 90% of SLOs, 3 seeds)");
@@ -205,8 +308,11 @@ std::string RenderRealReport(const RealResults& r, const RealExperimentConfig& c
   }
   o += "</table>\n<p>" + std::to_string(within15) + " of " + std::to_string(total) + " predictions within 15%, " +
        std::to_string(within10) + " within 10%.</p>\n";
-  o += "<p class=\"cap\">Per-run benchmark results (vLLM's fields): runs/*.json; server logs: logs/; the profile: "
-       "profile.json.</p>\n</body></html>\n";
+  if (c.RunSeeds().size() > 1) o += SpreadTable(r, c);
+  o += StepErrorTable(r);
+  if (!r.capacities.empty()) o += CapacityTable(r);
+  o += "<p class=\"cap\">Per-run benchmark results (vLLM's fields): runs/*.json; server logs and steps logs: logs/; "
+       "the profile: " + Esc(s.profile_path) + ".</p>\n</body></html>\n";
   return o;
 }
 
@@ -227,6 +333,9 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                 {"model_path", s.model_path},
                 {"context", s.context},
                 {"profile_fit", s.profile_fit},
+                {"slo_profile", s.slo_profile_path},
+                {"solo_decode_ms", s.solo_decode_ms},
+                {"solo_prefill_ms", s.solo_prefill_ms},
                 {"workload", s.trace_description},
                 {"reference_policy", c.reference_policy},
                 {"reference_rps", s.reference_rps},
@@ -240,7 +349,7 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
   ordered_json runs = ordered_json::array();
   for (const RealRun& run : r.runs) {
     ordered_json x{{"policy", run.policy}, {"load_multiple", run.multiple}, {"rate_rps", run.rate_rps},
-                   {"ok", run.status.ok()}};
+                   {"seed", run.seed}, {"ok", run.status.ok()}};
     if (!run.status.ok()) x["error"] = run.status.message();
     x["requests"] = run.requests;
     x["real"] = SummaryJson(run.real);
@@ -255,11 +364,28 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                         {"p50_tbt_ms", run.sim->p50_tbt_ms},
                         {"p95_tbt_ms", run.sim->p95_tbt_ms},
                         {"preemptions", *run.sim_preemptions}};
+    if (run.step_error) {
+      const ErrorSummary& e = run.step_error->all;
+      x["step_error"] = {{"steps", e.steps},  {"p50", e.p50}, {"p95", e.p95}, {"max", e.max},
+                         {"median", e.median_signed}, {"steps_log", run.steps_log}};
+    }
     x["wall_s"] = run.wall_s;
     x["result"] = run.result_path;
     runs.push_back(std::move(x));
   }
   j["runs"] = runs;
+  ordered_json caps = ordered_json::array();
+  for (const RealCapacity& cap : r.capacities) {
+    ordered_json probes = ordered_json::array();
+    for (const auto& [rate, held] : cap.probes) probes.push_back({{"rate_rps", rate}, {"held", held}});
+    caps.push_back({{"policy", cap.policy}, {"real_rps", cap.real_rps}, {"sim_rps", cap.sim_rps}, {"probes", probes}});
+  }
+  j["capacities"] = caps;
+  if (r.step_error_all) {
+    const ErrorSummary& e = r.step_error_all->all;
+    j["step_error_all"] = {{"steps", e.steps}, {"p50", e.p50}, {"p95", e.p95}, {"max", e.max},
+                           {"median", e.median_signed}};
+  }
   j["wall_s"] = r.wall_s;
   Status st = write("results.json", j.dump(1) + "\n");
   if (st.ok()) st = write("results.csv", RealResultsCsv(r));

@@ -11,6 +11,7 @@
 
 #include "cacheopt/metrics/summary.h"
 #include "cacheopt/status.h"
+#include "calibration/cost_replay.h"
 #include "loadgen/bench_metrics.h"
 
 namespace cacheopt::realexp {
@@ -21,6 +22,10 @@ struct RealSetup {
   int64_t kv_bytes_per_token = 0;
   std::string profile_path;
   std::string profile_fit;  // one line: the fitted coefficients
+  // The SLO targets' model: the profile refitted on the server's own solo
+  // steps (one request at a time, HTTP and sampling included).
+  std::string slo_profile_path;
+  double solo_decode_ms = 0, solo_prefill_ms = 0;  // at the workload's median prompt
   std::string trace_description;
   double reference_rps = 0;           // the reference policy's simulated capacity
   double mean_working_set_blocks = 0;  // at that rate, unbounded tier
@@ -39,6 +44,7 @@ struct ServerCounters {
 struct RealRun {
   std::string policy;
   double multiple = 0, rate_rps = 0;
+  uint64_t seed = 0;  // the workload's
   Status status;  // not ok: the run could not be made (server failed to start, ...)
   int64_t requests = 0;
   bench::BenchSummary real;
@@ -48,16 +54,31 @@ struct RealRun {
   // The simulator on the same requests, send times, pool and policy.
   std::optional<Summary> sim;
   std::optional<int64_t> sim_preemptions;
+  // The server's steps (logs/<run>.steps.jsonl) replayed through the profile:
+  // per-step error against one engine-loop iteration (cost-replay --target loop).
+  std::string steps_log;
+  std::optional<CostReplayReport> step_error;
 
   double PreemptionsPer1000() const {
     return requests > 0 ? 1000.0 * (counters.preemptions_recompute + counters.preemptions_swap) / requests : 0;
   }
 };
 
+// One policy's capacity on the real server (bisection) and in simulation.
+struct RealCapacity {
+  std::string policy;
+  double real_rps = 0;  // highest rate probed that held; 0 if none did
+  double sim_rps = 0;
+  std::vector<std::pair<double, bool>> probes;  // (rate, held) in order
+};
+
 struct RealResults {
   std::string config_path, command;
   RealSetup setup;
-  std::vector<RealRun> runs;  // load-major, then policy in config order
+  std::vector<RealRun> runs;  // load-major, then seed, then policy in config order
+  // Every step of every run so far, replayed together.
+  std::optional<CostReplayReport> step_error_all;
+  std::vector<RealCapacity> capacities;
   double wall_s = 0;
 };
 

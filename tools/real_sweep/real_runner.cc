@@ -5,9 +5,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <memory>
 
 #include "cacheopt/util/short_number.h"
 #include "calibration/cpu_cost_profile.h"
+#include "calibration/profile_match.h"
 #include "loadgen/bench_result_json.h"
 #include "loadgen/request_plan.h"
 #include "loadgen/runner.h"
@@ -17,6 +20,7 @@
 #include "sim/capacity.h"
 #include "sim/setup.h"
 #include "sim/simulator.h"
+#include "sim/steps_log.h"
 #include "sim/workload.h"
 #include "sweep/trace_catalog.h"
 
@@ -47,12 +51,20 @@ class Runner {
     if (Status st = Profile(); !st.ok()) return st;
     if (Status st = LoadWorkloadTrace(); !st.ok()) return st;
     if (Status st = SizeDeviceTier(); !st.ok()) return st;
+    if (Status st = MeasureSoloSteps(); !st.ok()) return st;
     for (double m : c_.load_multiples) {
-      for (const std::string& p : c_.policies) {
-        results_.runs.push_back(RunOne(p, m));
-        results_.wall_s = Since(start);
-        if (o_.on_run) o_.on_run(results_);
+      for (uint64_t seed : c_.RunSeeds()) {
+        for (const std::string& p : c_.policies) {
+          results_.runs.push_back(RunOne(p, m, seed));
+          results_.wall_s = Since(start);
+          if (o_.on_run) o_.on_run(results_);
+        }
       }
+    }
+    for (const std::string& p : c_.capacity_search.policies) {
+      results_.capacities.push_back(SearchCapacity(p));
+      results_.wall_s = Since(start);
+      if (o_.on_run) o_.on_run(results_);
     }
     results_.wall_s = Since(start);
     return results_;
@@ -122,14 +134,29 @@ class Runner {
 
   Status Profile() {
     RealSetup& s = results_.setup;
-    s.profile_path = Out("profile.json");
-    Log("profile: timing the engine on the server's CPUs (" + std::to_string(c_.server_threads) + " threads)");
-    Status st = RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
-                          "--max-seconds", ShortNumber(c_.profile_max_seconds, 6), "--out", s.profile_path},
-                         Out("logs/profile.log"), c_.profile_max_seconds * 4 + 120);
-    if (!st.ok()) return st;
+    const ProfileIdentity here{ThisMachineName(), c_.server_threads, fs::path(s.model_path).stem().string()};
+    std::error_code ec;
+    if (!o_.profile_path.empty() && fs::exists(o_.profile_path, ec)) {
+      // One profile per machine: loads, device tier and SLO targets stay put.
+      s.profile_path = o_.profile_path;
+      Log("profile: reusing " + s.profile_path);
+    } else {
+      s.profile_path = Out("profile.json");
+      Log("profile: timing the engine on the server's CPUs (" + std::to_string(c_.server_threads) + " threads)");
+      Status st = RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
+                            "--max-seconds", ShortNumber(c_.profile_max_seconds, 6), "--out", s.profile_path},
+                           Out("logs/profile.log"), c_.profile_max_seconds * 4 + 120);
+      if (!st.ok()) return st;
+      if (!o_.profile_path.empty()) {
+        fs::copy_file(s.profile_path, o_.profile_path, fs::copy_options::overwrite_existing, ec);
+        if (ec) return Status::IoError("cannot save the profile to " + o_.profile_path + ": " + ec.message());
+        s.profile_path = o_.profile_path;
+        Log("profile: saved to " + s.profile_path + " for the next runs");
+      }
+    }
     auto p = ReadCpuCostProfile(s.profile_path);
     if (!p.ok()) return p.status();
+    if (Status st = CheckProfileMatches(*p, s.profile_path, here); !st.ok()) return st;
     s.model_name = p->model_name;
     s.machine = p->machine;
     s.context = p->context;
@@ -158,13 +185,13 @@ class Runner {
     return Status::Ok();
   }
 
-  WorkloadOptions Workload(double rate) const {
+  WorkloadOptions Workload(double rate, uint64_t seed) const {
     WorkloadOptions w;
     w.arrival = c_.arrival == "gamma" ? ArrivalKind::kGamma : ArrivalKind::kPoisson;
     w.arrival_cv = c_.arrival_cv;
     w.rate_rps = rate;
     w.num_requests = c_.requests;
-    w.seed = c_.seed;
+    w.seed = seed;
     w.max_context = results_.setup.context;
     return w;
   }
@@ -181,6 +208,7 @@ class Runner {
     SimulationOptions so;
     so.policy = policy;
     so.sched = setup.sched;
+    so.slo_cost = slo_model_.get();  // null until the solo steps are measured
     return so;
   }
 
@@ -193,11 +221,11 @@ class Runner {
     if (!unbounded.ok()) return unbounded.status();
     CapacityOptions co;
     co.seeds = 3;
-    auto cap = FindCapacity(scaled_, Workload(1), *unbounded->cost, SimOptions(*unbounded, c_.reference_policy), co);
+    auto cap = FindCapacity(scaled_, Workload(1, c_.seed), *unbounded->cost, SimOptions(*unbounded, c_.reference_policy), co);
     if (!cap.ok()) return cap.status();
     if (cap->max_rate_rps <= 0) return Status::InvalidArgument("the reference policy sustains no rate in simulation");
     s.reference_rps = cap->max_rate_rps;
-    auto w = BuildWorkload(scaled_, Workload(s.reference_rps));
+    auto w = BuildWorkload(scaled_, Workload(s.reference_rps, c_.seed));
     if (!w.ok()) return w.status();
     s.trace_description = w->description;
     auto sim = Simulate(*w, *unbounded->cost, SimOptions(*unbounded, c_.reference_policy));
@@ -220,6 +248,78 @@ class Runner {
     return Status::Ok();
   }
 
+  // SLO targets from the real solo step (issue 19): the reference policy
+  // serves requests one at a time (client concurrency 1) with its steps
+  // logged; those steps, against one engine-loop iteration, refit the cost
+  // model that every run's SLO targets come from, on the client's side and
+  // in the simulator. Saved beside --profile (<name>.solo.json) and reused
+  // with it, so the targets stay fixed across runs too.
+  Status MeasureSoloSteps() {
+    RealSetup& s = results_.setup;
+    std::error_code ec;
+    s.slo_profile_path = o_.profile_path.empty()
+                             ? Out("solo-profile.json")
+                             : fs::path(o_.profile_path).replace_extension(".solo.json").string();
+    if (o_.profile_path.empty() || !fs::exists(s.slo_profile_path, ec)) {
+      ServerSpec spec;
+      spec.model_path = s.model_path;
+      spec.policy = c_.reference_policy;
+      spec.device_blocks = s.device_blocks;
+      spec.host_blocks = s.host_blocks;
+      spec.threads = c_.server_threads;
+      spec.cpus = s.server_cpus;
+      spec.max_concurrency = c_.max_concurrency;
+      spec.max_queue = c_.max_queue;
+      spec.log_path = Out("logs/solo.log");
+      spec.cost_profile = s.profile_path;
+      spec.steps_log = Out("logs/solo.steps.jsonl");
+      fs::remove(spec.steps_log, ec);
+      Log("solo: " + std::to_string(c_.solo_requests) + " requests one at a time on " + c_.reference_policy);
+      auto server = ServerUnderTest::Start(spec, 180);
+      if (!server.ok()) return server.status();
+      bench::BenchOptions bo;
+      bo.base_url = server->base_url();
+      bo.plan.length_scale = 1;
+      bo.plan.num_requests = c_.solo_requests;
+      bo.plan.seed = c_.seed;
+      bo.plan.rate_rps = std::numeric_limits<double>::infinity();
+      bo.max_concurrency = 1;  // alone: every step is a solo step
+      bo.time_limit_s = c_.time_limit_s;
+      bo.slo.cost_model = s.profile_path;
+      bo.workload_name = c_.trace;
+      auto bench = bench::RunBenchmark(scaled_, bo);
+      server->Stop(30);
+      if (!bench.ok()) return bench.status();
+      auto steps = ReadRealStepsLog(spec.steps_log);
+      if (!steps.ok()) return steps.status();
+      auto profile = ReadCpuCostProfile(s.profile_path);
+      if (!profile.ok()) return profile.status();
+      const auto solo = FitOnSteps(*steps, ReplayTarget::kLoop, profile->kv_bytes_per_token, s.block_size);
+      CpuCostProfile out = *profile;
+      out.coeffs = solo->coeffs();
+      out.steps.clear();
+      for (const StepRecord& r : *steps) out.steps.push_back({r.seqs, MeasuredSeconds(r, ReplayTarget::kLoop) - r.copy_s});
+      if (Status st = WriteCpuCostProfile(out, s.slo_profile_path); !st.ok()) return st;
+    } else {
+      Log("solo: reusing " + s.slo_profile_path);
+    }
+    auto solo = ReadCpuCostProfile(s.slo_profile_path);
+    if (!solo.ok()) return solo.status();
+    const ProfileIdentity here{ThisMachineName(), c_.server_threads, fs::path(s.model_path).stem().string()};
+    if (Status st = CheckProfileMatches(*solo, s.slo_profile_path, here); !st.ok()) return st;
+    slo_model_ = MakeProfiledCostModel(*solo);
+    std::vector<int32_t> prompts;
+    for (const TraceRow& row : scaled_.rows) prompts.push_back(row.prompt_tokens);
+    std::sort(prompts.begin(), prompts.end());
+    const int32_t median = prompts.empty() ? 1 : std::max(1, prompts[prompts.size() / 2]);
+    s.solo_decode_ms = 1e3 * slo_model_->SoloDecodeTime(median);
+    s.solo_prefill_ms = 1e3 * slo_model_->SoloPrefillTime(median);
+    Log("solo: served decode step " + ShortNumber(s.solo_decode_ms, 3) + " ms, prefill " +
+        ShortNumber(s.solo_prefill_ms, 3) + " ms at the median prompt (" + std::to_string(median) +
+        " tokens); the SLO targets come from " + s.slo_profile_path);
+    return Status::Ok();
+  }
+
   static ServerCounters CountersBetween(const std::map<std::string, double>& a,
                                         const std::map<std::string, double>& b) {
     ServerCounters c;
@@ -233,13 +333,16 @@ class Runner {
     return c;
   }
 
-  RealRun RunOne(const std::string& policy, double multiple) {
+  RealRun RunOne(const std::string& policy, double multiple, uint64_t seed, const std::string& tag = "") {
     const RealSetup& s = results_.setup;
     RealRun run;
     run.policy = policy;
     run.multiple = multiple;
+    run.seed = seed;
     run.rate_rps = multiple * s.reference_rps;
-    const std::string name = policy + "-x" + ShortNumber(multiple, 3);
+    // One seed keeps the names runs had before seeds existed.
+    const std::string name = tag + policy + "-x" + ShortNumber(multiple, 3) +
+                             (c_.RunSeeds().size() > 1 ? "-s" + std::to_string(seed) : "");
     run.log_path = Out("logs/" + name + ".log");
     run.result_path = Out("runs/" + name + ".json");
     std::error_code ec;
@@ -259,6 +362,9 @@ class Runner {
     spec.log_path = run.log_path;
     // The server starts from the same cost model the simulator uses.
     spec.cost_profile = s.profile_path;
+    run.steps_log = Out("logs/" + name + ".steps.jsonl");
+    fs::remove(run.steps_log, ec);
+    spec.steps_log = run.steps_log;
     auto server = ServerUnderTest::Start(spec, 180);
     if (!server.ok()) {
       run.status = server.status();
@@ -271,13 +377,13 @@ class Runner {
     bo.base_url = server->base_url();
     bo.plan.length_scale = 1;  // the trace is scaled already
     bo.plan.num_requests = c_.requests;
-    bo.plan.seed = c_.seed;
+    bo.plan.seed = seed;
     bo.plan.rate_rps = run.rate_rps;
     bo.plan.arrival.kind = c_.arrival == "gamma" ? ArrivalKind::kGamma : ArrivalKind::kPoisson;
     bo.plan.arrival.cv = c_.arrival == "gamma" ? c_.arrival_cv : 1.0;
     bo.time_limit_s = c_.time_limit_s;
     // Each request's SLO targets as the simulator assigns them.
-    bo.slo.cost_model = s.profile_path;
+    bo.slo.cost_model = s.slo_profile_path;
     bo.workload_name = c_.trace;
     auto bench = bench::RunBenchmark(scaled_, bo);
     auto after = server->ScrapeMetrics();
@@ -298,9 +404,70 @@ class Runner {
         ShortNumber(run.real.itl.p95_ms, 3) + " ms; preemptions " +
         ShortNumber(run.counters.preemptions_recompute + run.counters.preemptions_swap, 3));
 
+    ReplaySteps(&run);
     if (std::find(c_.fidelity_policies.begin(), c_.fidelity_policies.end(), policy) != c_.fidelity_policies.end())
       Predict(*bench, &run);
     return run;
+  }
+
+  // Bisection on the real server's load for `policy`, between low and high
+  // multiples of the reference rate; the simulator's capacity on the same
+  // tiers beside it (token-level, as the reference).
+  RealCapacity SearchCapacity(const std::string& policy) {
+    const auto& cs = c_.capacity_search;
+    RealCapacity cap;
+    cap.policy = policy;
+    double lo = cs.low, hi = cs.high;
+    for (int i = 0; i < cs.iterations; ++i) {
+      const double mid = i == 0 ? lo : (lo + hi) / 2;  // the low end first: it must hold for a bracket
+      RealRun run = RunOne(policy, mid, c_.seed, "cap-");
+      const auto& slo = run.real.slo;
+      const bool held = run.status.ok() && run.real.failed == 0 && slo.ttft >= cs.target &&
+                        slo.tbt_token.value_or(0) >= cs.target;
+      cap.probes.push_back({run.rate_rps, held});
+      Log("  capacity " + policy + ": x" + ShortNumber(mid, 3) + (held ? " holds" : " misses"));
+      if (i == 0 && !held) break;  // nothing holds even at the low end
+      if (i == 0) continue;
+      if (held) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    for (const auto& [rate, held] : cap.probes)
+      if (held) cap.real_rps = std::max(cap.real_rps, rate);
+    auto setup = SimSetup(results_.setup.device_blocks, results_.setup.host_blocks);
+    if (setup.ok()) {
+      CapacityOptions co;
+      co.seeds = 3;
+      co.target = cs.target;
+      // Room above the highest load probed on the server.
+      co.hi_rps = std::max(co.hi_rps, 4 * cs.high * results_.setup.reference_rps);
+      auto sim = FindCapacity(scaled_, Workload(1, c_.seed), *setup->cost, SimOptions(*setup, policy), co);
+      if (sim.ok()) cap.sim_rps = sim->max_rate_rps;
+    }
+    Log("capacity " + policy + ": real " + ShortNumber(cap.real_rps, 3) + " req/s, simulated " +
+        ShortNumber(cap.sim_rps, 3) + " req/s");
+    return cap;
+  }
+
+  // Every step the server took, predicted by the profile the simulator uses.
+  void ReplaySteps(RealRun* run) {
+    auto steps = ReadRealStepsLog(run->steps_log);
+    auto profile = ReadCpuCostProfile(results_.setup.profile_path);
+    if (!steps.ok() || !profile.ok()) {
+      Log("  steps not replayed: " + (steps.ok() ? profile.status() : steps.status()).message());
+      return;
+    }
+    all_steps_.insert(all_steps_.end(), steps->begin(), steps->end());
+    const auto model = MakeProfiledCostModel(*profile);
+    run->step_error = ::cacheopt::ReplaySteps(*steps, *model, ReplayTarget::kLoop, results_.setup.block_size);
+    results_.step_error_all =
+        ::cacheopt::ReplaySteps(all_steps_, *model, ReplayTarget::kLoop, results_.setup.block_size);
+    const ErrorSummary& e = run->step_error->all;
+    Log("  steps: " + std::to_string(e.steps) + ", per-step |error| p50 " + ShortNumber(100 * e.p50, 3) + "%, p95 " +
+        ShortNumber(100 * e.p95, 3) + "%, max " + ShortNumber(100 * e.max, 3) + "% (median " +
+        ShortNumber(100 * e.median_signed, 3) + "%)");
   }
 
   // The simulator on the requests as they were sent: same lengths, caps,
@@ -342,6 +509,8 @@ class Runner {
   const RealExperimentConfig& c_;
   const RealRunnerOptions& o_;
   Trace scaled_;
+  std::vector<StepRecord> all_steps_;  // every run's, for the pooled per-step error
+  std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
 };
 
 }  // namespace

@@ -21,6 +21,11 @@ namespace cacheopt::realexp {
 struct RealRunnerOptions {
   std::string out_dir;
   std::string shared_dir;  // "" = none (synthetic trace only)
+  // A saved profile of this machine (--profile): reused when the file exists
+  // (it must match the machine, the threads and the model, or the run stops
+  // naming the field), else the new profile is saved there too. "" = profile
+  // every run afresh.
+  std::string profile_path;
   std::ostream* log = nullptr;
   // Called after every run (to write partial results as they come).
   std::function<void(const RealResults&)> on_run;

@@ -50,6 +50,7 @@ Result<ServerUnderTest> ServerUnderTest::Start(const ServerSpec& spec, double re
              "--max-queue", std::to_string(spec.max_queue),
              "--grace-period", "5"};
   if (!spec.cost_profile.empty()) co.args.insert(co.args.end(), {"--cost-model", spec.cost_profile});
+  if (!spec.steps_log.empty()) co.args.insert(co.args.end(), {"--steps-log", spec.steps_log});
   co.cpus = spec.cpus;
   co.log_path = spec.log_path;
   auto child = ChildProcess::Start(co);

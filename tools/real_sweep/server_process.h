@@ -22,6 +22,7 @@ struct ServerSpec {
   int32_t max_concurrency = 256, max_queue = 1024;
   std::string cost_profile;  // "" = the server's own start-up calibration
   std::string log_path;
+  std::string steps_log;  // "" = none; else serve --steps-log
 };
 
 class ServerUnderTest {

@@ -102,7 +102,7 @@ Result<SimulationResult> SimulateCluster(const Workload& workload, const CostMod
       prompt_hashes[i] = std::make_shared<const std::vector<BlockHash>>(std::move(*hashes));
       if (engine.prefix_caching) spec.block_hashes = prompt_hashes[i];
     }
-    AssignSlo(&spec, cost, opts.slo);
+    AssignSlo(&spec, opts.slo_cost != nullptr ? *opts.slo_cost : cost, opts.slo);
     arrivals.push_back(spec);
   }
 

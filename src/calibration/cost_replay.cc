@@ -1,0 +1,137 @@
+#include "calibration/cost_replay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace cacheopt {
+namespace {
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+struct Acc {
+  std::vector<double> abs, signed_err;
+  double measured = 0, predicted = 0;
+  void Add(double m, double p) {
+    const double e = m > 0 ? p / m - 1 : 0;
+    abs.push_back(std::fabs(e));
+    signed_err.push_back(e);
+    measured += m;
+    predicted += p;
+  }
+  ErrorSummary Done() const {
+    ErrorSummary s;
+    s.steps = static_cast<int64_t>(abs.size());
+    if (abs.empty()) return s;
+    s.p50 = Quantile(abs, 0.5);
+    s.p95 = Quantile(abs, 0.95);
+    s.max = *std::max_element(abs.begin(), abs.end());
+    s.median_signed = Quantile(signed_err, 0.5);
+    s.measured_ms = 1e3 * measured / static_cast<double>(abs.size());
+    s.predicted_ms = 1e3 * predicted / static_cast<double>(abs.size());
+    return s;
+  }
+};
+
+double Copies(const StepRecord& r) {
+  return static_cast<double>(r.swap_out_blocks + r.swap_out_ahead_blocks + r.swap_in_blocks);
+}
+
+}  // namespace
+
+const char* ToString(ReplayTarget t) {
+  switch (t) {
+    case ReplayTarget::kCompute:
+      return "compute";
+    case ReplayTarget::kStep:
+      return "step";
+    case ReplayTarget::kLoop:
+      return "loop";
+  }
+  return "?";
+}
+
+Result<ReplayTarget> ParseReplayTarget(const std::string& s) {
+  for (ReplayTarget t : {ReplayTarget::kCompute, ReplayTarget::kStep, ReplayTarget::kLoop})
+    if (s == ToString(t)) return t;
+  return Status::InvalidArgument("unknown replay target '" + s + "' (valid: compute, step, loop)");
+}
+
+double MeasuredSeconds(const StepRecord& r, ReplayTarget t) {
+  const double compute = r.copy_s + r.prepare_s + r.forward_s + r.sample_s;
+  switch (t) {
+    case ReplayTarget::kCompute:
+      return compute;
+    case ReplayTarget::kStep:
+      return r.wall_s;
+    case ReplayTarget::kLoop:
+      return r.wall_s + r.loop_s;
+  }
+  return compute;
+}
+
+CostReplayReport ReplaySteps(std::span<const StepRecord> steps, const CostModel& model, ReplayTarget target,
+                             int block_size) {
+  CostReplayReport rep;
+  rep.target = target;
+  Acc all, prefill, decode;
+  for (const StepRecord& r : steps) {
+    const double m = MeasuredSeconds(r, target);
+    const double p = model.StepTime(r.seqs) +
+                     model.SwapTime(r.swap_out_blocks + r.swap_out_ahead_blocks, r.swap_in_blocks, block_size);
+    all.Add(m, p);
+    (r.prefill_tokens() > 0 ? prefill : decode).Add(m, p);
+    rep.copy_s += r.copy_s, rep.prepare_s += r.prepare_s, rep.forward_s += r.forward_s;
+    rep.sample_s += r.sample_s, rep.schedule_s += r.schedule_s, rep.loop_s += r.loop_s;
+  }
+  rep.all = all.Done();
+  rep.prefill = prefill.Done();
+  rep.decode_only = decode.Done();
+  if (!steps.empty()) {
+    const double n = static_cast<double>(steps.size());
+    rep.copy_s /= n, rep.prepare_s /= n, rep.forward_s /= n, rep.sample_s /= n, rep.schedule_s /= n, rep.loop_s /= n;
+  }
+  return rep;
+}
+
+std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, ReplayTarget target,
+                                         int64_t kv_bytes_per_token, int block_size) {
+  auto m = std::make_unique<CpuCostModel>(kv_bytes_per_token, 1.0);
+  for (const StepRecord& r : steps) {
+    // Copies are fitted on their own: the step's compute excludes them.
+    m->ObserveStep(r.seqs, std::max(0.0, MeasuredSeconds(r, target) - r.copy_s));
+    if (Copies(r) > 0 && r.copy_s > 0) m->ObserveCopy(static_cast<int64_t>(Copies(r)), block_size, r.copy_s);
+  }
+  m->Fit();
+  return m;
+}
+
+std::string FormatCostReplay(const CostReplayReport& r, const std::string& title) {
+  std::string out = title + " (measured: " + ToString(r.target) + ")\n";
+  out += "steps          n    p50|err|  p95|err|  max|err|  median err  measured_ms  predicted_ms\n";
+  char line[200];
+  auto row = [&](const char* name, const ErrorSummary& s) {
+    std::snprintf(line, sizeof(line), "%-12s %5lld  %7.1f%%  %7.1f%%  %7.1f%%  %+9.1f%%  %11.3f  %12.3f\n", name,
+                  static_cast<long long>(s.steps), 100 * s.p50, 100 * s.p95, 100 * s.max, 100 * s.median_signed,
+                  s.measured_ms, s.predicted_ms);
+    out += line;
+  };
+  row("all", r.all);
+  row("with prefill", r.prefill);
+  row("decode only", r.decode_only);
+  std::snprintf(line, sizeof(line),
+                "mean split (ms/step): copy %.3f, prepare %.3f, forward %.3f, sample %.3f, schedule %.3f, loop %.3f\n",
+                1e3 * r.copy_s, 1e3 * r.prepare_s, 1e3 * r.forward_s, 1e3 * r.sample_s, 1e3 * r.schedule_s,
+                1e3 * r.loop_s);
+  out += line;
+  return out;
+}
+
+}  // namespace cacheopt
