@@ -366,8 +366,9 @@ Status LoadWeights(FileReader& in, const GgufFile& f, const ModelConfig& c, Mode
       if (!s.ok()) return s;
     }
     // Optional biases, as llama.cpp's create_tensor_qkv loads them.
-    for (const Entry& e : {Entry{"attn_q.bias", {dim}, &L.bq}, Entry{"attn_k.bias", {kv}, &L.bk},
-                           Entry{"attn_v.bias", {kv}, &L.bv}, Entry{"attn_output.bias", {dim}, &L.bo}}) {
+    for (const Entry& e : {Entry{"attn_q.bias", {dim}, &L.bq, nullptr}, Entry{"attn_k.bias", {kv}, &L.bk, nullptr},
+                           Entry{"attn_v.bias", {kv}, &L.bv, nullptr},
+                           Entry{"attn_output.bias", {dim}, &L.bo, nullptr}}) {
       if (!t.Has(p + e.name)) continue;
       if (Status s = t.Load(p + e.name, e.dims, e.dst); !s.ok()) return s;
     }
