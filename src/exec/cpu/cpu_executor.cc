@@ -40,7 +40,7 @@ Status CpuExecutor::AddSequence(int64_t id, std::vector<int32_t> prompt_tokens, 
   if (!s.ok()) return s;
   if (params.stop_ids.empty()) params.stop_ids = c.stop_ids;
   Sequence q;
-  if (params.json_schema) q.grammar = std::make_unique<GrammarState>(params.json_schema, token_trie(), params.stop_ids);
+  if (params.json_schema) q.grammar = std::make_unique<GrammarState>(params.json_schema, token_trie(), params.stop_ids, &mask_cache_);
   q.prompt_len = static_cast<int32_t>(prompt_tokens.size());
   q.tokens = std::move(prompt_tokens);
   q.params = std::move(params);

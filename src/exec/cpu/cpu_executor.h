@@ -69,6 +69,8 @@ class CpuExecutor : public Executor {
   const std::vector<SampledToken>* Logprobs(int64_t id) const;
   // Each token's bytes as a grammar sees them (built on first use).
   const std::shared_ptr<const TokenTrie>& token_trie();
+  // Grammar masks computed (cache misses) so far, over every sequence.
+  int64_t grammar_mask_misses() const { return mask_cache_.misses(); }
 
   void Execute(const SchedulerOutput& step, ExecutorOutput* out) override;
   bool ReadsKv() const override { return true; }
@@ -107,6 +109,7 @@ class CpuExecutor : public Executor {
   Forward forward_;
   Sampler sampler_;
   std::shared_ptr<const TokenTrie> trie_;
+  GrammarMaskCache mask_cache_;  // every sequence's grammar masks
   std::unordered_map<int64_t, Sequence> seqs_;
   // Scratch reused across steps.
   std::vector<ForwardSeq> batch_;

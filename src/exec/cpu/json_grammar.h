@@ -76,6 +76,13 @@ class JsonMatcher {
   bool Done() const { return done_; }
   // The state as bytes: equal keys mean equal futures (mask caching).
   std::string Key() const;
+  // Takes `other`'s state (a matcher of the same schema) without
+  // allocating once the stack has room: the trie walk's backtracking.
+  void CopyStateFrom(const JsonMatcher& other) {
+    stack_.assign(other.stack_.begin(), other.stack_.end());
+    done_ = other.done_;
+    dead_ = other.dead_;
+  }
 
  private:
   enum Type : uint8_t { kValue, kObject, kArray, kString, kNumber, kLiteral };
