@@ -342,5 +342,39 @@ TEST(ForwardQuantized, KQuantModelIsBatchInvariant) {
   }
 }
 
+// The quantized forward pass against the same weights widened to fp32 (the
+// dequantized reference): they differ only by the kernels' 8-bit activation
+// rounding, so the logits agree closely and the top-1 tokens almost always.
+TEST(ForwardQuantized, MatchesDequantizedReference) {
+  ModelConfig c = cputest::TinyConfig();
+  c.dim = 256;
+  c.hidden_dim = 512;
+  c.n_layers = 2;
+  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
+    Model q = cputest::RandomModel(c, 9);
+    ASSERT_TRUE(QuantizeModelWeights(&q, type).ok());
+    Model wide = q;
+    WidenModelWeights(&wide);
+    const std::vector<int32_t> toks = Tokens(40, 5, c.vocab_size);
+    const std::vector<int32_t> blocks = Blocks(0, 10);
+    Engine eq(q, GemmMode::kInvariant), ew(wide, GemmMode::kInvariant);
+    const std::vector<float> a = eq.Step({{&toks, 0, 40, &blocks}});
+    const std::vector<float> b = ew.Step({{&toks, 0, 40, &blocks}});
+    double sq = 0, ref = 0;
+    int agree = 0;
+    for (int32_t p = 0; p < 40; ++p) {
+      const float* x = &a[static_cast<size_t>(p) * c.vocab_size];
+      const float* y = &b[static_cast<size_t>(p) * c.vocab_size];
+      agree += std::max_element(x, x + c.vocab_size) - x == std::max_element(y, y + c.vocab_size) - y;
+      for (int32_t v = 0; v < c.vocab_size; ++v) {
+        sq += (x[v] - y[v]) * (x[v] - y[v]);
+        ref += y[v] * y[v];
+      }
+    }
+    EXPECT_LT(std::sqrt(sq / ref), 0.03) << GgmlTypeName(type);
+    EXPECT_GE(agree, 36) << GgmlTypeName(type);
+  }
+}
+
 }  // namespace
 }  // namespace cacheopt
