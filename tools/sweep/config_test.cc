@@ -275,7 +275,7 @@ TEST(ExperimentConfig, LoadFilePrefixesErrorsWithThePath) {
 TEST(ExperimentConfig, CommittedConfigsParse) {
   std::string shared = CACHEOPT_SHARED_DIR;
   if (!std::filesystem::exists(shared + "/data/azure_llm_2023")) GTEST_SKIP() << "no ../shared";
-  for (const char* name : {"default", "quick", "prefix"}) {
+  for (const char* name : {"default", "quick", "prefix", "prefix-heldout"}) {
     std::string path = std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json";
     auto c = LoadExperimentConfig(path, shared);
     // Policies still being written (cacheopt, s3) may not be registered yet.
