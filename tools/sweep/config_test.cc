@@ -293,7 +293,7 @@ TEST(ExperimentConfig, ClusterSetupsNameTheirRouter) {
 TEST(ExperimentConfig, CommittedConfigsParse) {
   std::string shared = CACHEOPT_SHARED_DIR;
   if (!std::filesystem::exists(shared + "/data/azure_llm_2023")) GTEST_SKIP() << "no ../shared";
-  for (const char* name : {"default", "quick", "prefix", "cluster", "cluster-quick"}) {
+  for (const char* name : {"default", "quick", "prefix", "prefix-heldout", "cluster", "cluster-quick"}) {
     std::string path = std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json";
     auto c = LoadExperimentConfig(path, shared);
     // Policies still being written (cacheopt, s3) may not be registered yet.
