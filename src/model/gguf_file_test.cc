@@ -98,7 +98,8 @@ class GgufCorruptTest : public ::testing::Test {
     auto m = MakeRandomModel("micro", 9);
     ASSERT_TRUE(m.ok());
     model_ = std::move(*m);
-    ASSERT_TRUE(WriteGguf(model_, dir_ + "/good.gguf", false).ok());
+    const Status written = WriteGguf(model_, dir_ + "/good.gguf", false);
+    ASSERT_TRUE(written.ok()) << written.message();
     bytes_ = testing::ReadBytes(dir_ + "/good.gguf");
     auto f = ReadDirectory(dir_ + "/good.gguf");
     ASSERT_TRUE(f.ok()) << f.status().message();

@@ -181,7 +181,11 @@ bool RealEngine::Step() {
 
 void RealEngine::FillKvEventTokens() {
   for (KvEvent& e : kv_log_.events()) {
-    if (e.kind != KvEventKind::kBlockStored || !e.token_ids.empty()) continue;  // filled already
+    // Filled already, unless a later step extended the run (a block its
+    // output filled next): then the tokens are taken again.
+    if (e.kind != KvEventKind::kBlockStored ||
+        e.token_ids.size() == e.block_hashes.size() * static_cast<size_t>(e.block_size))
+      continue;
     const std::vector<int32_t>* toks = executor_->Tokens(e.request_id);
     if (toks == nullptr) continue;  // cannot happen: stored in the step that computed them
     const size_t from = static_cast<size_t>(e.first_block) * static_cast<size_t>(e.block_size);

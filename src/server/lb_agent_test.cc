@@ -112,9 +112,9 @@ TEST(LbAgentTest, AnswersOverTcpFromTheLiveState) {
     std::lock_guard<std::mutex> lock(mu);
     state = Serving(0.2, 1);
   }
-  EXPECT_EQ(Ask(agent.port()), "up ready 40%\n");
+  EXPECT_EQ(Ask(agent.port()), "up ready 45%\n");  // 100 x 0.9 / 2
   // HAProxy's agent-send string is read and ignored.
-  EXPECT_EQ(Ask(agent.port(), "backend/replica1\n"), "up ready 40%\n");
+  EXPECT_EQ(Ask(agent.port(), "backend/replica1\n"), "up ready 45%\n");
   {
     std::lock_guard<std::mutex> lock(mu);
     state.phase = Phase::kDraining;

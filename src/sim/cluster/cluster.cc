@@ -87,6 +87,9 @@ Result<SimulationResult> SimulateCluster(const Workload& workload, const CostMod
   const auto& reqs = workload.requests;
   std::vector<RequestSpec> arrivals;
   std::vector<std::shared_ptr<const std::vector<BlockHash>>> prompt_hashes(reqs.size());
+  // The blocks each output fills (from block .first on), for the replica's
+  // executor to report as it samples them (as Simulate does).
+  std::vector<std::pair<int32_t, std::vector<BlockHash>>> output_hashes(reqs.size());
   arrivals.reserve(reqs.size());
   for (size_t i = 0; i < reqs.size(); ++i) {
     const WorkloadRequest& w = reqs[i];
@@ -97,8 +100,14 @@ Result<SimulationResult> SimulateCluster(const Workload& workload, const CostMod
     spec.max_tokens = w.max_tokens;
     spec.slo_class = static_cast<SloClass>(w.slo_class);
     if (w.prefix_ids != nullptr) {
-      auto hashes = PrefixBlockHashes(*w.prefix_ids, w.prompt_tokens, engine.block_size, w.prefix_unit);
+      const int32_t bs = engine.block_size;
+      auto hashes = SequenceBlockHashes(*w.prefix_ids, w.prefix_covers_output, w.prompt_tokens, w.output_tokens, bs,
+                                        w.prefix_unit, w.id);
       if (!hashes.ok()) return hashes.status();
+      const size_t prompt_blocks = std::min(hashes->size(), static_cast<size_t>(w.prompt_tokens / bs));
+      output_hashes[i] = {static_cast<int32_t>(prompt_blocks),
+                          std::vector<BlockHash>(hashes->begin() + prompt_blocks, hashes->end())};
+      hashes->resize(prompt_blocks);
       prompt_hashes[i] = std::make_shared<const std::vector<BlockHash>>(std::move(*hashes));
       if (engine.prefix_caching) spec.block_hashes = prompt_hashes[i];
     }
@@ -154,6 +163,8 @@ Result<SimulationResult> SimulateCluster(const Workload& workload, const CostMod
         return Status::OutOfRange("router " + c.router + " picked replica " + std::to_string(to));
       Replica& r = *reps[to];
       r.exec->SetTrueLength(spec.id, reqs[next].output_tokens);
+      if (engine.prefix_caching && spec.block_hashes != nullptr)
+        r.exec->SetOutputBlockHashes(spec.id, output_hashes[next].first, std::move(output_hashes[next].second));
       r.pending.push_back(spec);
       ++r.stats.routed;
       if (r.waiting_for_work) {
