@@ -56,6 +56,10 @@ struct ChoiceOut {
   // text (the echoed prompt and earlier chunks before it): text_offset.
   int32_t text_offset = 0;
   bool role_delta = false;  // chat chunk: {"role": "assistant"} in the delta
+  // Chat: the calls parsed from the reply (tool_calls.h); with
+  // `content_null` the whole reply was calls ("content": null).
+  std::vector<ToolCall> tool_calls;
+  bool content_null = false;
 };
 
 // A whole, non-streamed response: "text_completion" or "chat.completion".
