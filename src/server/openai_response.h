@@ -2,7 +2,7 @@
 // and streamed), errors, and the model list. Pure functions from values to
 // JSON text; the SSE framing of a stream is in sse_stream.h.
 //
-// finish_reason is "stop", "length" or "abort" (vLLM's word for a request
+// finish_reason is "stop", "length", "tool_calls" (chat tools) or "abort" (vLLM's word for a request
 // cancelled before it finished). Text that is not valid UTF-8 (a stream cut
 // inside a character) is rendered with U+FFFD instead of failing.
 #pragma once
