@@ -1,12 +1,16 @@
 #include "server/chat_template.h"
 
+#include <nlohmann/json.hpp>
+
+#include "server/json_field.h"
+
 namespace cacheopt {
 namespace {
 
 constexpr std::string_view kBInst = "[INST]", kEInst = "[/INST]";
 constexpr std::string_view kBSys = "<<SYS>>\n", kESys = "\n<</SYS>>\n\n";
 
-enum class Role { kSystem, kUser, kAssistant };
+enum class Role { kSystem, kUser, kAssistant, kTool };
 
 std::string_view Strip(std::string_view s) {
   constexpr std::string_view kSpace = " \t\n\r\f\v";
@@ -19,8 +23,8 @@ std::string_view Strip(std::string_view s) {
 std::string RoleField(size_t i) { return "messages[" + std::to_string(i) + "].role"; }
 
 // Roles parsed and checked for what every template needs: known roles, a
-// system message only first, a user message last.
-ApiResult<std::vector<Role>> CheckRoles(const std::vector<ChatMessage>& messages) {
+// system message only first, a user message (or a tool result) last.
+ApiResult<std::vector<Role>> CheckRoles(const std::vector<ChatMessage>& messages, bool tool_family) {
   if (messages.empty()) return InvalidRequest("messages", "'messages' must not be empty");
   std::vector<Role> roles;
   roles.reserve(messages.size());
@@ -35,14 +39,23 @@ ApiResult<std::vector<Role>> CheckRoles(const std::vector<ChatMessage>& messages
     } else if (r == "user") {
       roles.push_back(Role::kUser);
     } else if (r == "assistant") {
+      if (!messages[i].tool_calls.empty() && !tool_family) {
+        const std::string f = "messages[" + std::to_string(i) + "].tool_calls";
+        return Unsupported(f, "this model's chat template writes no tool calls (Llama 3 and ChatML do)");
+      }
       roles.push_back(Role::kAssistant);
+    } else if (r == "tool") {
+      if (!tool_family)
+        return Unsupported(RoleField(i), "role 'tool': this model's chat template writes no tool results "
+                                         "(Llama 3 and ChatML do)");
+      roles.push_back(Role::kTool);
     } else {
       return InvalidRequest(RoleField(i), "'" + RoleField(i) + "' is '" + r +
-                                              "'; it must be 'system', 'user' or 'assistant'");
+                                              "'; it must be 'system', 'user', 'assistant' or 'tool'");
     }
   }
-  if (roles.back() != Role::kUser) {
-    return InvalidRequest("messages", "The last of 'messages' must have role 'user', got '" +
+  if (roles.back() != Role::kUser && roles.back() != Role::kTool) {
+    return InvalidRequest("messages", "The last of 'messages' must have role 'user' (or 'tool'), got '" +
                                           messages.back().role + "'");
   }
   return roles;
@@ -84,7 +97,9 @@ ApiResult<ChatPrompt> Llama2(const std::vector<ChatMessage>& messages,
   return out;
 }
 
-std::string_view RoleName(Role r) { return r == Role::kSystem ? "system" : r == Role::kUser ? "user" : "assistant"; }
+std::string_view RoleName(Role r) {
+  return r == Role::kSystem ? "system" : r == Role::kUser ? "user" : r == Role::kTool ? "tool" : "assistant";
+}
 
 ChatPrompt OneSpecialSegment(std::string text) {
   ChatPrompt out;
@@ -92,27 +107,138 @@ ChatPrompt OneSpecialSegment(std::string text) {
   return out;
 }
 
-ChatPrompt Llama3(const std::vector<ChatMessage>& messages, const std::vector<Role>& roles) {
+// JSON as Jinja's tojson writes it (Python's json.dumps: ", " and ": "
+// separators, non-ASCII kept), so a tool looks as the model saw it in
+// training. A request's JSON keys come sorted (nlohmann::json); a tool's own
+// members in OpenAI's order (ToolObject).
+template <typename Json>
+std::string PyJson(const Json& v) {
+  if (v.is_object()) {
+    std::string s = "{";
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it != v.begin()) s += ", ";
+      s += Json(it.key()).dump() + ": " + PyJson(it.value());
+    }
+    return s + "}";
+  }
+  if (v.is_array()) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + PyJson(v[i]);
+    return s + "]";
+  }
+  return v.dump();
+}
+
+// A tool as its {"type": "function", "function": {...}} object, members
+// in OpenAI's order (ordered_json keeps it).
+nlohmann::ordered_json ToolObject(const ToolFunction& t) {
+  nlohmann::ordered_json fn;
+  fn["name"] = t.name;
+  if (!t.description.empty()) fn["description"] = t.description;
+  if (!t.parameters.is_null()) fn["parameters"] = nlohmann::ordered_json::parse(t.parameters.dump());
+  nlohmann::ordered_json o;
+  o["type"] = "function";
+  o["function"] = std::move(fn);
+  return o;
+}
+
+// The arguments of a call (validated JSON text) as tojson writes a dict.
+std::string ArgsJson(const ToolCall& c) { return PyJson(nlohmann::json::parse(c.arguments)); }
+
+ApiResult<ChatPrompt> Llama3(const std::vector<ChatMessage>& messages, const std::vector<Role>& roles,
+                             const std::vector<ToolFunction>& tools) {
   std::string s;
-  for (size_t i = 0; i < messages.size(); ++i) {
+  size_t first = 0;
+  if (!tools.empty()) {
+    // Meta's Llama 3.1 template (llama.cpp models/templates/
+    // meta-llama-Llama-3.1-8B-Instruct.jinja, which common/chat.cpp's
+    // Llama 3.x handler renders): a system block with the ipython
+    // environment and the template's default dates, then the tools in the
+    // first user message (tools_in_user_message defaults to true).
+    s += "<|start_header_id|>system<|end_header_id|>\n\nEnvironment: ipython\n"
+         "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n";
+    if (roles[0] == Role::kSystem) {
+      s += Strip(messages[0].content);
+      first = 1;
+    }
+    s += "<|eot_id|>";
+    if (first >= messages.size() || roles[first] != Role::kUser)
+      return InvalidRequest(RoleField(first), "with 'tools', Llama 3's template puts the tools in the first user "
+                                              "message: '" + RoleField(first) + "' must be 'user'");
+  }
+  for (size_t i = first; i < messages.size(); ++i) {
+    const bool tool = roles[i] == Role::kTool;
     s += "<|start_header_id|>";
-    s += RoleName(roles[i]);
+    s += tool ? "ipython" : RoleName(roles[i]);
     s += "<|end_header_id|>\n\n";
-    s += Strip(messages[i].content);
+    if (!tools.empty() && i == first) {
+      s += "Given the following functions, please respond with a JSON for a function call with its proper "
+           "arguments that best answers the given prompt.\n\nRespond in the format {\"name\": function name, "
+           "\"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n";
+      for (const ToolFunction& t : tools) s += ToolObject(t).dump(4) + "\n\n";
+    }
+    if (roles[i] == Role::kAssistant && !messages[i].tool_calls.empty()) {
+      if (messages[i].tool_calls.size() > 1) {
+        const std::string f = "messages[" + std::to_string(i) + "].tool_calls";
+        return Unsupported(f, "Llama 3's template takes one tool call per assistant message, got " +
+                                  std::to_string(messages[i].tool_calls.size()));
+      }
+      const ToolCall& c = messages[i].tool_calls[0];
+      s += "{\"name\": " + nlohmann::json(c.name).dump() + ", \"parameters\": " + ArgsJson(c) + "}";
+    } else {
+      s += Strip(messages[i].content);
+    }
     s += "<|eot_id|>";
   }
   s += "<|start_header_id|>assistant<|end_header_id|>\n\n";
   return OneSpecialSegment(std::move(s));
 }
 
-ChatPrompt ChatMl(const std::vector<ChatMessage>& messages, const std::vector<Role>& roles) {
+// Qwen2.5's ChatML template with tools (Hermes 2 Pro's <tool_call> format;
+// llama.cpp models/templates/Qwen-Qwen2.5-7B-Instruct.jinja, parsed by
+// common/chat.cpp's Hermes 2 Pro handler).
+ChatPrompt ChatMl(const std::vector<ChatMessage>& messages, const std::vector<Role>& roles,
+                  const std::vector<ToolFunction>& tools, bool prefill_call) {
   std::string s;
-  for (size_t i = 0; i < messages.size(); ++i) {
+  size_t first = 0;
+  if (!tools.empty()) {
+    s += "<|im_start|>system\n";
+    if (roles[0] == Role::kSystem) {
+      s += messages[0].content;
+      first = 1;
+    } else {
+      s += "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+    }
+    s += "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+         "You are provided with function signatures within <tools></tools> XML tags:\n<tools>";
+    for (const ToolFunction& t : tools) s += "\n" + PyJson(ToolObject(t));
+    s += "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+         "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": "
+         "<args-json-object>}\n</tool_call><|im_end|>\n";
+  }
+  for (size_t i = first; i < messages.size(); ++i) {
+    if (roles[i] == Role::kTool) {
+      // A run of tool results is one user turn of <tool_response> blocks.
+      if (i == 0 || roles[i - 1] != Role::kTool) s += "<|im_start|>user";
+      s += "\n<tool_response>\n" + messages[i].content + "\n</tool_response>";
+      if (i + 1 == messages.size() || roles[i + 1] != Role::kTool) s += "<|im_end|>\n";
+      continue;
+    }
+    if (roles[i] == Role::kAssistant && !messages[i].tool_calls.empty()) {
+      s += "<|im_start|>assistant";
+      if (!messages[i].content.empty()) s += "\n" + messages[i].content;
+      for (const ToolCall& c : messages[i].tool_calls)
+        s += "\n<tool_call>\n{\"name\": " + nlohmann::json(c.name).dump() + ", \"arguments\": " + ArgsJson(c) +
+             "}\n</tool_call>";
+      s += "<|im_end|>\n";
+      continue;
+    }
     s += "<|im_start|>";
     s += RoleName(roles[i]);
     s += "\n" + messages[i].content + "<|im_end|>\n";
   }
   s += "<|im_start|>assistant\n";
+  if (prefill_call) s += "<tool_call>\n";
   return OneSpecialSegment(std::move(s));
 }
 
@@ -263,15 +389,25 @@ std::string ChatPrompt::Text() const {
   return s;
 }
 
-ApiResult<ChatPrompt> ApplyChatTemplate(ChatTemplateKind kind,
-                                        const std::vector<ChatMessage>& messages) {
-  auto roles = CheckRoles(messages);
+std::optional<ToolFormat> ToolFormatOf(ChatTemplateKind kind) {
+  if (kind == ChatTemplateKind::kLlama3) return ToolFormat::kLlama3Json;
+  if (kind == ChatTemplateKind::kChatMl) return ToolFormat::kHermes;
+  return std::nullopt;
+}
+
+ApiResult<ChatPrompt> ApplyChatTemplate(ChatTemplateKind kind, const std::vector<ChatMessage>& messages,
+                                        const std::vector<ToolFunction>& tools, bool prefill_call) {
+  const bool tool_family = ToolFormatOf(kind).has_value();
+  if (!tools.empty() && !tool_family)
+    return Unsupported("tools", "the chat template '" + std::string(ToString(kind)) +
+                                    "' has no tool-call format; tools are served for llama-3 and chatml");
+  auto roles = CheckRoles(messages, tool_family);
   if (!roles.ok()) return roles.error();
   switch (kind) {
     case ChatTemplateKind::kPlain: return Plain(messages);
     case ChatTemplateKind::kLlama2: return Llama2(messages, roles.value());
-    case ChatTemplateKind::kLlama3: return Llama3(messages, roles.value());
-    case ChatTemplateKind::kChatMl: return ChatMl(messages, roles.value());
+    case ChatTemplateKind::kLlama3: return Llama3(messages, roles.value(), tools);
+    case ChatTemplateKind::kChatMl: return ChatMl(messages, roles.value(), tools, prefill_call);
     default: return Mistral(kind, messages, roles.value());
   }
 }

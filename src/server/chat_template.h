@@ -34,6 +34,13 @@
 // vocabulary (which parses no special tokens) gets the same ids.
 //
 // "developer" (OpenAI's newer name for "system") is accepted as "system".
+//
+// Tools (tool_calls.h) are rendered for kLlama3 (Meta's Llama 3.1 template:
+// an "Environment: ipython" system block, the tools as indented JSON in the
+// first user message, calls as {"name", "parameters"}, results under the
+// "ipython" role) and kChatMl (Qwen2.5's template: the tools inside
+// <tools></tools> in the system message, calls in <tool_call> tags, results
+// as <tool_response> blocks in a user turn); docs/server.md has the layouts.
 #pragma once
 
 #include <optional>
@@ -99,10 +106,16 @@ struct ChatPrompt {
   std::string Text() const;
 };
 
+// The tool-call format of a template; nullopt when it has none.
+std::optional<ToolFormat> ToolFormatOf(ChatTemplateKind kind);
+
 // 400 naming "messages" (or "messages[i].role") on an empty array, an
 // unknown role, a misplaced system message, roles that do not alternate
-// (kLlama2), or a last message that is not from the user.
-ApiResult<ChatPrompt> ApplyChatTemplate(ChatTemplateKind kind,
-                                        const std::vector<ChatMessage>& messages);
+// (kLlama2), or a last message that is not from the user (or a tool); 400
+// naming "tools" (or the tool message / call) for a template without a
+// tool format. `prefill_call`: the prompt ends with the format's opening
+// tag, for a forced call (ChatML's "<tool_call>\n").
+ApiResult<ChatPrompt> ApplyChatTemplate(ChatTemplateKind kind, const std::vector<ChatMessage>& messages,
+                                        const std::vector<ToolFunction>& tools = {}, bool prefill_call = false);
 
 }  // namespace cacheopt

@@ -11,7 +11,7 @@ namespace {
 
 std::vector<ChatMessage> Msgs(std::initializer_list<std::pair<const char*, const char*>> list) {
   std::vector<ChatMessage> v;
-  for (auto [role, content] : list) v.push_back({role, content});
+  for (auto [role, content] : list) v.push_back({role, content, {}, {}});
   return v;
 }
 

@@ -10,7 +10,7 @@ using ::testing::HasSubstr;
 
 std::vector<ChatMessage> Msgs(std::initializer_list<std::pair<const char*, const char*>> list) {
   std::vector<ChatMessage> v;
-  for (auto [role, content] : list) v.push_back({role, content});
+  for (auto [role, content] : list) v.push_back({role, content, {}, {}});
   return v;
 }
 
@@ -87,7 +87,7 @@ TEST(ChatTemplateTest, RoleErrorsNameTheMessage) {
     auto last = ApplyChatTemplate(kind, Msgs({{"user", "a"}, {"assistant", "b"}}));
     ASSERT_FALSE(last.ok());
     EXPECT_EQ(last.error().param, "messages");
-    EXPECT_THAT(last.error().message, HasSubstr("must have role 'user', got 'assistant'"));
+    EXPECT_THAT(last.error().message, HasSubstr("must have role 'user' (or 'tool'), got 'assistant'"));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 
+#include "server/json_field.h"
 #include "server/sse_stream.h"
 #include "server/tokenize_api.h"
 
@@ -244,7 +245,12 @@ ApiResult<std::vector<int32_t>> HttpRoutes::PromptTokens(const CompletionRequest
   // `cacheopt generate` and llama2.c's run.c), or the ids as sent.
   std::vector<int32_t> prompt;
   if (kind == ApiKind::kChat) {
-    auto chat = ApplyChatTemplate(model_.chat_template, req.messages);
+    // Tools are written only when a call may follow (not for tool_choice
+    // "none"); a forced Hermes call starts inside its <tool_call> tag.
+    const bool tools = req.ToolsActive();
+    const bool forced = tools && req.tool_choice.mode != ToolChoice::Mode::kAuto;
+    auto chat = ApplyChatTemplate(model_.chat_template, req.messages, tools ? req.tools : std::vector<ToolFunction>{},
+                                  forced);
     if (!chat.ok()) return chat.error();
     for (const PromptSegment& seg : chat->segments) {
       std::vector<int32_t> ids = model_.tokenizer->Encode(seg.text, seg.bos, seg.eos, seg.parse_special);
@@ -387,6 +393,21 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
   auto parsed = ParseCompletionRequest(hreq.body, kind, served_names_, opts_.limits);
   if (!parsed.ok()) return Reject(res, parsed.error(), ReasonFor(parsed.error()));
   CompletionRequest& req = parsed.value();
+  // tool_choice required / named: the reply is decoded under the call's
+  // schema, so it always parses.
+  if (kind == ApiKind::kChat && req.ToolsActive()) {
+    const auto format = ToolFormatOf(model_.chat_template);
+    if (!format)
+      return Reject(res,
+                    Unsupported("tools", "the chat template '" + std::string(ToString(model_.chat_template)) +
+                                             "' has no tool-call format; tools are served for llama-3 and chatml"),
+                    RejectReason::kInvalidRequest);
+    if (req.tool_choice.mode != ToolChoice::Mode::kAuto) {
+      auto schema = ForcedCallSchema(*format, req.tools, req.tool_choice);
+      if (!schema.ok()) return Reject(res, schema.error(), RejectReason::kInvalidRequest);
+      req.json_schema = *schema;
+    }
+  }
 
   // One prompt (chat, a single completion prompt) or a list; n choices each.
   if (auto e = CheckTokenIds(req, model_.vocab_size)) return Reject(res, *e, RejectReason::kInvalidRequest);
@@ -486,6 +507,17 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
         return SendError(res, *c.last.error);
       }
       o.finish_reason = c.last.finish_reason;
+      if (kind == ApiKind::kChat && req.ToolsActive()) {
+        ParsedReply reply = ParseToolReply(*ToolFormatOf(model_.chat_template), o.text,
+                                           req.tool_choice.mode != ToolChoice::Mode::kAuto, req.tools,
+                                           meta.id.substr(meta.id.find('-') + 1) + "_" + std::to_string(c.index));
+        if (!reply.calls.empty()) {
+          o.tool_calls = std::move(reply.calls);
+          o.content_null = !reply.content.has_value();
+          if (reply.content) o.text = *reply.content;
+          if (o.finish_reason == "stop") o.finish_reason = "tool_calls";
+        }
+      }
       if (o.has_logprobs) {
         // A stop string cut the text: the tokens that start past the cut go too.
         size_t total = static_cast<size_t>(o.text_offset);

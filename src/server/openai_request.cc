@@ -28,6 +28,7 @@ struct ParseState {
   bool has_prompt = false;
   bool has_messages = false;
   bool has_stream_options = false;
+  bool has_tool_choice = false;
   std::optional<int32_t> max_completion_tokens;
 };
 
@@ -138,6 +139,16 @@ MaybeError ParseMessages(const json& v, ParseState* s) {
     if (auto e = GetString(*role, f + ".role", &msg.role)) return e;
     if (auto content = m.find("content"); content != m.end()) {
       if (auto e = ParseContent(*content, f + ".content", &msg.content)) return e;
+    }
+    if (auto calls = m.find("tool_calls"); calls != m.end() && !calls->is_null()) {
+      if (msg.role != "assistant")
+        return InvalidRequest(f + ".tool_calls", Quoted(f + ".tool_calls") + " is only allowed on assistant messages");
+      auto c = ParseMessageToolCalls(*calls, f + ".tool_calls");
+      if (!c.ok()) return c.error();
+      msg.tool_calls = std::move(*c);
+    }
+    if (auto id = m.find("tool_call_id"); id != m.end() && !id->is_null()) {
+      if (auto e = GetString(*id, f + ".tool_call_id", &msg.tool_call_id)) return e;
     }
     s->req.messages.push_back(std::move(msg));
   }
@@ -395,17 +406,28 @@ MaybeError ParseUseBeamSearch(const json& v, ParseState*) {
 
 MaybeError EmptyArrayOnly(const json& v, std::string_view field) {
   if (!v.is_array()) return TypeError(field, "an array", v);
-  if (!v.empty()) return Unsupported(field, "tool and function calling are not served yet");
+  if (!v.empty()) return Unsupported(field, "the legacy function-calling fields are not served; use 'tools'");
   return std::nullopt;
 }
-MaybeError ParseTools(const json& v, ParseState*) { return EmptyArrayOnly(v, "tools"); }
+MaybeError ParseToolsField(const json& v, ParseState* s) {
+  auto t = ParseTools(v);
+  if (!t.ok()) return t.error();
+  s->req.tools = std::move(*t);
+  return std::nullopt;
+}
 MaybeError ParseFunctions(const json& v, ParseState*) { return EmptyArrayOnly(v, "functions"); }
 
 MaybeError NoneOnly(const json& v, std::string_view field) {
   if (v.is_string() && v.get_ref<const std::string&>() == "none") return std::nullopt;
-  return Unsupported(field, "tool and function calling are not served yet (only \"none\")");
+  return Unsupported(field, "the legacy function-calling fields are not served (only \"none\"); use 'tool_choice'");
 }
-MaybeError ParseToolChoice(const json& v, ParseState*) { return NoneOnly(v, "tool_choice"); }
+MaybeError ParseToolChoiceField(const json& v, ParseState* s) {
+  auto c = ParseToolChoice(v);
+  if (!c.ok()) return c.error();
+  s->req.tool_choice = *c;
+  s->has_tool_choice = true;
+  return std::nullopt;
+}
 MaybeError ParseFunctionCall(const json& v, ParseState*) { return NoneOnly(v, "function_call"); }
 MaybeError ParseParallelToolCalls(const json& v, ParseState*) {
   bool b = false;
@@ -520,8 +542,8 @@ constexpr Field kFields[] = {
     {"repetition_penalty", kAny, ParseRepetitionPenalty},
     {"min_p", kAny, ParseMinP},
     {"use_beam_search", kAny, ParseUseBeamSearch},
-    {"tools", kCht, ParseTools},
-    {"tool_choice", kCht, ParseToolChoice},
+    {"tools", kCht, ParseToolsField},
+    {"tool_choice", kCht, ParseToolChoiceField},
     {"functions", kCht, ParseFunctions},
     {"function_call", kCht, ParseFunctionCall},
     {"parallel_tool_calls", kCht, ParseParallelToolCalls},
@@ -628,6 +650,27 @@ ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKi
     return InvalidRequest(r.ignore_eos ? "ignore_eos" : "eos_after",
                           "'response_format' ends the text where the JSON value ends; it cannot be combined with '" +
                               std::string(r.ignore_eos ? "ignore_eos" : "eos_after") + "'");
+  }
+  if (kind == ApiKind::kChat) {
+    using Mode = ToolChoice::Mode;
+    const Mode mode = r.tool_choice.mode;
+    if (r.tools.empty() && s.has_tool_choice && mode != Mode::kNone)
+      return InvalidRequest("tool_choice", "'tool_choice' asks for a tool call, but 'tools' is empty or absent");
+    if (mode == Mode::kNamed && !std::any_of(r.tools.begin(), r.tools.end(), [&](const ToolFunction& t) {
+          return t.name == r.tool_choice.name;
+        }))
+      return InvalidRequest("tool_choice.function.name",
+                            "'tool_choice.function.name' is '" + r.tool_choice.name + "', which is not in 'tools'");
+    if (r.ToolsActive() && r.stream)
+      return Unsupported("stream", "streaming with 'tools' is not served yet (the reply is parsed into tool_calls "
+                                   "once it is complete); send 'stream': false");
+    if (r.ToolsActive() && r.json_schema)
+      return InvalidRequest("response_format", "'response_format' cannot be combined with 'tools' (a tool call "
+                                               "has its own format); set 'tool_choice' to 'none' or drop one");
+    if (r.ToolsActive() && mode != Mode::kAuto && (r.ignore_eos || r.eos_after > 0))
+      return InvalidRequest(r.ignore_eos ? "ignore_eos" : "eos_after",
+                            "a forced tool call ends where its JSON ends; it cannot be combined with '" +
+                                std::string(r.ignore_eos ? "ignore_eos" : "eos_after") + "'");
   }
   if (s.has_stream_options && !r.stream) {
     return InvalidRequest("stream_options",

@@ -8,9 +8,8 @@
 //   or refused with a 400 naming it when set to anything but its no-op
 //   value; openai_request_test.cc enumerates them (OpenAiFieldAudit) so a
 //   silent ignore cannot come back. Refused: suffix, best_of other than 1
-//   or n, echo with logprobs (no prompt log-probabilities), tools /
-//   tool_choice / functions / function_call (until the chat templates carry
-//   tool calls), audio, modalities other than ["text"], prediction,
+//   or n, echo with logprobs (no prompt log-probabilities), the legacy
+//   functions / function_call (tools / tool_choice are served), audio, modalities other than ["text"], prediction,
 //   reasoning_effort, verbosity, web_search_options, store: true, a
 //   service_tier other than auto / default, min_p != 0, use_beam_search.
 // - Unknown fields (in neither schema nor our extensions) are ignored, as
@@ -45,6 +44,7 @@
 #include "cacheopt/request.h"
 #include "exec/cpu/json_grammar.h"
 #include "server/api_error.h"
+#include "server/tool_calls.h"
 
 namespace cacheopt {
 
@@ -72,6 +72,8 @@ struct PromptInput {
 struct ChatMessage {
   std::string role;     // as sent; chat_template.h validates it
   std::string content;  // an array of text parts is joined with "\n" (as vLLM)
+  std::vector<ToolCall> tool_calls;  // assistant: the calls it made
+  std::string tool_call_id;          // tool: the call this result answers
 };
 
 struct CompletionRequest {
@@ -116,6 +118,10 @@ struct CompletionRequest {
   std::vector<std::pair<int32_t, float>> logit_bias;  // sorted by id
   // response_format json_object / json_schema; null: text.
   std::shared_ptr<const JsonSchema> json_schema;
+  // Chat tools (tool_calls.h); tool_choice "none" or no tools: plain chat.
+  std::vector<ToolFunction> tools;
+  ToolChoice tool_choice;
+  bool ToolsActive() const { return !tools.empty() && tool_choice.mode != ToolChoice::Mode::kNone; }
 
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage

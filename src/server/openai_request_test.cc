@@ -285,10 +285,42 @@ INSTANTIATE_TEST_SUITE_P(
                 "in (0, 2], got 0"},
         BadCase{"min_p", C, With(R"("min_p": 0.1)"), "min_p", "not supported"},
         BadCase{"beam", C, With(R"("use_beam_search": true)"), "use_beam_search", "not supported"},
-        BadCase{"tools", H, ChatWith(R"("tools": [{"type": "function"}])"), "tools",
-                "not supported"},
-        BadCase{"tool_choice", H, ChatWith(R"("tool_choice": "auto")"), "tool_choice",
-                "not supported"},
+        BadCase{"tools", H, ChatWith(R"("tools": [{"type": "function"}])"), "tools[0].function",
+                "is required"},
+        BadCase{"tools_type", H, ChatWith(R"("tools": [{"type": "retrieval", "function": {"name": "f"}}])"),
+                "tools[0].type", "only 'function' tools"},
+        BadCase{"tools_name", H, ChatWith(R"("tools": [{"type": "function", "function": {"description": "d"}}])"),
+                "tools[0].function.name", "is required"},
+        BadCase{"tools_dup", H,
+                ChatWith(R"("tools": [{"type": "function", "function": {"name": "f"}},
+                                      {"type": "function", "function": {"name": "f"}}])"),
+                "tools[1].function.name", "repeats"},
+        BadCase{"tools_params", H,
+                ChatWith(R"("tools": [{"type": "function", "function": {"name": "f", "parameters": 3}}])"),
+                "tools[0].function.parameters", "JSON schema object"},
+        BadCase{"tool_choice", H, ChatWith(R"("tool_choice": "auto")"), "tool_choice", "'tools' is empty"},
+        BadCase{"tool_choice_word", H,
+                ChatWith(R"("tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "any")"),
+                "tool_choice", "must be 'none', 'auto', 'required'"},
+        BadCase{"tool_choice_unknown", H,
+                ChatWith(R"("tools": [{"type": "function", "function": {"name": "f"}}],
+                            "tool_choice": {"type": "function", "function": {"name": "g"}})"),
+                "tool_choice.function.name", "not in 'tools'"},
+        BadCase{"tools_stream", H,
+                ChatWith(R"("tools": [{"type": "function", "function": {"name": "f"}}], "stream": true)"), "stream",
+                "streaming with 'tools'"},
+        BadCase{"tools_response_format", H,
+                ChatWith(R"("tools": [{"type": "function", "function": {"name": "f"}}],
+                            "response_format": {"type": "json_object"})"),
+                "response_format", "cannot be combined with 'tools'"},
+        BadCase{"tool_calls_on_user", H,
+                R"({"messages": [{"role": "user", "content": "x", "tool_calls": []}]})", "messages[0].tool_calls",
+                "only allowed on assistant"},
+        BadCase{"tool_call_args", H,
+                R"({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls":
+                   [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "[1"}}]},
+                   {"role": "tool", "tool_call_id": "c", "content": "1"}]})",
+                "messages[1].tool_calls[0].function.arguments", "JSON object as a string"},
         BadCase{"response_format_type", H, ChatWith(R"("response_format": {"type": "xml"})"),
                 "response_format.type", "'xml'"},
         BadCase{"response_format_missing_type", H, ChatWith(R"("response_format": {})"),
@@ -475,6 +507,7 @@ std::string Effect(const CompletionRequest& r) {
   add("penalties", std::to_string(r.presence_penalty) + "," + std::to_string(r.frequency_penalty));
   add("bias", std::to_string(r.logit_bias.size()));
   add("schema", r.json_schema ? "yes" : "no");
+  add("tools", std::to_string(r.tools.size()) + "," + std::to_string(static_cast<int>(r.tool_choice.mode)));
   add("model", r.model);
   return s;
 }
@@ -526,7 +559,7 @@ const FieldProbe kChatProbes[] = {
     {"stream", "true"},
     {"stream_options", R"({"include_usage": true})"},
     {"temperature", "0.5"},
-    {"tool_choice", R"("auto")"},
+    {"tool_choice", R"("required")"},
     {"tools", R"([{"type": "function", "function": {"name": "f"}}])"},
     {"top_logprobs", "2"},
     {"top_p", "0.5"},
@@ -555,6 +588,7 @@ void Audit(ApiKind kind, std::span<const FieldProbe> probes) {
     std::string extra = "\"" + std::string(p.field) + "\": " + p.value;
     if (p.field == "stream_options") extra += R"(, "stream": true)";
     if (p.field == "top_logprobs") extra += R"(, "logprobs": true)";
+    if (p.field == "tool_choice") extra += R"(, "tools": [{"type": "function", "function": {"name": "f"}}])";
     if (p.field == "messages" || p.field == "prompt") {
       std::string body = "{\"" + std::string(p.field) + "\": " + p.value + "}";
       auto r = ParseCompletionRequest(body, kind, kModels);

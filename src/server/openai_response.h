@@ -2,7 +2,7 @@
 // and streamed), errors, and the model list. Pure functions from values to
 // JSON text; the SSE framing of a stream is in sse_stream.h.
 //
-// finish_reason is "stop", "length" or "abort" (vLLM's word for a request
+// finish_reason is "stop", "length", "tool_calls" (chat tools) or "abort" (vLLM's word for a request
 // cancelled before it finished). Text that is not valid UTF-8 (a stream cut
 // inside a character) is rendered with U+FFFD instead of failing.
 #pragma once
@@ -56,6 +56,10 @@ struct ChoiceOut {
   // text (the echoed prompt and earlier chunks before it): text_offset.
   int32_t text_offset = 0;
   bool role_delta = false;  // chat chunk: {"role": "assistant"} in the delta
+  // Chat: the calls parsed from the reply (tool_calls.h); with
+  // `content_null` the whole reply was calls ("content": null).
+  std::vector<ToolCall> tool_calls;
+  bool content_null = false;
 };
 
 // A whole, non-streamed response: "text_completion" or "chat.completion".
