@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 build=${FUZZ_BUILD:-build-fuzz}
 seconds=${FUZZ_SECONDS:-600}
-targets=${FUZZ_TARGETS:-openai_request_fuzz gguf_fuzz llama2c_fuzz trace_fuzz}
+targets=${FUZZ_TARGETS:-openai_request_fuzz gguf_fuzz llama2c_fuzz bpe_tokenizer_fuzz trace_fuzz}
 jobs=${JOBS:-$(nproc)}
 rss_mb=${FUZZ_RSS_MB:-2048}
 
