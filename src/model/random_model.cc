@@ -32,6 +32,27 @@ void Fill(WeightRng& rng, size_t n, std::vector<float>* out) {
   for (float& x : *out) x = rng.Symmetric() * scale;
 }
 
+// The llama weights in their draw order (K and V narrower under GQA): every
+// style draws these first, so a llama model is a prefix of the others' draws.
+void FillLlamaWeights(WeightRng& rng, const ModelConfig& c, ModelWeights* out) {
+  const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab_size = c.vocab_size;
+  ModelWeights& w = *out;
+  Fill(rng, vocab_size * dim, &w.token_embedding);
+  w.layers.resize(c.n_layers);
+  for (LayerWeights& L : w.layers) {
+    L.rms_att.assign(dim, 1.0f);
+    L.rms_ffn.assign(dim, 1.0f);
+    Fill(rng, dim * dim, &L.wq);
+    Fill(rng, kv * dim, &L.wk);
+    Fill(rng, kv * dim, &L.wv);
+    Fill(rng, dim * dim, &L.wo);
+    Fill(rng, hidden * dim, &L.w1);
+    Fill(rng, dim * hidden, &L.w2);
+    Fill(rng, hidden * dim, &L.w3);
+  }
+  w.rms_final.assign(dim, 1.0f);
+}
+
 }  // namespace
 
 std::vector<std::string> RandomModelConfigNames() {
@@ -155,22 +176,9 @@ Result<Model> MakeRandomModel(const std::string& config_name, uint64_t seed, con
   m.chat_template = style == "llama3" ? kLlama3Template : style == "qwen2" ? kChatMlTemplate : kMistralTemplate;
   // The llama draw order (K and V narrower under GQA), then the extras.
   WeightRng rng(WeightRng(seed ^ 0x63616368656f7074ull).Next());
-  const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab_size = c.vocab_size;
+  const size_t dim = c.dim, kv = c.kv_dim(), vocab_size = c.vocab_size;
   ModelWeights& w = m.weights;
-  Fill(rng, vocab_size * dim, &w.token_embedding);
-  w.layers.resize(c.n_layers);
-  for (LayerWeights& L : w.layers) {
-    L.rms_att.assign(dim, 1.0f);
-    L.rms_ffn.assign(dim, 1.0f);
-    Fill(rng, dim * dim, &L.wq);
-    Fill(rng, kv * dim, &L.wk);
-    Fill(rng, kv * dim, &L.wv);
-    Fill(rng, dim * dim, &L.wo);
-    Fill(rng, hidden * dim, &L.w1);
-    Fill(rng, dim * hidden, &L.w2);
-    Fill(rng, hidden * dim, &L.w3);
-  }
-  w.rms_final.assign(dim, 1.0f);
+  FillLlamaWeights(rng, c, &w);
   if (style == "qwen2") {
     for (LayerWeights& L : w.layers) {
       // Biases large enough to matter (Qwen2's are of order 0.1-1).
@@ -201,24 +209,10 @@ Result<Model> MakeRandomModel(const std::string& config_name, uint64_t seed) {
   m.vocab = std::move(*vocab);
   m.source = "generated:" + config_name;
   const ModelConfig& c = m.config;
-  const size_t dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab_size = c.vocab_size;
   // Mix the seed so seeds 0, 1, 2... start far apart in SplitMix's sequence.
   WeightRng rng(WeightRng(seed ^ 0x63616368656f7074ull).Next());
   ModelWeights& w = m.weights;
-  Fill(rng, vocab_size * dim, &w.token_embedding);
-  w.layers.resize(c.n_layers);
-  for (LayerWeights& L : w.layers) {
-    L.rms_att.assign(dim, 1.0f);
-    L.rms_ffn.assign(dim, 1.0f);
-    Fill(rng, dim * dim, &L.wq);
-    Fill(rng, kv * dim, &L.wk);
-    Fill(rng, kv * dim, &L.wv);
-    Fill(rng, dim * dim, &L.wo);
-    Fill(rng, hidden * dim, &L.w1);
-    Fill(rng, dim * hidden, &L.w2);
-    Fill(rng, hidden * dim, &L.w3);
-  }
-  w.rms_final.assign(dim, 1.0f);
+  FillLlamaWeights(rng, c, &w);
   w.wcls = w.token_embedding;  // shared, as in llama2.c's stories models
   if (Status s = CheckWeights(m, m.source); !s.ok()) return s;
   return m;
