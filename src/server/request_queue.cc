@@ -56,10 +56,14 @@ void RequestQueue::Take(size_t max_submits, std::vector<SubmitCommand>* submits,
   const auto gone = [](const std::vector<SubmitCommand>& g) {
     return std::any_of(g.begin(), g.end(), [](const SubmitCommand& c) { return c.sink->cancelled(); });
   };
+  // One look at each group: HTTP threads cancel sinks without this lock, so
+  // a second look could see a group gone that the count did not subtract.
   const auto drop_gone = [&] {
-    for (const auto& g : submits_)
-      if (gone(g)) waiting_ -= g.size();
-    std::erase_if(submits_, gone);
+    std::erase_if(submits_, [&](const std::vector<SubmitCommand>& g) {
+      if (!gone(g)) return false;
+      waiting_ -= g.size();
+      return true;
+    });
   };
   if (!aborts_.empty()) {
     drop_gone();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -64,6 +65,38 @@ TEST(RequestQueueTest, AbortCancelsOnceAndFreesAQueuedSlot) {
   EXPECT_EQ(a[0], sink);
   EXPECT_EQ(q.size(), 0u);
   EXPECT_EQ(q.Push(Command()), RequestQueue::PushResult::kOk);
+}
+
+// HTTP threads cancel sinks without the queue's lock, so the engine thread
+// can see a group become gone while it drops the gone ones; the count of
+// waiting submits must still end at zero (it once stayed above: the idle
+// server reported vllm:num_requests_waiting = 1 forever).
+TEST(RequestQueueTest, CountStaysExactWhileClientsCancelDuringATake) {
+  constexpr int32_t kQueued = 40000;  // long enough that a Take overlaps the cancels
+  for (int round = 0; round < 10; ++round) {
+    RequestQueue q(kQueued);
+    std::vector<std::shared_ptr<RequestSink>> sinks;
+    for (int32_t i = 0; i < kQueued; ++i) {
+      SubmitCommand c = Command(i);
+      sinks.push_back(c.sink);
+      ASSERT_EQ(q.Push(std::move(c)), RequestQueue::PushResult::kOk);
+    }
+    q.Abort(sinks[0]);  // an abort queued, so the next Take drops gone groups
+    std::atomic<bool> go{false};
+    std::thread canceller([&] {
+      while (!go.load(std::memory_order_acquire)) {
+      }
+      for (size_t i = 1; i < sinks.size(); i += 2) (void)sinks[i]->Cancel();  // no queue lock, as HTTP threads
+    });
+    std::vector<SubmitCommand> s;
+    std::vector<std::shared_ptr<RequestSink>> a;
+    go.store(true, std::memory_order_release);
+    q.Take(0, &s, &a);
+    canceller.join();
+    q.Take(kQueued, &s, &a);
+    ASSERT_EQ(q.size(), 0u) << "round " << round;
+    EXPECT_GE(s.size(), static_cast<size_t>(kQueued / 2 - 1));
+  }
 }
 
 TEST(RequestQueueTest, WaitForWorkWakesOnPushAbortOrWake) {
