@@ -8,6 +8,7 @@
 #include "cacheopt/random/distributions.h"
 #include "cacheopt/random/rng.h"
 #include "cacheopt/random/streams.h"
+#include "cacheopt/util/knob_list.h"
 #include "cacheopt/util/names.h"
 #include "cacheopt/util/short_number.h"
 #include "trace/lognormal_length.h"
@@ -18,12 +19,6 @@ namespace {
 
 constexpr std::string_view kSharedPrompts = "shared-prompts";
 constexpr std::string_view kMultiTurn = "multi-turn";
-
-// One knob: its default and range (inclusive).
-struct Knob {
-  double value, lo, hi;
-};
-using Knobs = std::map<std::string, Knob, std::less<>>;
 
 Knobs SharedPromptKnobs() {
   return {{"prompts", {8, 1, 1e5}},            // distinct system prompts
@@ -43,31 +38,6 @@ Knobs MultiTurnKnobs() {
           {"decode_s", {0.02, 0, 10}}};        // per answer token, to place the next turn
 }
 
-Status ParseKnobs(std::string_view name, std::string_view list, Knobs* knobs) {
-  std::vector<std::string> valid;
-  for (const auto& [k, v] : *knobs) valid.push_back(k);
-  size_t pos = 0;
-  while (pos < list.size()) {
-    size_t end = list.find(',', pos);
-    if (end == std::string_view::npos) end = list.size();
-    const std::string_view item = list.substr(pos, end - pos);
-    pos = end + 1;
-    const size_t eq = item.find('=');
-    const std::string key(item.substr(0, eq));
-    auto it = knobs->find(key);
-    if (it == knobs->end()) return UnknownName(std::string(name) + " knob", key, valid);
-    if (eq == std::string_view::npos) return Status::InvalidArgument(std::string(name) + ": knob " + key + " needs =VALUE");
-    const std::string text(item.substr(eq + 1));
-    char* stop = nullptr;
-    const double v = std::strtod(text.c_str(), &stop);
-    Knob& k = it->second;
-    if (text.empty() || *stop != '\0' || !std::isfinite(v) || v < k.lo || v > k.hi)
-      return Status::InvalidArgument(std::string(name) + ": knob " + key + " must be a number in [" +
-                                     ShortNumber(k.lo) + ", " + ShortNumber(k.hi) + "], got '" + text + "'");
-    k.value = v;
-  }
-  return Status::Ok();
-}
 
 // Log-normal lengths with a mean 1.5x the median.
 int32_t DrawMedianLength(Rng& rng, double median) { return DrawLength(rng, FromMedianMean(median, 1.5 * median)); }
@@ -171,7 +141,7 @@ Result<Trace> PrefixWorkloadTrace(std::string_view spec, uint64_t seed, int64_t 
   if (name == kSharedPrompts) knobs = SharedPromptKnobs();
   else if (name == kMultiTurn) knobs = MultiTurnKnobs();
   else return UnknownName("prefix workload", name, PrefixWorkloadNames());
-  if (Status s = ParseKnobs(name, list, &knobs); !s.ok()) return s;
+  if (Status s = ParseKnobList(name, list, &knobs); !s.ok()) return s;
   rows = std::max<int64_t>(rows, 1);
   Trace t = name == kSharedPrompts ? SharedPrompts(knobs, seed, rows) : MultiTurn(knobs, seed, rows);
   std::ostringstream src;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "cacheopt/util/knob_list.h"
 #include "cacheopt/util/names.h"
 #include "cacheopt/util/short_number.h"
 
@@ -15,11 +16,6 @@ constexpr std::string_view kLeastRequests = "least-requests";
 constexpr std::string_view kLeastconn = "leastconn";
 constexpr std::string_view kInferenceExtension = "inference-extension";
 constexpr std::string_view kPrecisePrefix = "precise-prefix";
-
-struct Knob {
-  double value, lo, hi;
-};
-using Knobs = std::map<std::string, Knob, std::less<>>;
 
 // Each router's knobs with their upstream defaults (docs/cluster-sim.md).
 Knobs KnobsOf(std::string_view name) {
@@ -40,35 +36,6 @@ Knobs KnobsOf(std::string_view name) {
   return {};
 }
 
-Status ParseKnobs(std::string_view name, std::string_view list, Knobs* knobs) {
-  std::vector<std::string> valid;
-  for (const auto& [k, v] : *knobs) valid.push_back(k);
-  size_t pos = 0;
-  while (pos < list.size()) {
-    size_t end = list.find(',', pos);
-    if (end == std::string_view::npos) end = list.size();
-    const std::string_view item = list.substr(pos, end - pos);
-    pos = end + 1;
-    const size_t eq = item.find('=');
-    const std::string key(item.substr(0, eq));
-    auto it = knobs->find(key);
-    if (it == knobs->end()) {
-      if (valid.empty()) return Status::InvalidArgument("router " + std::string(name) + " takes no knobs, got '" + key + "'");
-      return UnknownName("router " + std::string(name) + " knob", key, valid);
-    }
-    if (eq == std::string_view::npos)
-      return Status::InvalidArgument("router " + std::string(name) + ": knob " + key + " needs =VALUE");
-    const std::string text(item.substr(eq + 1));
-    char* stop = nullptr;
-    const double v = std::strtod(text.c_str(), &stop);
-    Knob& k = it->second;
-    if (text.empty() || *stop != '\0' || !std::isfinite(v) || v < k.lo || v > k.hi)
-      return Status::InvalidArgument("router " + std::string(name) + ": knob " + key + " must be a number in [" +
-                                     ShortNumber(k.lo) + ", " + ShortNumber(k.hi) + "], got '" + text + "'");
-    k.value = v;
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -89,7 +56,7 @@ Result<std::unique_ptr<Router>> MakeRouter(std::string_view spec, int replicas, 
     return Status::InvalidArgument("--replicas must be in [1, " + std::to_string(kMaxReplicas) + "], got " +
                                    std::to_string(replicas));
   Knobs k = KnobsOf(name);
-  if (Status s = ParseKnobs(name, list, &k); !s.ok()) return s;
+  if (Status s = ParseKnobList("router " + std::string(name), list, &k); !s.ok()) return s;
   auto v = [&k](const char* key) { return k.at(key).value; };
   if (name == kRoundRobin) return MakeRoundRobinRouter(replicas);
   if (name == kLeastRequests) return MakeLeastRequestsRouter(replicas);
