@@ -29,6 +29,9 @@ for name, s in servers.items():
         assert run["completed"] > 0, f"{name}: every request failed"
         assert sorted(run["slo"]) == sorted(slos), run["slo"].keys()
         assert os.path.exists(os.path.join(work, run["raw"])), run["raw"]
+    told = sorted({run["told_tbt_slo_ms"] or 0 for run in s["runs"]})
+    # cacheopt's requests carry each judged SLO (--slo-hint judged); llama-server ignores them
+    assert told == ([50, 100, 200] if name == "cacheopt" else [0]), (name, told)
     assert sorted(s["capacity"]) == sorted(slos) and sorted(s["overload"]) == sorted(slos), name
     for slo in slos:
         cap = s["capacity"][slo]
@@ -39,7 +42,7 @@ assert set(report["setup"]["server_commands"]) == {"cacheopt", "llama-server"}
 assert "-np 32 -c 65536" in report["setup"]["server_commands"]["llama-server"]
 page = open(os.path.join(work, "peer-bench.html")).read()
 for needle in ("cacheopt", "llama-server", "<svg", "SLO capacity", "p95 ITL", "p99 TTFT", "TBT 50 ms",
-               "TBT 200 ms", "1.25x"):
+               "TBT 200 ms", "1.25x", "TBT SLO sent"):
     assert needle in page, f"peer-bench.html lacks '{needle}'"
 print("peer-bench quick report: OK")
 PY

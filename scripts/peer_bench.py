@@ -63,6 +63,9 @@ def parse_args(argv):
     p.add_argument("--context", type=int, default=2048, help="per-request context, both servers (default 2048)")
     p.add_argument("--ttft-slo-ms", type=float, default=1000.0)
     p.add_argument("--tbt-slos-ms", default="50,100,200", help="TBT SLOs judged from every run (default 50,100,200)")
+    p.add_argument("--slo-hint", choices=("judged", "fixed"), default="judged",
+                   help="judged: cacheopt's requests carry the TBT SLO they are judged by (its own sweep per "
+                        "SLO); fixed: one sweep carrying the middle SLO, judged at every SLO (default judged)")
     p.add_argument("--criterion", choices=("token", "stall"), default="token",
                    help="capacity test: TTFT and token-level (token) or stall-aware (stall) TBT attainment")
     p.add_argument("--target", type=float, default=0.9, help="attainment the capacity test needs (default 0.9)")
@@ -75,7 +78,7 @@ def parse_args(argv):
     p.add_argument("--run-time-limit", type=float, default=600.0, help="bench --time-limit per run, s")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--quick", action="store_true",
-                   help="tests: 15m only, 12 prompts, rates 16, no bisection (numbers mean nothing)")
+                   help="tests: 15m only, 12 prompts, rates 16, no bisection, no probe (numbers mean nothing)")
     a = p.parse_args(argv)
     if a.quick:
         a.models, a.num_prompts, a.rates, a.precision = "15m", 12, "16", 1e9
@@ -120,7 +123,7 @@ class Runner:
     def __init__(self, args):
         self.a = args
         self.out = os.path.abspath(args.out)
-        self.runs = {}  # (model, server, rate_key) -> summary row
+        self.runs = {}  # (model, server, told SLO, rate_key) -> summary row
         self.commands = {}
 
     def server_command(self, server, model_path, port):
@@ -134,14 +137,26 @@ class Runner:
                    "-np", str(a.slots), "-c", str(a.slots * a.context), "--host", "127.0.0.1", "--port", str(port)]
         return ["taskset", "-c", a.server_cpus] + cmd
 
-    def client_command(self, base_url, rate, result_path):
+    def told(self, server, slo):
+        """The TBT SLO a server's requests carry when judged at `slo` (None: ignored by the server).
+
+        cacheopt schedules for the ttft_slo_ms / tbt_slo_ms extension fields the client sends
+        (docs/bench.md); llama-server ignores unknown fields, so its runs serve every SLO."""
+        if server != "cacheopt":
+            return None
+        return slo if self.a.slo_hint == "judged" else self.mid_slo()
+
+    def mid_slo(self):
+        return self.a.tbt_slos[len(self.a.tbt_slos) // 2]
+
+    def client_command(self, base_url, rate, result_path, told=None):
         a = self.a
         return ["taskset", "-c", a.client_cpus, a.cacheopt, "bench", "--base-url", base_url,
                 "--dataset", a.dataset, "--length-scale", f"{a.length_scale:g}", "--num-prompts", str(a.num_prompts),
                 "--seed", str(a.seed), "--ignore-eos", "--max-context", str(a.context),
-                "--ttft-slo-ms", f"{a.ttft_slo_ms:g}", "--tbt-slo-ms", str(a.tbt_slos[len(a.tbt_slos) // 2]),
+                "--ttft-slo-ms", f"{a.ttft_slo_ms:g}", "--tbt-slo-ms", str(told or self.mid_slo()),
                 "--rate", rate_key(rate), "--time-limit", f"{a.run_time_limit:g}", "--quiet",
-                "--save-result", result_path]
+                "--save-result", result_path] + (["--no-probe"] if a.quick else [])
 
     def wait_ready(self, proc, port, log_path, timeout=180):
         deadline = time.monotonic() + timeout
@@ -158,24 +173,24 @@ class Runner:
             time.sleep(0.25)
         raise RuntimeError(f"server not ready after {timeout} s; see {log_path}")
 
-    def run(self, model, model_path, server, rate):
-        key = (model, server, rate_key(rate))
+    def run(self, model, model_path, server, told, rate):
+        key = (model, server, told, rate_key(rate))
         if key in self.runs:
             return self.runs[key]
         a = self.a
-        name = f"{model}-{server}-r{rate_key(rate)}"
+        name = f"{model}-{server}{'-tbt' + str(told) if told else ''}-r{rate_key(rate)}"
         raw = os.path.join(self.out, "raw", name + ".json")
         server_log = os.path.join(self.out, "logs", name + ".server.log")
         client_log = os.path.join(self.out, "logs", name + ".bench.log")
         port = free_port()
         cmd = self.server_command(server, model_path, port)
         self.commands[server] = shlex.join(self.server_command(server, "MODEL", 0)).replace("--port 0", "--port PORT")
-        log(f"{model} {server} at {rate_key(rate)} req/s")
+        log(f"{model} {server}{' (told TBT ' + str(told) + ' ms)' if told else ''} at {rate_key(rate)} req/s")
         with open(server_log, "w") as slog:
             proc = subprocess.Popen(cmd, stdout=slog, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self.wait_ready(proc, port, server_log)
-            client = self.client_command(f"http://127.0.0.1:{port}", rate, raw)
+            client = self.client_command(f"http://127.0.0.1:{port}", rate, raw, told)
             with open(client_log, "w") as clog:
                 rc = subprocess.run(client, stdout=clog, stderr=subprocess.STDOUT).returncode
             if rc not in (0, 1) or not os.path.exists(raw):
@@ -187,42 +202,44 @@ class Runner:
         row = peer_bench_metrics.summarize(result, a.ttft_slo_ms, a.tbt_slos, a.criterion, a.target)
         row["rate_rps"] = float(rate_key(rate))
         row["raw"] = os.path.relpath(raw, self.out)
+        row["told_tbt_slo_ms"] = told
         self.runs[key] = row
         verdicts = " ".join(f"{s}ms:{'pass' if row['slo'][str(s)]['passes'] else 'fail'}" for s in a.tbt_slos)
         log(f"  served {row['served_rps']:.2f} req/s, failed {row['failed']}, p95 ITL {row['p95_itl_ms']:.1f} ms; "
             f"{verdicts}")
         return row
 
-    def passes(self, model, server, rate, slo):
-        return self.runs[(model, server, rate_key(rate))]["slo"][str(slo)]["passes"]
+    def passes(self, model, server, told, rate, slo):
+        return self.runs[(model, server, told, rate_key(rate))]["slo"][str(slo)]["passes"]
 
-    def sweep(self, model, model_path, server):
+    def sweep(self, model, model_path, server, told, slos):
+        """The sweep's rates for the runs carrying `told`, judged at `slos`."""
         a = self.a
         if a.rates != "auto":
             for r in a.rates:
-                self.run(model, model_path, server, r)
+                self.run(model, model_path, server, told, r)
             return list(a.rates)
-        loose, tight = a.tbt_slos[-1], a.tbt_slos[0]
+        loose, tight = max(slos), min(slos)
         rates = [a.start_rate]
-        self.run(model, model_path, server, a.start_rate)
+        self.run(model, model_path, server, told, a.start_rate)
         r = a.start_rate
-        while self.passes(model, server, r, loose) and r * 2 <= a.max_rate:
+        while self.passes(model, server, told, r, loose) and r * 2 <= a.max_rate:
             r *= 2
             rates.append(r)
-            self.run(model, model_path, server, r)
+            self.run(model, model_path, server, told, r)
         r = a.start_rate
-        while not self.passes(model, server, r, tight) and r / 2 >= a.min_rate:
+        while not self.passes(model, server, told, r, tight) and r / 2 >= a.min_rate:
             r /= 2
             rates.append(r)
-            self.run(model, model_path, server, r)
+            self.run(model, model_path, server, told, r)
         return sorted(rates)
 
-    def capacity(self, model, model_path, server, rates, slo):
+    def capacity(self, model, model_path, server, told, rates, slo):
         """FindCapacity's bisection (src/sim/capacity.cc), bracketed by the sweep: the last rate
         passing before the first failing one, then geometric bisection between them."""
         lo = hi = None
         for r in rates:
-            if self.passes(model, server, r, slo):
+            if self.passes(model, server, told, r, slo):
                 lo = r
             else:
                 hi = r
@@ -239,8 +256,8 @@ class Runner:
             mid = float(rate_key(math.sqrt(lo * hi)))
             if mid in (lo, hi):
                 break
-            self.run(model, model_path, server, mid)
-            ok = self.passes(model, server, mid, slo)
+            self.run(model, model_path, server, told, mid)
+            ok = self.passes(model, server, told, mid, slo)
             cap["probes"].append({"rate_rps": mid, "passes": ok})
             if ok:
                 lo = mid
@@ -249,13 +266,13 @@ class Runner:
         cap.update(capacity_rps=lo, first_fail_rps=hi)
         return cap
 
-    def overload(self, model, model_path, server, cap, slo):
+    def overload(self, model, model_path, server, told, cap, slo):
         if cap["below_range"]:
             return {"ratio": None, "note": "no capacity in the range run"}
         rate = float(rate_key(cap["capacity_rps"] * self.a.overload_multiple))
-        row = self.run(model, model_path, server, rate)
-        mine = [(r["slo"][str(slo)]["slo_goodput_rps"], r["rate_rps"]) for (m, s, _), r in self.runs.items()
-                if m == model and s == server]
+        row = self.run(model, model_path, server, told, rate)
+        mine = [(r["slo"][str(slo)]["slo_goodput_rps"], r["rate_rps"]) for (m, s, t, _), r in self.runs.items()
+                if m == model and s == server and t == told]
         peak, peak_rate = max(mine)
         good = row["slo"][str(slo)]["slo_goodput_rps"]
         return {"rate_rps": rate, "goodput_rps": good, "peak_goodput_rps": peak, "peak_rate_rps": peak_rate,
@@ -270,14 +287,18 @@ class Runner:
             raise RuntimeError(f"make-model --config {model} failed: {made.stderr.strip()}")
         entry = {"model_description": made.stdout.strip(), "servers": {}, "capacity_ratio": {}}
         for server in self.a.servers:
-            rates = self.sweep(model, path, server)
             caps, over = {}, {}
+            groups = {}  # told SLO -> the SLOs judged from its runs
             for slo in self.a.tbt_slos:
-                caps[str(slo)] = self.capacity(model, path, server, rates, slo)
-            for slo in self.a.tbt_slos:
-                over[str(slo)] = self.overload(model, path, server, caps[str(slo)], slo)
-            runs = sorted((r for (m, s, _), r in self.runs.items() if m == model and s == server),
-                          key=lambda r: r["rate_rps"])
+                groups.setdefault(self.told(server, slo), []).append(slo)
+            for told, slos in groups.items():
+                rates = self.sweep(model, path, server, told, slos)
+                for slo in slos:
+                    caps[str(slo)] = self.capacity(model, path, server, told, rates, slo)
+                for slo in slos:
+                    over[str(slo)] = self.overload(model, path, server, told, caps[str(slo)], slo)
+            runs = sorted((r for (m, s, _, _), r in self.runs.items() if m == model and s == server),
+                          key=lambda r: (r["told_tbt_slo_ms"] or 0, r["rate_rps"]))
             entry["servers"][server] = {"runs": runs, "capacity": caps, "overload": over}
         if all(s in entry["servers"] for s in SERVERS):
             for slo in self.a.tbt_slos:
@@ -319,7 +340,11 @@ def main(argv):
     models = {}
     for model in a.models:
         models[model] = runner.model(model)
-    mid_slo = a.tbt_slos[len(a.tbt_slos) // 2]
+    mid_slo = runner.mid_slo()
+    hint = ("cacheopt's requests carry the TBT SLO they are judged by (ttft_slo_ms / tbt_slo_ms, our "
+            "extension fields), so cacheopt has one sweep per TBT SLO; llama-server ignores those fields, "
+            "so one sweep of it is judged at every SLO" if a.slo_hint == "judged" else
+            f"every request carries TBT {mid_slo} ms; one sweep per server is judged at every SLO")
     tbt_name = "token-level" if a.criterion == "token" else "stall-aware (own p95 gap and longest gap <= 1 s)"
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -330,9 +355,9 @@ def main(argv):
             "models": a.models,
             "workload": (f"{a.dataset}, lengths / {a.length_scale:g}, {a.num_prompts} requests, seed {a.seed}, "
                          f"Poisson arrivals, --ignore-eos, context {a.context}; TTFT SLO {a.ttft_slo_ms:g} ms; "
-                         f"TBT SLOs {', '.join(map(str, a.tbt_slos))} ms judged from the same runs (the client "
-                         f"itself judges {mid_slo} ms, and every run's recomputation at that target is checked "
-                         f"against the client's own figures)."),
+                         f"TBT SLOs {', '.join(map(str, a.tbt_slos))} ms: {hint}. Attainment at each SLO is "
+                         f"recomputed from the saved per-request data; at the target the client itself judged, "
+                         f"every run's recomputation is checked against the client's own figures."),
             "tbt_slos_ms": a.tbt_slos,
             "ttft_slo_ms": a.ttft_slo_ms,
             "num_prompts": a.num_prompts,
@@ -347,12 +372,14 @@ def main(argv):
                 f"first failing one; then geometric bisection until fail/pass <= {1 + a.precision:g} "
                 f"(FindCapacity, src/sim/capacity.cc)."),
             "criterion": a.criterion,
+            "slo_hint": a.slo_hint,
             "target": a.target,
             "llama_server_choice": LLAMA_CHOICE.format(slots=a.slots, total=a.slots * a.context, ctx=a.context),
             "llama_cpp_commit": a.llama_commit,
             "server_commands": runner.commands,
             "client_command": shlex.join(runner.client_command("http://127.0.0.1:PORT", 0, "RESULT.json"))
-                               .replace("--rate 0", "--rate RATE"),
+                               .replace("--rate 0", "--rate RATE")
+                               .replace(f"--tbt-slo-ms {mid_slo}", "--tbt-slo-ms TBT_SLO"),
             "pinning": (f"servers pinned to CPUs {a.server_cpus} with {a.threads} compute thread(s); the client to "
                         f"CPUs {a.client_cpus}; one server at a time, a fresh process per run."),
             "argv": argv,
