@@ -49,8 +49,12 @@ def parse_args(argv):
     p.add_argument("--rates", default="auto",
                    help="sweep rates, req/s, comma-separated; auto: from --start-rate, doubling until the "
                         "loosest SLO fails and halving until the tightest passes (default)")
-    p.add_argument("--start-rate", type=float, default=4.0, help="auto sweep's first rate (default 4)")
-    p.add_argument("--min-rate", type=float, default=0.25, help="auto sweep goes no lower (default 0.25)")
+    p.add_argument("--start-rate", default="4,110m=2",
+                   help="auto sweep's first rate: a number for every model and/or MODEL=RATE overrides "
+                        "(default 4,110m=2)")
+    p.add_argument("--min-rate", type=float, default=1.0,
+                   help="auto sweep goes no lower (default 1: a run of 200 requests below it takes > 200 s; "
+                        "a capacity below it is reported as below range)")
     p.add_argument("--max-rate", type=float, default=128.0, help="auto sweep goes no higher (default 128)")
     p.add_argument("--precision", type=float, default=0.1,
                    help="bisection stops when fail/pass rate <= 1 + this (default 0.1)")
@@ -83,6 +87,19 @@ def parse_args(argv):
     if a.quick:
         a.models, a.num_prompts, a.rates, a.precision = "15m", 12, "16", 1e9
     a.models = [m for m in a.models.split(",") if m]
+    try:
+        a.start_rates = {}
+        for item in a.start_rate.split(","):
+            model, _, rate = item.rpartition("=")
+            if model:
+                a.start_rates[model] = float(rate)
+            else:
+                a.start_rates.update({m: float(rate) for m in a.models if m not in a.start_rates})
+    except ValueError:
+        p.error(f"--start-rate: '{a.start_rate}' is neither a number nor MODEL=RATE pairs")
+    for m in a.models:
+        if a.start_rates.get(m, 0) <= 0:
+            p.error(f"--start-rate: no rate > 0 for model '{m}'")
     a.servers = [s for s in a.servers.split(",") if s]
     for s in a.servers:
         if s not in SERVERS:
@@ -220,14 +237,15 @@ class Runner:
                 self.run(model, model_path, server, told, r)
             return list(a.rates)
         loose, tight = max(slos), min(slos)
-        rates = [a.start_rate]
-        self.run(model, model_path, server, told, a.start_rate)
-        r = a.start_rate
+        start = a.start_rates[model]
+        rates = [start]
+        self.run(model, model_path, server, told, start)
+        r = start
         while self.passes(model, server, told, r, loose) and r * 2 <= a.max_rate:
             r *= 2
             rates.append(r)
             self.run(model, model_path, server, told, r)
-        r = a.start_rate
+        r = start
         while not self.passes(model, server, told, r, tight) and r / 2 >= a.min_rate:
             r /= 2
             rates.append(r)
