@@ -44,5 +44,7 @@ page = open(os.path.join(work, "peer-bench.html")).read()
 for needle in ("cacheopt", "llama-server", "<svg", "SLO capacity", "p95 ITL", "p99 TTFT", "TBT 50 ms",
                "TBT 200 ms", "1.25x", "TBT SLO sent"):
     assert needle in page, f"peer-bench.html lacks '{needle}'"
+summary = open(os.path.join(work, "summary.md")).read()
+assert "| 15m | 100 ms |" in summary and "| rate (req/s) | cacheopt | llama-server |" in summary, summary
 print("peer-bench quick report: OK")
 PY

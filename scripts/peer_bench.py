@@ -199,6 +199,8 @@ class Runner:
         raw = os.path.join(self.out, "raw", name + ".json")
         server_log = os.path.join(self.out, "logs", name + ".server.log")
         client_log = os.path.join(self.out, "logs", name + ".bench.log")
+        if os.path.exists(raw):
+            os.remove(raw)  # a rerun into the same --out must not read an older run's result
         port = free_port()
         cmd = self.server_command(server, model_path, port)
         self.commands[server] = shlex.join(self.server_command(server, "MODEL", 0)).replace("--port 0", "--port PORT")
@@ -408,6 +410,8 @@ def main(argv):
         json.dump(report, f, indent=1)
     with open(os.path.join(runner.out, "peer-bench.html"), "w") as f:
         f.write(peer_bench_html.render(report))
+    with open(os.path.join(runner.out, "summary.md"), "w") as f:
+        f.write(peer_bench_html.render_markdown(report))
     for model, m in models.items():
         for slo in a.tbt_slos:
             caps = {s: m["servers"][s]["capacity"][str(slo)]["capacity_rps"] for s in m["servers"]}

@@ -200,3 +200,47 @@ def render(report):
     for name, m in report["models"].items():
         body.append(_model_section(name, m, slos, setup.get("slo_hint", "judged")))
     return head + "".join(body) + "</body></html>\n"
+
+
+def render_markdown(report):
+    """summary.md: the capacity table and, per model and SLO, issue 18's per-rate table, ready to paste."""
+    setup = report["setup"]
+    slos = [str(s) for s in setup["tbt_slos_ms"]]
+    lines = [f"peer-bench {report['date']}, {setup['host']}{' (QUICK: meaningless)' if setup.get('quick') else ''}",
+             "", "| model | TBT SLO | cacheopt capacity (req/s) | llama-server capacity (req/s) | ratio | "
+             "cacheopt goodput at 1.25x cap / peak | llama-server goodput at 1.25x cap / peak |",
+             "|---|---|---|---|---|---|---|"]
+
+    def cap(srv, slo):
+        if srv is None:
+            return "-"
+        c = srv["capacity"][slo]
+        if c["below_range"]:
+            return f"< {_fmt(c['lowest_rate_rps'])}"
+        return (">= " if c["above_range"] else "") + _fmt(c["capacity_rps"])
+
+    def over(srv, slo):
+        o = srv["overload"][slo] if srv else None
+        return "-" if o is None or o.get("ratio") is None else f"{o['ratio']:.2f}"
+
+    for name, m in report["models"].items():
+        ours, theirs = m["servers"].get("cacheopt"), m["servers"].get("llama-server")
+        for slo in slos:
+            lines.append(f"| {name} | {slo} ms | {cap(ours, slo)} | {cap(theirs, slo)} | "
+                         f"{_fmt(m['capacity_ratio'].get(slo))} | {over(ours, slo)} | {over(theirs, slo)} |")
+    for name, m in report["models"].items():
+        for slo in slos:
+            lines += ["", f"{name}, TBT SLO {slo} ms: both SLOs met / p95 ITL / served req/s", "",
+                      "| rate (req/s) | " + " | ".join(m["servers"]) + " |", "|---" * (len(m["servers"]) + 1) + "|"]
+            cells = {}
+            for s, srv in m["servers"].items():
+                for run in srv["runs"]:
+                    told = run.get("told_tbt_slo_ms")
+                    if told is not None and str(told) != slo and setup.get("slo_hint", "judged") == "judged":
+                        continue
+                    j = run["slo"][slo]
+                    cells.setdefault(run["rate_rps"], {})[s] = (
+                        f"{j['both_attainment'] * 100:.0f}% / {run['p95_itl_ms']:.3g} ms / {run['served_rps']:.3g}")
+            for rate in sorted(cells):
+                lines.append(f"| {_fmt(rate)} | " + " | ".join(cells[rate].get(s, "-") for s in m["servers"]) + " |")
+    return "\n".join(lines) + "\n"
