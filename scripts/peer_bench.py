@@ -49,12 +49,12 @@ def parse_args(argv):
     p.add_argument("--rates", default="auto",
                    help="sweep rates, req/s, comma-separated; auto: from --start-rate, doubling until the "
                         "loosest SLO fails and halving until the tightest passes (default)")
-    p.add_argument("--start-rate", default="4,110m=2",
+    p.add_argument("--start-rate", default="4,110m=1",
                    help="auto sweep's first rate: a number for every model and/or MODEL=RATE overrides "
-                        "(default 4,110m=2)")
-    p.add_argument("--min-rate", type=float, default=1.0,
-                   help="auto sweep goes no lower (default 1: a run of 200 requests below it takes > 200 s; "
-                        "a capacity below it is reported as below range)")
+                        "(default 4,110m=1)")
+    p.add_argument("--min-rate", default="1,110m=0.25",
+                   help="auto sweep goes no lower, same syntax (default 1,110m=0.25: a run lasts about "
+                        "num-prompts / rate, 800 s at 0.25; a capacity below it is reported as below range)")
     p.add_argument("--max-rate", type=float, default=128.0, help="auto sweep goes no higher (default 128)")
     p.add_argument("--precision", type=float, default=0.1,
                    help="bisection stops when fail/pass rate <= 1 + this (default 0.1)")
@@ -79,7 +79,8 @@ def parse_args(argv):
     p.add_argument("--server-cpus", default="0", help="taskset list for the servers (default 0)")
     p.add_argument("--client-cpus", default="1", help="taskset list for the client (default 1)")
     p.add_argument("--servers", default=",".join(SERVERS), help="servers to run (default both)")
-    p.add_argument("--run-time-limit", type=float, default=600.0, help="bench --time-limit per run, s")
+    p.add_argument("--run-time-limit", type=float, default=600.0,
+                   help="bench --time-limit per run, s, or twice num-prompts / rate when longer (default 600)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--quick", action="store_true",
                    help="tests: 15m only, 12 prompts, rates 16, no bisection, no probe (numbers mean nothing)")
@@ -87,19 +88,8 @@ def parse_args(argv):
     if a.quick:
         a.models, a.num_prompts, a.rates, a.precision = "15m", 12, "16", 1e9
     a.models = [m for m in a.models.split(",") if m]
-    try:
-        a.start_rates = {}
-        for item in a.start_rate.split(","):
-            model, _, rate = item.rpartition("=")
-            if model:
-                a.start_rates[model] = float(rate)
-            else:
-                a.start_rates.update({m: float(rate) for m in a.models if m not in a.start_rates})
-    except ValueError:
-        p.error(f"--start-rate: '{a.start_rate}' is neither a number nor MODEL=RATE pairs")
-    for m in a.models:
-        if a.start_rates.get(m, 0) <= 0:
-            p.error(f"--start-rate: no rate > 0 for model '{m}'")
+    a.start_rates = per_model(p, "--start-rate", a.start_rate, a.models)
+    a.min_rates = per_model(p, "--min-rate", a.min_rate, a.models)
     a.servers = [s for s in a.servers.split(",") if s]
     for s in a.servers:
         if s not in SERVERS:
@@ -120,6 +110,25 @@ def parse_args(argv):
     if a.slots < 1 or a.context < 1 or a.num_prompts < 1:
         p.error("--slots, --context and --num-prompts must be >= 1")
     return a
+
+
+def per_model(parser, flag, value, models):
+    """'4,110m=1' -> {model: rate}: a bare number for every model, MODEL=RATE overrides."""
+    rates, default = {}, None
+    try:
+        for item in value.split(","):
+            model, _, rate = item.rpartition("=")
+            if model:
+                rates[model] = float(rate)
+            else:
+                default = float(rate)
+    except ValueError:
+        parser.error(f"{flag}: '{value}' is neither a number nor MODEL=RATE pairs")
+    out = {m: rates.get(m, default) for m in models}
+    for m, r in out.items():
+        if r is None or r <= 0:
+            parser.error(f"{flag}: no rate > 0 for model '{m}'")
+    return out
 
 
 def log(msg):
@@ -166,13 +175,19 @@ class Runner:
     def mid_slo(self):
         return self.a.tbt_slos[len(self.a.tbt_slos) // 2]
 
+    def time_limit(self, rate):
+        """bench --time-limit: --run-time-limit, or twice the send span when that is longer."""
+        if rate <= 0:
+            return self.a.run_time_limit
+        return max(self.a.run_time_limit, math.ceil(2 * self.a.num_prompts / rate))
+
     def client_command(self, base_url, rate, result_path, told=None):
         a = self.a
         return ["taskset", "-c", a.client_cpus, a.cacheopt, "bench", "--base-url", base_url,
                 "--dataset", a.dataset, "--length-scale", f"{a.length_scale:g}", "--num-prompts", str(a.num_prompts),
                 "--seed", str(a.seed), "--ignore-eos", "--max-context", str(a.context),
                 "--ttft-slo-ms", f"{a.ttft_slo_ms:g}", "--tbt-slo-ms", str(told or self.mid_slo()),
-                "--rate", rate_key(rate), "--time-limit", f"{a.run_time_limit:g}", "--quiet",
+                "--rate", rate_key(rate), "--time-limit", f"{self.time_limit(rate):g}", "--quiet",
                 "--save-result", result_path] + (["--no-probe"] if a.quick else [])
 
     def wait_ready(self, proc, port, log_path, timeout=180):
@@ -248,7 +263,7 @@ class Runner:
             rates.append(r)
             self.run(model, model_path, server, told, r)
         r = start
-        while not self.passes(model, server, told, r, tight) and r / 2 >= a.min_rate:
+        while not self.passes(model, server, told, r, tight) and r / 2 >= a.min_rates[model]:
             r /= 2
             rates.append(r)
             self.run(model, model_path, server, told, r)
