@@ -145,7 +145,7 @@ def _model_section(name, m, slos, hint):
         told = " (cacheopt's requests carry it)" if hint == "judged" else ""
         out.append(f"<h3>Against offered rate, TBT SLO {slo} ms{told}</h3><div class='charts'>")
         out.append(line_chart(f"Both SLOs met (TBT {slo} ms)", "% of requests", series("both_attainment", slo),
-                              0, 100, [(90, "90%")]))
+                              0, 100))
         out.append(line_chart(f"Token gaps within TBT {slo} ms", "% of gaps", series("tbt_token_attainment", slo),
                               0, 100, [(90, "90%")]))
         out.append(line_chart("TTFT attainment (1 s)", "% of requests", series("ttft_attainment", slo), 0, 100,
