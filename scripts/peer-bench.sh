@@ -3,7 +3,8 @@
 # docs/peer-bench.md): builds llama-server from npm's node-llama-cpp bundle if
 # absent (scripts/build-llama-cpp.sh, cached), generates the models, runs both
 # servers pinned apart at a rate sweep with `cacheopt bench`, finds each one's
-# SLO capacity per TBT SLO by bisection and writes OUT/peer-bench.{json,html}.
+# SLO capacity per TBT SLO by bisection and writes OUT/peer-bench.{json,html}
+# and OUT/summary.md.
 # Run it alone on the machine: the figures are timings.
 #
 # Usage: scripts/peer-bench.sh [--cacheopt BIN] [--no-build-peer] [peer_bench.py flags...]
