@@ -82,5 +82,12 @@ experiment-tune: build
 soak: build
 	$(BUILD)/cacheopt soak
 
+# cacheopt serve against llama.cpp's llama-server (issue 18, docs/peer-bench.md): both
+# pinned to one core, the 15M and 110M models, capacity per TBT SLO; builds
+# llama-server if absent. Run alone. PEER_ARGS, e.g. --models 15m or --quick.
+.PHONY: peer-bench
+peer-bench: build
+	bash scripts/peer-bench.sh --cacheopt $(BUILD)/cacheopt --out out/peer-bench $(PEER_ARGS)
+
 clean:
 	rm -rf $(BUILD) build-asan
