@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   make_model->add_option("--seed", mm_flags.seed, "Weight seed")->capture_default_str();
   make_model->add_flag("--f16", mm_flags.f16, "Store GGUF matrices as F16");
   make_model->add_option("--quant", mm_flags.quant,
-                         "Store GGUF matrices as F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (docs/quantization.md)");
+                         "Store GGUF matrices as F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K (docs/quantization.md)");
   make_model->add_option("--from", mm_flags.from, "Take the weights from this model file instead of random ones");
   make_model->add_option("--style", mm_flags.style,
                          "Model family: llama (default), llama3, qwen2 or mistral (docs/models.md); "

@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(r.status().message().find(file.path()) != std::string::npos);
     return 0;
   }
-  // Quantized (BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) matrices are checked in
+  // Quantized (BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) matrices are checked in
   // their fp32 form: the round trip below then compares dequantized values.
   WidenModelWeights(&*r);
   CheckModel(*r, file.path());

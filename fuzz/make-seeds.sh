@@ -32,7 +32,7 @@ mkdir -p "$corpus/gguf_fuzz" "$corpus/llama2c_fuzz"
 "$bin" make-model --config micro --seed 1 --format gguf --out "$corpus/gguf_fuzz/micro-f32.gguf"
 "$bin" make-model --config micro --seed 2 --format gguf --f16 --out "$corpus/gguf_fuzz/micro-f16.gguf"
 # One seed per quantized type, on micro256 (rows of 256: no type falls back).
-for q in Q8_0 Q4_0 Q4_K Q5_K Q6_K; do  # BF16 left out: a 1 MB seed
+for q in Q8_0 Q4_0 Q5_0 Q5_1 Q4_K Q5_K Q6_K; do  # BF16 left out: a 1 MB seed
   "$bin" make-model --config micro256 --seed 4 --quant "$q" \
     --out "$corpus/gguf_fuzz/micro256-$(echo "$q" | tr 'A-Z' 'a-z').gguf"
 done

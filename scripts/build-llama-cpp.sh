@@ -11,6 +11,9 @@
 #
 # Usage: scripts/build-llama-cpp.sh            build (idempotent; prints the bin dir)
 #        scripts/build-llama-cpp.sh --bin-dir  print the bin dir if built, else exit 1
+#        scripts/build-llama-cpp.sh --logits-tool  when llama.cpp is built, compile
+#            (if missing or stale) our test-only scripts/llama-logits.cc against its
+#            static libllama and print the program's path, else exit 1
 # Env:   CACHEOPT_CACHE (default ~/.cache/cacheopt), JOBS (default nproc)
 set -euo pipefail
 version=3.22.1
@@ -27,6 +30,23 @@ built() {
 if [ "${1:-}" = "--bin-dir" ]; then
   built && { echo "$bin"; exit 0; }
   exit 1
+fi
+# Teacher-forced logits for every position (the peer agreement test): a
+# small program of ours linked against the peer's static libraries.
+logits_tool() {
+  local tool="$bin/cacheopt-llama-logits" source
+  source="$(cd "$(dirname "$0")" && pwd)/llama-logits.cc"
+  if [ ! -x "$tool" ] || [ "$source" -nt "$tool" ]; then
+    "${CXX:-g++}" -std=c++17 -O2 -I"$src/include" -I"$src/ggml/include" "$source" -o "$tool.tmp" \
+      "$build/src/libllama.a" "$build/ggml/src/libggml.a" "$build/ggml/src/libggml-cpu.a" \
+      "$build/ggml/src/libggml-base.a" -fopenmp -lpthread -ldl -lm >&2 && mv "$tool.tmp" "$tool"
+  fi
+  [ -x "$tool" ] && echo "$tool"
+}
+if [ "${1:-}" = "--logits-tool" ]; then
+  built && [ -f "$build/src/libllama.a" ] || exit 1
+  logits_tool
+  exit $?
 fi
 
 for tool in npm git cmake; do
@@ -58,4 +78,5 @@ if ! built; then
   cmake --build "$build" -j"${JOBS:-$(nproc)}" --target "${targets[@]}" >&2
 fi
 built || { echo "error: llama.cpp targets missing in $bin" >&2; exit 1; }
+logits_tool >/dev/null
 echo "$bin"

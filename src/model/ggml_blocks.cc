@@ -22,6 +22,16 @@ struct BlockQ4_0 {
   uint16_t d;
   uint8_t qs[16];  // element j: low nibble of qs[j]; element j+16: high nibble
 };
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];   // fifth bits: bit j of the little-endian word for element j
+  uint8_t qs[16];  // low four bits, as Q4_0
+};
+struct BlockQ5_1 {
+  uint16_t d, m;
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
 struct BlockQ4_K {
   uint16_t d, dmin;
   uint8_t scales[12];  // 8 six-bit scales and 8 six-bit mins, packed
@@ -39,6 +49,7 @@ struct BlockQ6_K {
   int8_t scales[16];
   uint16_t d;
 };
+static_assert(sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_K) == 144 &&
               sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 
@@ -86,6 +97,40 @@ void DequantQ4_0(const BlockQ4_0* b, float* y, int64_t nb) {
       const int x1 = (b[i].qs[j] >> 4) - 8;
       y[j] = x0 * d;
       y[j + 16] = x1 * d;
+    }
+  }
+}
+
+uint32_t Load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Q5_0/Q5_1 element j (0..15) is the low nibble of qs[j] plus bit j of qh;
+// element j + 16 the high nibble plus bit j + 16.
+void DequantQ5_0(const BlockQ5_0* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    const float d = HalfToFloat(b[i].d);
+    const uint32_t qh = Load32(b[i].qh);
+    for (int j = 0; j < 16; ++j) {
+      const int x0 = ((b[i].qs[j] & 0x0F) | (((qh >> j) & 1) << 4)) - 16;
+      const int x1 = ((b[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16;
+      y[j] = x0 * d;
+      y[j + 16] = x1 * d;
+    }
+  }
+}
+
+void DequantQ5_1(const BlockQ5_1* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    const float d = HalfToFloat(b[i].d), m = HalfToFloat(b[i].m);
+    const uint32_t qh = Load32(b[i].qh);
+    for (int j = 0; j < 16; ++j) {
+      const int x0 = (b[i].qs[j] & 0x0F) | (((qh >> j) & 1) << 4);
+      const int x1 = (b[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+      y[j] = x0 * d + m;
+      y[j + 16] = x1 * d + m;
     }
   }
 }
@@ -177,6 +222,54 @@ void QuantQ4_0(const float* x, BlockQ4_0* b, int64_t nb) {
       const int q1 = Clamp(std::lround(x[j + 16] * id) + 8, 0, 15);
       b[i].qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
+  }
+}
+
+// Packs 32 five-bit codes (element order) into a Q5_0/Q5_1 block's qs/qh.
+void PackQ5(const int q[32], uint8_t qs[16], uint8_t qh_out[4]) {
+  uint32_t qh = 0;
+  for (int j = 0; j < 16; ++j) {
+    qs[j] = static_cast<uint8_t>((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4));
+    qh |= static_cast<uint32_t>(q[j] >> 4) << j;
+    qh |= static_cast<uint32_t>(q[j + 16] >> 4) << (j + 16);
+  }
+  std::memcpy(qh_out, &qh, 4);
+}
+
+// Q5_0 holds -16..15 times d; as Q4_0, the value of largest magnitude maps to -16.
+void QuantQ5_0(const float* x, BlockQ5_0* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float amax = 0, max = 0;
+    for (int j = 0; j < 32; ++j) {
+      if (std::fabs(x[j]) > amax) {
+        amax = std::fabs(x[j]);
+        max = x[j];
+      }
+    }
+    const float d = RoundTripHalf(max / -16.0f);
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    b[i].d = FloatToHalf(d);
+    int q[32];
+    for (int j = 0; j < 32; ++j) q[j] = Clamp(std::lround(x[j] * id) + 16, 0, 31);
+    PackQ5(q, b[i].qs, b[i].qh);
+  }
+}
+
+// Q5_1: value = d * q + m with q in [0, 31]; m the block's minimum.
+void QuantQ5_1(const float* x, BlockQ5_1* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float lo = x[0], hi = x[0];
+    for (int j = 1; j < 32; ++j) {
+      lo = std::min(lo, x[j]);
+      hi = std::max(hi, x[j]);
+    }
+    const float d = RoundTripHalf((hi - lo) / 31.0f), m = RoundTripHalf(lo);
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    b[i].d = FloatToHalf(d);
+    b[i].m = FloatToHalf(m);
+    int q[32];
+    for (int j = 0; j < 32; ++j) q[j] = Clamp(std::lround((x[j] - m) * id), 0, 31);
+    PackQ5(q, b[i].qs, b[i].qh);
   }
 }
 
@@ -283,6 +376,8 @@ std::optional<GgmlBlockInfo> GgmlBlock(uint32_t type) {
     case kGgmlBF16: return GgmlBlockInfo{1, 2};
     case kGgmlQ8_0: return GgmlBlockInfo{32, sizeof(BlockQ8_0)};
     case kGgmlQ4_0: return GgmlBlockInfo{32, sizeof(BlockQ4_0)};
+    case kGgmlQ5_0: return GgmlBlockInfo{32, sizeof(BlockQ5_0)};
+    case kGgmlQ5_1: return GgmlBlockInfo{32, sizeof(BlockQ5_1)};
     case kGgmlQ4_K: return GgmlBlockInfo{kQkK, sizeof(BlockQ4_K)};
     case kGgmlQ5_K: return GgmlBlockInfo{kQkK, sizeof(BlockQ5_K)};
     case kGgmlQ6_K: return GgmlBlockInfo{kQkK, sizeof(BlockQ6_K)};
@@ -298,13 +393,14 @@ std::optional<uint64_t> GgmlRowBytes(uint32_t type, int64_t n) {
   return static_cast<uint64_t>(n / b->block_elems) * b->block_bytes;
 }
 
-std::string GgmlSupportedTypeNames() { return "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K"; }
+std::string GgmlSupportedTypeNames() { return "F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K"; }
 
 std::optional<uint32_t> GgmlTypeFromName(const std::string& name) {
   std::string up;
   for (char c : name) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (uint32_t t : {uint32_t{kGgmlF32}, uint32_t{kGgmlF16}, uint32_t{kGgmlBF16}, uint32_t{kGgmlQ8_0},
-                     uint32_t{kGgmlQ4_0}, uint32_t{kGgmlQ4_K}, uint32_t{kGgmlQ5_K}, uint32_t{kGgmlQ6_K}})
+                     uint32_t{kGgmlQ4_0}, uint32_t{kGgmlQ5_0}, uint32_t{kGgmlQ5_1}, uint32_t{kGgmlQ4_K},
+                     uint32_t{kGgmlQ5_K}, uint32_t{kGgmlQ6_K}})
     if (GgmlTypeName(t) == up) return t;
   return std::nullopt;
 }
@@ -341,6 +437,8 @@ void DequantizeRow(uint32_t type, const void* src, float* y, int64_t n) {
     }
     case kGgmlQ8_0: DequantQ8_0(static_cast<const BlockQ8_0*>(src), y, nb); break;
     case kGgmlQ4_0: DequantQ4_0(static_cast<const BlockQ4_0*>(src), y, nb); break;
+    case kGgmlQ5_0: DequantQ5_0(static_cast<const BlockQ5_0*>(src), y, nb); break;
+    case kGgmlQ5_1: DequantQ5_1(static_cast<const BlockQ5_1*>(src), y, nb); break;
     case kGgmlQ4_K: DequantQ4_K(static_cast<const BlockQ4_K*>(src), y, nb); break;
     case kGgmlQ5_K: DequantQ5_K(static_cast<const BlockQ5_K*>(src), y, nb); break;
     case kGgmlQ6_K: DequantQ6_K(static_cast<const BlockQ6_K*>(src), y, nb); break;
@@ -366,6 +464,8 @@ void QuantizeRow(uint32_t type, const float* x, void* dst, int64_t n) {
     }
     case kGgmlQ8_0: QuantQ8_0(x, static_cast<BlockQ8_0*>(dst), nb); break;
     case kGgmlQ4_0: QuantQ4_0(x, static_cast<BlockQ4_0*>(dst), nb); break;
+    case kGgmlQ5_0: QuantQ5_0(x, static_cast<BlockQ5_0*>(dst), nb); break;
+    case kGgmlQ5_1: QuantQ5_1(x, static_cast<BlockQ5_1*>(dst), nb); break;
     case kGgmlQ4_K: QuantQ4_K(x, static_cast<BlockQ4_K*>(dst), nb); break;
     case kGgmlQ5_K: QuantQ5_K(x, static_cast<BlockQ5_K*>(dst), nb); break;
     case kGgmlQ6_K: QuantQ6_K(x, static_cast<BlockQ6_K*>(dst), nb); break;

@@ -1,6 +1,6 @@
 // ggml's tensor storage types as GGUF files hold them: block sizes, bytes per
 // row, and row dequantization / quantization for the types we load and write
-// (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K). Block layouts follow
+// (F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K). Block layouts follow
 // ggml-common.h (llama.cpp, ggml/src/ggml-common.h); the dequantization
 // arithmetic follows ggml-quants.c's dequantize_row_* (same float operations in
 // the same order, so a value equals ggml's reference dequantization when that
@@ -17,6 +17,8 @@ namespace cacheopt {
 
 // ggml type ids (ggml.h); kGgmlF32/kGgmlF16 are in gguf_types.h.
 inline constexpr uint32_t kGgmlQ4_0 = 2;
+inline constexpr uint32_t kGgmlQ5_0 = 6;
+inline constexpr uint32_t kGgmlQ5_1 = 7;
 inline constexpr uint32_t kGgmlQ8_0 = 8;
 inline constexpr uint32_t kGgmlQ4_K = 12;
 inline constexpr uint32_t kGgmlQ5_K = 13;
@@ -37,7 +39,7 @@ bool GgmlTypeSupported(uint32_t type);
 // Bytes of a row of `n` elements; nullopt when unsupported or `n` is not a
 // whole number of blocks.
 std::optional<uint64_t> GgmlRowBytes(uint32_t type, int64_t n);
-// "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K": for error messages.
+// "F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K": for error messages.
 std::string GgmlSupportedTypeNames();
 // Parses a type name (case-insensitive: "q4_k", "Q8_0", "bf16"); nullopt when
 // not one of the supported types.

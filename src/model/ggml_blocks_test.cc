@@ -25,10 +25,15 @@ TEST(GgmlBlocks, Geometry) {
   EXPECT_EQ(*GgmlRowBytes(kGgmlQ6_K, 256), 210u);
   EXPECT_EQ(*GgmlRowBytes(kGgmlBF16, 3), 6u);
   EXPECT_FALSE(GgmlRowBytes(kGgmlQ4_K, 288).has_value());  // not whole super-blocks
-  EXPECT_FALSE(GgmlBlock(6).has_value());                   // Q5_0: not supported
+  EXPECT_EQ(*GgmlRowBytes(kGgmlQ5_0, 64), 44u);
+  EXPECT_EQ(*GgmlRowBytes(kGgmlQ5_1, 32), 24u);
+  EXPECT_FALSE(GgmlRowBytes(kGgmlQ5_1, 48).has_value());
+  EXPECT_FALSE(GgmlBlock(20).has_value());                  // IQ4_NL: not supported
   EXPECT_EQ(GgmlTypeFromName("q4_k"), kGgmlQ4_K);
   EXPECT_EQ(GgmlTypeFromName("BF16"), kGgmlBF16);
-  EXPECT_FALSE(GgmlTypeFromName("Q5_0").has_value());
+  EXPECT_EQ(GgmlTypeFromName("q5_0"), kGgmlQ5_0);
+  EXPECT_EQ(GgmlTypeFromName("Q5_1"), kGgmlQ5_1);
+  EXPECT_FALSE(GgmlTypeFromName("IQ4_NL").has_value());
 }
 
 // Blocks written byte by byte, their values worked out by hand from the
@@ -56,6 +61,46 @@ TEST(GgmlBlocks, DequantizesHandBuiltQ4_0) {
   EXPECT_EQ(y[0], 1.75f);
   EXPECT_EQ(y[16], -1.75f);
   EXPECT_EQ(y[1], 0.0f);
+}
+
+// Q5_0: d, then qh (bit j = fifth bit of element j, little-endian word),
+// then qs as Q4_0's; value d * (q - 16).
+TEST(GgmlBlocks, DequantizesHandBuiltQ5_0) {
+  std::vector<uint8_t> b(22, 0);
+  Put16(&b, 0, kHalfHalf);  // d = 0.5
+  b[2] = 0x01;              // qh bit 0: element 0 has its fifth bit
+  b[4] = 0x01;              // qh bit 16: element 16 too
+  b[5] = 0x80;              // qh bit 31: element 31 too
+  b[6] = 0x3F;              // element 0: 15 + 16 = 31 -> 15; element 16: 3 + 16 = 19 -> 3
+  b[7] = 0x02;              // element 1: 2 (no fifth bit) -> -14; element 17: 0 -> -16
+  b[21] = 0xF0;             // element 31: 15 + 16 = 31 -> 15; element 15: 0 -> -16
+  std::vector<float> y(32);
+  DequantizeRow(kGgmlQ5_0, b.data(), y.data(), 32);
+  EXPECT_EQ(y[0], 7.5f);
+  EXPECT_EQ(y[16], 1.5f);
+  EXPECT_EQ(y[1], -7.0f);
+  EXPECT_EQ(y[17], -8.0f);
+  EXPECT_EQ(y[31], 7.5f);
+  EXPECT_EQ(y[15], -8.0f);
+}
+
+// Q5_1: d, m, qh, qs; value d * q + m.
+TEST(GgmlBlocks, DequantizesHandBuiltQ5_1) {
+  std::vector<uint8_t> b(24, 0);
+  Put16(&b, 0, kHalfQuarter);  // d = 0.25
+  Put16(&b, 2, 0xBC00);        // m = -1
+  b[4] = 0x02;                 // qh bit 1: element 1 has its fifth bit
+  b[7] = 0x40;                 // qh bit 30: element 30 too
+  b[8] = 0xA5;                 // element 0: 5; element 16: 10
+  b[9] = 0x01;                 // element 1: 1 + 16 = 17
+  b[22] = 0xF0;                // element 30: 15 + 16 = 31
+  std::vector<float> y(32);
+  DequantizeRow(kGgmlQ5_1, b.data(), y.data(), 32);
+  EXPECT_EQ(y[0], 0.25f);   // 5/4 - 1
+  EXPECT_EQ(y[16], 1.5f);   // 10/4 - 1
+  EXPECT_EQ(y[1], 3.25f);   // 17/4 - 1
+  EXPECT_EQ(y[30], 6.75f);  // 31/4 - 1
+  EXPECT_EQ(y[2], -1.0f);
 }
 
 // Scales shared by the Q4_K and Q5_K blocks below: sub-block 0 has scale 2
@@ -141,7 +186,8 @@ TEST(GgmlBlocks, QuantizeRoundTrip) {
     double max_rel_rms;
   };
   for (const Case& c : {Case{kGgmlF16, 1e-3}, Case{kGgmlBF16, 5e-3}, Case{kGgmlQ8_0, 0.01}, Case{kGgmlQ6_K, 0.04},
-                        Case{kGgmlQ5_K, 0.06}, Case{kGgmlQ4_K, 0.12}, Case{kGgmlQ4_0, 0.15}}) {
+                        Case{kGgmlQ5_K, 0.06}, Case{kGgmlQ4_K, 0.12}, Case{kGgmlQ4_0, 0.15},
+                        Case{kGgmlQ5_0, 0.08}, Case{kGgmlQ5_1, 0.08}}) {
     std::vector<uint8_t> q(*GgmlRowBytes(c.type, n));
     QuantizeRow(c.type, x.data(), q.data(), n);
     std::vector<float> y(n);

@@ -116,9 +116,9 @@ TEST_F(GgufModelTest, WrongShapeTypeOrMissingTensor) {
                         "missing tensor 'token_embd.weight'"));
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
                           b.RemoveTensor("blk.0.attn_q.weight");
-                          b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 6, std::string(16 * 16 / 32 * 22, '\0'));
+                          b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 20, std::string(16 * 16 / 32 * 18, '\0'));
                         }),
-                        "tensor 'blk.0.attn_q.weight' has type Q5_0; supported types: F32, F16, BF16, Q8_0"));
+                        "tensor 'blk.0.attn_q.weight' has type IQ4_NL; supported types: F32, F16, BF16, Q8_0"));
   // A supported type whose rows are not whole blocks.
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
                           b.RemoveTensor("blk.0.attn_q.weight");
@@ -126,6 +126,17 @@ TEST_F(GgufModelTest, WrongShapeTypeOrMissingTensor) {
                         }),
                         "tensor 'blk.0.attn_q.weight' (Q8_0) has rows of 16 elements, not a multiple of the type's "
                         "block of 32"));
+  // Q5_0/Q5_1 (22- and 24-byte blocks of 32) likewise.
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
+                          b.RemoveTensor("blk.0.attn_q.weight");
+                          b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 6, std::string(16 * 16 / 32 * 22, '\0'));
+                        }),
+                        "tensor 'blk.0.attn_q.weight' (Q5_0) has rows of 16 elements"));
+  EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) {
+                          b.RemoveTensor("blk.0.attn_q.weight");
+                          b.AddRawTensor("blk.0.attn_q.weight", {16, 16}, 7, std::string(16 * 16 / 32 * 24, '\0'));
+                        }),
+                        "tensor 'blk.0.attn_q.weight' (Q5_1) has rows of 16 elements"));
   EXPECT_TRUE(FailsWith(LoadEdited([](GgufBuilder& b) { b.FindTensor("output_norm.weight")->type = 99; }),
                         "type 99"));
   // A trailing dimension of 1 is harmless padding.
@@ -255,7 +266,7 @@ Model KQuantFriendlyModel() {
 TEST(GgufQuantized, WritesAndLoadsEveryType) {
   const std::string dir = testing::ScratchDir("gguf_quantized");
   const Model m = KQuantFriendlyModel();
-  for (uint32_t type : {kGgmlBF16, kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
+  for (uint32_t type : {kGgmlBF16, kGgmlQ8_0, kGgmlQ4_0, kGgmlQ5_0, kGgmlQ5_1, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
     const std::string path = dir + "/m.gguf";
     ASSERT_TRUE(WriteGgufAs(m, path, type).ok());
     auto back = LoadGguf(path, 0);
@@ -278,14 +289,17 @@ TEST(GgufQuantized, TruncatedTensorNamesTensorAndType) {
   const std::string dir = testing::ScratchDir("gguf_quantized_cut");
   const Model m = KQuantFriendlyModel();
   const std::string path = dir + "/m.gguf";
-  ASSERT_TRUE(WriteGgufAs(m, path, kGgmlQ4_K).ok());
-  // The last tensor is blk.1.ffn_norm.weight (256 fp32); before it, ffn_up (Q4_K).
-  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 1024 - 100);
-  auto r = LoadGguf(path, 0);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("truncated in tensor data: tensor 'blk.1.ffn_up.weight' (Q4_K, "),
-            std::string::npos)
-      << r.status().message();
+  for (uint32_t type : {kGgmlQ4_K, kGgmlQ5_0, kGgmlQ5_1}) {
+    ASSERT_TRUE(WriteGgufAs(m, path, type).ok());
+    // The last tensor is blk.1.ffn_norm.weight (256 fp32); before it, ffn_up.
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) - 1024 - 100);
+    auto r = LoadGguf(path, 0);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("truncated in tensor data: tensor 'blk.1.ffn_up.weight' (" +
+                                        GgmlTypeName(type) + ", "),
+              std::string::npos)
+        << r.status().message();
+  }
 }
 
 }  // namespace

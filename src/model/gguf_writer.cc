@@ -152,7 +152,8 @@ Status WriteGgufAs(const Model& m, const std::string& path, uint32_t type) {
   GgufBuilder b = GgufBuilderForModel(m, false);
   // llama.cpp's llama_ftype for a file mostly of this type (llama.h).
   const uint32_t ftype = type == kGgmlQ4_0 ? 2 : type == kGgmlQ8_0 ? 7 : type == kGgmlQ4_K ? 14
-                         : type == kGgmlQ5_K ? 16 : type == kGgmlQ6_K ? 18 : 32;  // BF16
+                         : type == kGgmlQ5_K ? 16 : type == kGgmlQ6_K ? 18 : type == kGgmlQ5_0 ? 8
+                         : type == kGgmlQ5_1 ? 9 : 32;  // BF16
   b.Set("general.file_type", GgufValue::U32(ftype));
   b.Set("general.quantization_version", GgufValue::U32(2));
   for (const std::string& name : MatrixTensorNames(m)) {

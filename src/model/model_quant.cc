@@ -44,7 +44,9 @@ void ForEachMatrix(Model* m, F f) {
 uint32_t StorageTypeFor(uint32_t type, int32_t cols) {
   const auto b = GgmlBlock(type);
   if (b && cols % b->block_elems == 0) return type;
-  return cols % 32 == 0 ? kGgmlQ8_0 : uint32_t{kGgmlF16};
+  // llama-quantize's tensor_type_fallback (src/llama-quant.cpp).
+  const uint32_t fallback = type == kGgmlQ4_K ? kGgmlQ5_0 : type == kGgmlQ5_K ? kGgmlQ5_1 : uint32_t{kGgmlQ8_0};
+  return cols % 32 == 0 ? fallback : uint32_t{kGgmlF16};
 }
 
 Status QuantizeModelWeights(Model* m, uint32_t type) {

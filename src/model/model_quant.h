@@ -12,9 +12,8 @@ namespace cacheopt {
 
 // The type a matrix with rows of `cols` elements is stored as when `type`
 // is asked for: `type` itself when `cols` is a whole number of its blocks;
-// for a K-quant otherwise Q8_0 (llama.cpp's llama-quantize falls back too,
-// to Q5_0/Q5_1/Q8_0, which are not all types we read); F16 when not even
-// Q8_0's 32 fits.
+// for a K-quant otherwise llama-quantize's fallback (Q4_K -> Q5_0, Q5_K ->
+// Q5_1, Q6_K -> Q8_0); F16 when not even a 32-element block fits.
 uint32_t StorageTypeFor(uint32_t type, int32_t cols);
 
 // Replaces every fp32 matrix (the seven per layer, the embedding and the

@@ -306,12 +306,12 @@ TEST(ForwardSpeed, DISABLED_Report) {
   }
 }
 
-// Quantized weights (each type; the tiny model's widths take Q8_0/F16
-// fallbacks for K-quants) and reduced-precision KV caches keep every
+// Quantized weights (each type; the tiny model's widths take llama-quantize's
+// Q5_0/Q5_1/Q8_0 or F16 fallbacks for K-quants) and reduced-precision KV caches keep every
 // batch-invariance property bit for bit.
 TEST(ForwardQuantized, BatchInvariantForEveryWeightTypeAndKvDtype) {
   const ModelConfig c = cputest::TinyConfig();
-  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlBF16}) {
+  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ5_0, kGgmlQ5_1, kGgmlBF16}) {
     Model m = cputest::RandomModel(c, 42);
     ASSERT_TRUE(QuantizeModelWeights(&m, type).ok());
     std::string log;
@@ -350,7 +350,7 @@ TEST(ForwardQuantized, MatchesDequantizedReference) {
   c.dim = 256;
   c.hidden_dim = 512;
   c.n_layers = 2;
-  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
+  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ5_0, kGgmlQ5_1, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K}) {
     Model q = cputest::RandomModel(c, 9);
     ASSERT_TRUE(QuantizeModelWeights(&q, type).ok());
     Model wide = q;

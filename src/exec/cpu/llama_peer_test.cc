@@ -114,7 +114,8 @@ TEST(LlamaPeer, DequantizationAndTopOneAgreeWithLlamaQuantize) {
   const std::vector<float> ref = TeacherForced(m, tokens);
 
   for (const PeerType& pt : {PeerType{"Q8_0", kGgmlQ8_0}, PeerType{"Q4_0", kGgmlQ4_0}, PeerType{"Q4_K_S", kGgmlQ4_K},
-                             PeerType{"Q5_K_S", kGgmlQ5_K}, PeerType{"Q6_K", kGgmlQ6_K}, PeerType{"BF16", kGgmlBF16}}) {
+                             PeerType{"Q5_K_S", kGgmlQ5_K}, PeerType{"Q6_K", kGgmlQ6_K}, PeerType{"BF16", kGgmlBF16},
+                             PeerType{"Q5_0", kGgmlQ5_0}, PeerType{"Q5_1", kGgmlQ5_1}}) {
     const std::string name = GgmlTypeName(pt.type);
     const std::string q = dir + "/" + name + ".gguf", deq = dir + "/" + name + "-deq.gguf";
     ASSERT_TRUE(RunQuiet(bin + "/llama-quantize --pure " + f32 + " " + q + " " + pt.llama_name)) << name;
@@ -168,12 +169,13 @@ TEST(LlamaPeer, DequantizationAndTopOneAgreeWithLlamaQuantize) {
     // compounding and the 8-bit activations). Reported, not asserted: top-1
     // agreement >= 99% (issue 17). On this random model the top two logits
     // are often closer than that error (even BF16 flips ~2% of positions),
-    // so agreement measures the model's margins more than the kernels; it
-    // needs a trained model to mean what the issue intends.
+    // so agreement measures the model's margins more than the kernels. The
+    // issue's agreement with llama.cpp itself, on the same file, is
+    // LlamaLogitsPeer.* (tests/llama_logits_peer_test.cc).
     const double bound = pt.type == kGgmlBF16   ? 0.01
                          : pt.type == kGgmlQ8_0 ? 0.04
                          : pt.type == kGgmlQ6_K ? 0.08
-                         : pt.type == kGgmlQ5_K ? 0.15
+                         : pt.type == kGgmlQ5_K || pt.type == kGgmlQ5_0 || pt.type == kGgmlQ5_1 ? 0.15
                                                 : 0.30;
     EXPECT_LT(rel, bound) << name;
     if (rate < 0.99) std::printf("[ %s: top-1 agreement below the issue's 99%% (see the comment above) ]\n", name.c_str());

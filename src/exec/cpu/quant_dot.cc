@@ -16,6 +16,8 @@ namespace {
 // Block byte offsets (ggml-common.h; see model/ggml_blocks.cc).
 constexpr int kQ8_0Bytes = 34;  // d, qs[32]
 constexpr int kQ4_0Bytes = 18;  // d, qs[16]
+constexpr int kQ5_0Bytes = 22;  // d, qh[4], qs[16]
+constexpr int kQ5_1Bytes = 24;  // d, m, qh[4], qs[16]
 constexpr int kQ4_KBytes = 144; // d, dmin, scales[12], qs[128]
 constexpr int kQ5_KBytes = 176; // d, dmin, scales[12], qh[32], qs[128]
 constexpr int kQ6_KBytes = 210; // ql[128], qh[64], scales[16], d
@@ -84,6 +86,50 @@ float DotQ4_0Portable(const uint8_t* w, const ActRowView& a, int32_t k) {
     float* lanes = acc + 8 * (b & 1);
     for (int L = 0; L < 8; ++L) lanes[L] = std::fma(s, static_cast<float>(p[L]), lanes[L]);
     off = std::fma(s, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return TreeSum16(acc) - off;
+}
+
+// A Q5_0/Q5_1 block's 32 five-bit codes in element order, from its qh (the
+// fifth bits, a little-endian word) and qs (low nibbles as Q4_0's).
+void UnpackQ5(const uint8_t* qh_bytes, const uint8_t* qs, uint8_t u[32]) {
+  uint32_t qh;
+  std::memcpy(&qh, qh_bytes, 4);
+  for (int j = 0; j < 16; ++j) {
+    u[j] = static_cast<uint8_t>((qs[j] & 0xF) | (((qh >> j) & 1) << 4));
+    u[j + 16] = static_cast<uint8_t>((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4));
+  }
+}
+
+// Q5_0: value d * (q - 16); the -16 goes to the scalar accumulator as Q4_0's -8.
+float DotQ5_0Portable(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float acc[16] = {}, off = 0;
+  int32_t p[8];
+  uint8_t u[32];
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ5_0Bytes) {
+    UnpackQ5(w + 2, w + 6, u);
+    GroupLanes(u, a.q + 32 * b, p);
+    const float s = HalfToFloat(Load16(w)) * a.d[b];
+    float* lanes = acc + 8 * (b & 1);
+    for (int L = 0; L < 8; ++L) lanes[L] = std::fma(s, static_cast<float>(p[L]), lanes[L]);
+    off = std::fma(s, static_cast<float>(16 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return TreeSum16(acc) - off;
+}
+
+// Q5_1: value d * q + m; the min times the activation block's s (llama.cpp's
+// m * s of block_q8_1) goes, negated, to the scalar accumulator.
+float DotQ5_1Portable(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float acc[16] = {}, off = 0;
+  int32_t p[8];
+  uint8_t u[32];
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ5_1Bytes) {
+    UnpackQ5(w + 4, w + 8, u);
+    GroupLanes(u, a.q + 32 * b, p);
+    const float s = HalfToFloat(Load16(w)) * a.d[b];
+    float* lanes = acc + 8 * (b & 1);
+    for (int L = 0; L < 8; ++L) lanes[L] = std::fma(s, static_cast<float>(p[L]), lanes[L]);
+    off = std::fma(-HalfToFloat(Load16(w + 2)), a.s[b], off);
   }
   return TreeSum16(acc) - off;
 }
@@ -199,6 +245,51 @@ AVX2_TARGET float DotQ4_0Avx2(const uint8_t* w, const ActRowView& a, int32_t k) 
     const float sf = Avx2Half(w) * a.d[b];
     acc[b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(wu, aq)), acc[b & 1]);
     off = std::fma(sf, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return Avx2Finish(acc[0], acc[1], off);
+}
+
+// A Q5_0/Q5_1 block's 32 five-bit codes as bytes, element order: the nibbles
+// as Q4_0's, plus 16 where bit j of the qh word is set (byte j of the
+// broadcast word picks qh byte j/8, then tests its bit j%8).
+AVX2_TARGET inline __m256i UnpackQ5Avx2(const uint8_t* qh, const uint8_t* qs) {
+  const __m128i lo4 = _mm_set1_epi8(0xF);
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m256i nib = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), lo4), _mm_and_si128(q, lo4));
+  uint32_t h;
+  std::memcpy(&h, qh, 4);
+  const __m256i pick = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                                        2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(h)), pick);
+  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
+  const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+  return _mm256_or_si256(nib, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+}
+
+// Q5_0 and Q5_1 (also the AVX-512 path's: one block per step is the
+// definition's order).
+AVX2_TARGET float DotQ5_0Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float off = 0;
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ5_0Bytes) {
+    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
+    const float sf = Avx2Half(w) * a.d[b];
+    acc[b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ5Avx2(w + 2, w + 6), aq)),
+                                 acc[b & 1]);
+    off = std::fma(sf, static_cast<float>(16 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+  }
+  return Avx2Finish(acc[0], acc[1], off);
+}
+
+AVX2_TARGET float DotQ5_1Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float off = 0;
+  for (int32_t b = 0; b < k / 32; ++b, w += kQ5_1Bytes) {
+    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
+    const float sf = Avx2Half(w) * a.d[b];
+    acc[b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ5Avx2(w + 4, w + 8), aq)),
+                                 acc[b & 1]);
+    off = std::fma(-Avx2Half(w + 2), a.s[b], off);
   }
   return Avx2Finish(acc[0], acc[1], off);
 }
@@ -447,6 +538,7 @@ void QuantizedActs::Quantize(const float* x, int64_t ldx, int32_t rows, int32_t 
   d_.resize(static_cast<size_t>(rows) * nb);
   q_.resize(static_cast<size_t>(rows) * k);
   sum16_.resize(static_cast<size_t>(rows) * (k / 16));
+  s_.resize(block == 32 ? static_cast<size_t>(rows) * nb : 0);
   for (int32_t r = 0; r < rows; ++r) {
     const float* xr = x + r * ldx;
     int8_t* q = q_.data() + static_cast<size_t>(r) * k;
@@ -455,9 +547,16 @@ void QuantizedActs::Quantize(const float* x, int64_t ldx, int32_t rows, int32_t 
       for (int32_t i = b * block; i < (b + 1) * block; ++i) amax = std::max(amax, std::fabs(xr[i]));
       const float d = amax / 127.0f;
       const float id = amax > 0 ? 127.0f / amax : 0.0f;
-      d_[static_cast<size_t>(r) * nb + b] = d;
-      for (int32_t i = b * block; i < (b + 1) * block; ++i)
+      // ggml: quantize_row_q8_0/q8_1 (x86) store d as half; quantize_row_q8_K_ref
+      // stores 1/iscale with iscale = -127/max (the sign goes with q's, so
+      // d * q is the same as ours).
+      d_[static_cast<size_t>(r) * nb + b] = block == 32 ? HalfToFloat(FloatToHalf(d)) : (amax > 0 ? 1.0f / id : 0.0f);
+      int32_t sum = 0;
+      for (int32_t i = b * block; i < (b + 1) * block; ++i) {
         q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(xr[i] * id), -127.0f, 127.0f));
+        sum += q[i];
+      }
+      if (block == 32) s_[static_cast<size_t>(r) * nb + b] = HalfToFloat(FloatToHalf(d * static_cast<float>(sum)));
     }
     int32_t* s = sum16_.data() + static_cast<size_t>(r) * (k / 16);
     for (int32_t j = 0; j < k / 16; ++j) {
@@ -470,18 +569,23 @@ void QuantizedActs::Quantize(const float* x, int64_t ldx, int32_t rows, int32_t 
 
 ActRowView QuantizedActs::Row(int32_t r) const {
   const size_t nb = static_cast<size_t>(k_ / block_);
-  return {d_.data() + r * nb, q_.data() + static_cast<size_t>(r) * k_, sum16_.data() + static_cast<size_t>(r) * (k_ / 16)};
+  return {d_.data() + r * nb, q_.data() + static_cast<size_t>(r) * k_, sum16_.data() + static_cast<size_t>(r) * (k_ / 16),
+          s_.empty() ? nullptr : s_.data() + r * nb};
 }
 
 int32_t ActBlockFor(uint32_t type) {
   switch (type) {
-    case kGgmlQ8_0: case kGgmlQ4_0: return 32;
+    case kGgmlQ8_0: case kGgmlQ4_0: case kGgmlQ5_0: case kGgmlQ5_1: return 32;
     case kGgmlQ4_K: case kGgmlQ5_K: case kGgmlQ6_K: return kQkK;
     default: return 0;
   }
 }
 
 float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+  // Q5_0/Q5_1 (llama-quantize's fallbacks for rows that are not whole K-quant
+  // super-blocks): the AVX2 kernel serves the AVX-512 path too.
+  if (type == kGgmlQ5_0) return isa == KernelIsa::kPortable ? DotQ5_0Portable(w, a, k) : DotQ5_0Avx2(w, a, k);
+  if (type == kGgmlQ5_1) return isa == KernelIsa::kPortable ? DotQ5_1Portable(w, a, k) : DotQ5_1Avx2(w, a, k);
   switch (isa) {
     case KernelIsa::kAvx512:
       switch (type) {

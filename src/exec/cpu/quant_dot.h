@@ -24,20 +24,26 @@
 
 namespace cacheopt {
 
-// One activation row quantized to int8 in blocks of `block` (32 for Q8_0 and
-// Q4_0 weights, 256 for K-quants): value ~ d[b] * q[i]. sum16[j] is the sum
-// of q over elements 16j..16j+15.
+// One activation row quantized to int8 in blocks of `block` (32 for Q8_0,
+// Q4_0, Q5_0 and Q5_1 weights, 256 for K-quants): value ~ d[b] * q[i]. sum16[j]
+// is the sum of q over elements 16j..16j+15. For 32-blocks, s[b] is ggml's
+// block_q8_1 `s` (d * sum of q, rounded to half), which Q5_1's min multiplies.
 struct ActRowView {
   const float* d = nullptr;
   const int8_t* q = nullptr;
   const int32_t* sum16 = nullptr;
+  const float* s = nullptr;
 };
 
 // Holds one activation format for a stack of rows.
 class QuantizedActs {
  public:
-  // Quantizes rows x[r][0..k) (k a multiple of `block`): d = amax/127, q =
-  // round-to-nearest-even(x / d). Per-row, so batch-invariant.
+  // Quantizes rows x[r][0..k) (k a multiple of `block`): q =
+  // round-to-nearest-even(x * 127 / amax), and the scale d exactly as
+  // llama.cpp's CPU backend stores it (so each block's integer dot and
+  // scale product are llama.cpp's): 32-blocks (block_q8_0/q8_1) keep
+  // amax / 127 rounded to half; 256-blocks (block_q8_K) keep 1 / (127 /
+  // amax). Per-row, so batch-invariant.
   void Quantize(const float* x, int64_t ldx, int32_t rows, int32_t k, int32_t block);
   ActRowView Row(int32_t r) const;
   int32_t block() const { return block_; }
@@ -47,6 +53,7 @@ class QuantizedActs {
   std::vector<float> d_;
   std::vector<int8_t> q_;
   std::vector<int32_t> sum16_;
+  std::vector<float> s_;
 };
 
 // Activation block size a weight type needs (32 or 256); 0 when the type has

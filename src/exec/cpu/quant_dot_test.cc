@@ -10,11 +10,12 @@
 #include "exec/cpu/linear.h"
 #include "model/ggml_blocks.h"
 #include "model/gguf_types.h"
+#include "model/half.h"
 
 namespace cacheopt {
 namespace {
 
-constexpr uint32_t kTypes[] = {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K};
+constexpr uint32_t kTypes[] = {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ5_0, kGgmlQ5_1, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K};
 
 std::vector<KernelIsa> Isas() {
   std::vector<KernelIsa> v = {KernelIsa::kPortable};
@@ -71,6 +72,17 @@ TEST(QuantDot, MatchesDequantizedReferenceOnEveryPath) {
           vs_float += static_cast<double>(wd[i]) * x[i];
           act_err += std::fabs(wd[i]) * 0.5 * a.d[i / block];  // |x - xq| <= d/2
         }
+        // Q5_1's min multiplies ggml's half-rounded s = d * sum(q), not the
+        // exact sum: the reference takes the same s.
+        if (type == kGgmlQ5_1) {
+          for (int32_t b = 0; b < k / 32; ++b) {
+            uint16_t mh;
+            std::memcpy(&mh, q.row(r) + 24 * b + 2, 2);
+            double sum_xq = 0;
+            for (int32_t i = 32 * b; i < 32 * b + 32; ++i) sum_xq += static_cast<double>(a.d[b]) * a.q[i];
+            exact += HalfToFloat(mh) * (a.s[b] - sum_xq);
+          }
+        }
         const float first = QuantDotWith(KernelIsa::kPortable, type, q.row(r), a, k);
         EXPECT_NEAR(first, exact, 1e-5 * magnitude) << GgmlTypeName(type) << " k=" << k << " row " << r;
         EXPECT_NEAR(first, vs_float, act_err + 1e-5 * magnitude) << GgmlTypeName(type);
@@ -116,7 +128,7 @@ TEST(QuantDot, ExtremeValuesStayExact) {
 TEST(QuantLinear, BatchInvariantForEveryType) {
   const int32_t k = 512, n = 40;
   ThreadPool pool(2);
-  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K, kGgmlBF16}) {
+  for (uint32_t type : {kGgmlQ8_0, kGgmlQ4_0, kGgmlQ5_0, kGgmlQ5_1, kGgmlQ4_K, kGgmlQ5_K, kGgmlQ6_K, kGgmlBF16}) {
     const std::vector<float> w = Gaussian(static_cast<size_t>(n) * k, 3 + type);
     const QuantMatrix q1 = QuantizeMatrix(type, std::vector<float>(w.begin(), w.begin() + 24 * k), 24, k);
     const QuantMatrix q2 = QuantizeMatrix(kGgmlQ6_K, std::vector<float>(w.begin() + 24 * k, w.end()), 16, k);

@@ -5,11 +5,13 @@
 namespace cacheopt {
 
 void RmsNorm(const float* x, const float* weight, int32_t n, float eps, float* out) {
-  float ss = 0.0f;
-  for (int32_t j = 0; j < n; ++j) ss += x[j] * x[j];
-  ss /= static_cast<float>(n);
-  ss += eps;
-  ss = 1.0f / std::sqrt(ss);
+  // As ggml's rms_norm: float squares summed in double, the mean rounded to
+  // float, so the scale is llama.cpp's to the bit (an ulp here moves 8-bit
+  // activation codes downstream).
+  double sum = 0.0;
+  for (int32_t j = 0; j < n; ++j) sum += static_cast<double>(x[j] * x[j]);
+  const float mean = static_cast<float>(sum / n);
+  const float ss = 1.0f / std::sqrt(mean + eps);
   for (int32_t j = 0; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
 }
 
