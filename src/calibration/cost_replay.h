@@ -15,6 +15,7 @@
 #include "cacheopt/cost/cost_model.h"
 #include "cacheopt/cost/cpu_cost_model.h"
 #include "cacheopt/status.h"
+#include "calibration/cpu_cost_profile.h"
 #include "runtime/step_record.h"
 
 namespace cacheopt {
@@ -53,6 +54,14 @@ CostReplayReport ReplaySteps(std::span<const StepRecord> steps, const CostModel&
 // step weighted alike, no forgetting); copy rate from the steps that copied.
 std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, ReplayTarget target,
                                          int64_t kv_bytes_per_token, int block_size);
+
+// The one refit rule for a profile (cost-replay --refit, and real-experiment's
+// serving and solo profiles): `base` with its coefficients fitted to `steps`
+// against `target` (FitOnSteps), its copy rate refitted when some step
+// copied (kept otherwise), and its timed steps replaced by these (measured
+// time less copies), so the refit can be redone or checked from the file.
+// Shape, model and machine stay the base's.
+CpuCostProfile RefitProfile(const CpuCostProfile& base, std::span<const StepRecord> steps, ReplayTarget target);
 
 std::string FormatCostReplay(const CostReplayReport& r, const std::string& title);
 
