@@ -70,6 +70,16 @@ TEST(RealConfigTest, Warmup) {
   EXPECT_TRUE(ParseRealExperimentConfig(R"({"seeds": [1, 2], "warmup": {"multiple": 0, "seed": 2}})", "c.json").ok());
 }
 
+TEST(RealConfigTest, CommittedConfigsParse) {
+  for (const char* name : {"real", "real-quick"}) {
+    auto c = ReadRealExperimentConfig(std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json");
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    EXPECT_EQ(c->RunSeeds().size(), 3u) << name;
+    EXPECT_EQ(c->fidelity_policies.size(), 5u) << name;
+    EXPECT_GT(c->warmup.multiple, 0) << name;
+  }
+}
+
 TEST(RealConfigTest, ErrorsNameTheKey) {
   struct Case {
     const char* text;
