@@ -144,6 +144,7 @@ class Runner {
     } else {
       s.profile_path = Out("profile.json");
       Log("profile: timing the engine on the server's CPUs (" + std::to_string(c_.server_threads) + " threads)");
+      profile_fresh_ = true;
       Status st = RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
                             "--max-seconds", ShortNumber(c_.profile_max_seconds, 6), "--out", s.profile_path},
                            Out("logs/profile.log"), c_.profile_max_seconds * 4 + 120);
@@ -180,6 +181,13 @@ class Runner {
   const std::string& SimProfilePath() const {
     const RealSetup& s = results_.setup;
     return s.serving_profile_path.empty() ? s.profile_path : s.serving_profile_path;
+  }
+
+  // A refit saved beside --profile is reused, unless the profile itself was
+  // measured in this run (then a sidecar left from an older one is stale).
+  bool NeedsRefit(const std::string& sidecar) const {
+    std::error_code ec;
+    return o_.profile_path.empty() || profile_fresh_ || !fs::exists(sidecar, ec);
   }
 
   // A sidecar of --profile (<name><suffix>.json), reused with it; in --out
@@ -248,8 +256,7 @@ class Runner {
     RealSetup& s = results_.setup;
     if (c_.warmup.multiple <= 0) return Status::Ok();
     const std::string path = Sidecar(".serving", "serving-profile.json");
-    std::error_code ec;
-    if (o_.profile_path.empty() || !fs::exists(path, ec)) {
+    if (NeedsRefit(path)) {
       bench::BenchOptions bo;
       bo.plan.length_scale = 1;
       bo.plan.num_requests = c_.warmup.requests > 0 ? c_.warmup.requests : c_.requests;
@@ -367,9 +374,8 @@ class Runner {
   // with it, so the targets stay fixed across runs too.
   Status MeasureSoloSteps() {
     RealSetup& s = results_.setup;
-    std::error_code ec;
     s.slo_profile_path = Sidecar(".solo", "solo-profile.json");
-    if (o_.profile_path.empty() || !fs::exists(s.slo_profile_path, ec)) {
+    if (NeedsRefit(s.slo_profile_path)) {
       Log("solo: " + std::to_string(c_.solo_requests) + " requests one at a time on " + c_.reference_policy);
       bench::BenchOptions bo;
       bo.plan.length_scale = 1;
@@ -592,6 +598,7 @@ class Runner {
   Trace scaled_;
   std::vector<StepRecord> all_steps_;  // every run's, for the pooled per-step error
   std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
+  bool profile_fresh_ = false;  // the profile was measured in this run
 };
 
 }  // namespace
