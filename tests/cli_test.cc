@@ -200,6 +200,8 @@ TEST_F(CliTest, RealExperimentReusesASavedProfile) {
   // The serving refit (warm-up steps) is saved beside it and reused too.
   const std::string serving = (dir_ / "machine.serving.json").string();
   ASSERT_TRUE(fs::exists(serving));
+  ASSERT_TRUE(fs::exists(dir_ / "machine.serving-compute.json"));  // the simulated policy's model
+  EXPECT_NE(second.output.find("policy model: step = "), std::string::npos) << second.output;
   EXPECT_NE(first.output.find("warm-up: vllm at"), std::string::npos) << first.output;
   EXPECT_NE(second.output.find("serving refit: reusing " + serving), std::string::npos) << second.output;
   EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("\"serving_profile\": \"" + serving), std::string::npos);

@@ -127,6 +127,14 @@ CpuCostProfile RefitProfile(const CpuCostProfile& base, std::span<const StepReco
   return out;
 }
 
+std::unique_ptr<CpuCostModel> OnlineModelAfter(const CpuCostProfile& compute_refit) {
+  auto m = MakeProfiledCostModel(compute_refit);
+  // Observing moves only the overrun estimate here: the coefficients change
+  // at Fit, which is not called.
+  for (const CpuProfileStep& s : compute_refit.steps) m->ObserveStep(s.seqs, s.seconds);
+  return m;
+}
+
 std::string FormatCostReplay(const CostReplayReport& r, const std::string& title) {
   std::string out = title + " (measured: " + ToString(r.target) + ")\n";
   out += "steps          n    p50|err|  p95|err|  max|err|  median err  measured_ms  predicted_ms\n";

@@ -63,6 +63,13 @@ std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, Repl
 // Shape, model and machine stay the base's.
 CpuCostProfile RefitProfile(const CpuCostProfile& base, std::span<const StepRecord> steps, ReplayTarget target);
 
+// The server's online model as its policy reads it after serving the steps
+// of `compute_refit` (a RefitProfile against kCompute: what CpuExecutor
+// observes): those coefficients, and the running p95 of measured /
+// predicted (CpuCostModel::OverrunRatioP95, the same Robbins-Monro rule)
+// taken over the same steps. For the simulator's policy (real-experiment).
+std::unique_ptr<CpuCostModel> OnlineModelAfter(const CpuCostProfile& compute_refit);
+
 std::string FormatCostReplay(const CostReplayReport& r, const std::string& title);
 
 }  // namespace cacheopt

@@ -111,6 +111,27 @@ TEST(CostReplayTest, RefittedProfileRoundTripsWithTheSamePredictions) {
   EXPECT_DOUBLE_EQ(after->SwapTime(3, 2, 16), before->SwapTime(3, 2, 16));
 }
 
+// The simulated policy's model: the compute refit's coefficients, and the
+// p95 overrun the server's online model would carry over the same steps.
+TEST(CostReplayTest, OnlineModelAfterKeepsTheFitAndTracksTheOverrun) {
+  CpuCostProfile p;
+  p.kv_bytes_per_token = 1024;
+  p.coeffs = {1e-3, 10e-6, 0, 100e-6, 0};
+  p.copy_bytes_per_s = 1e9;
+  const auto truth = Model();
+  // Every step takes 1.5x the prediction: the overrun converges up to it.
+  for (int i = 0; i < 2000; ++i) {
+    const std::vector<SeqWork> w = {{1 + i % 7, 40}};
+    p.steps.push_back({w, 1.5 * truth->StepTime(w)});
+  }
+  const auto m = OnlineModelAfter(p);
+  EXPECT_EQ(m->coeffs(), p.coeffs);
+  EXPECT_NEAR(m->OverrunRatioP95(), 1.5, 0.1);
+  // Steps as predicted: no overrun.
+  for (CpuProfileStep& s : p.steps) s.seconds /= 1.5;
+  EXPECT_NEAR(OnlineModelAfter(p)->OverrunRatioP95(), 1.0, 0.05);
+}
+
 TEST(CostReplayTest, TargetNames) {
   EXPECT_EQ(*ParseReplayTarget("loop"), ReplayTarget::kLoop);
   EXPECT_EQ(*ParseReplayTarget("compute"), ReplayTarget::kCompute);

@@ -230,6 +230,9 @@ std::string RenderRealReport(const RealResults& r, const RealExperimentConfig& c
                                       ", against one engine-loop iteration): " + s.serving_fit +
                                       "; reference rate with the idle profile " + F(s.idle_reference_rps, 3) +
                                       " req/s");
+  if (!s.policy_fit.empty())
+    row("simulated policy's predictions", "the warm-up's steps against the executor's compute time, as the "
+                                           "server's online refit: " + s.policy_fit);
   row("SLO targets", "from the server's solo steps (" + s.slo_profile_path + "): decode " + F(s.solo_decode_ms, 3) +
                          " ms, prefill " + F(s.solo_prefill_ms, 3) + " ms at the median prompt");
   row("workload", c.trace + ", lengths / " + F(c.length_scale, 1) + ", " + std::to_string(c.requests) +
@@ -341,6 +344,7 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                 {"profile_fit", s.profile_fit},
                 {"serving_profile", s.serving_profile_path},
                 {"serving_fit", s.serving_fit},
+                {"policy_fit", s.policy_fit},
                 {"warmup_steps", s.warmup_steps},
                 {"idle_reference_rps", s.idle_reference_rps},
                 {"slo_profile", s.slo_profile_path},

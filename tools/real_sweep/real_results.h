@@ -27,6 +27,10 @@ struct RealSetup {
   // empty: the idle profile (no warm-up).
   std::string serving_profile_path;
   std::string serving_fit;  // one line, as profile_fit
+  // What the simulated policy predicts with: the warm-up's steps fitted
+  // against the executor's compute time, as the server's online model, and
+  // its p95 overrun (one line).
+  std::string policy_fit;
   int64_t warmup_steps = 0;   // steps the serving refit was fitted on (0: reused)
   double idle_reference_rps = 0;  // the reference rate with the idle profile, before the refit
   // The SLO targets' model: the profile refitted on the server's own solo

@@ -227,12 +227,12 @@ class Runner {
   }
 
   // Writes `base` refitted on `steps` (RefitProfile, against one engine-loop
-  // iteration) to `path`.
+  // iteration unless `target` says otherwise) to `path`.
   static Status WriteRefit(const std::string& base_path, const std::vector<StepRecord>& steps,
-                           const std::string& path) {
+                           const std::string& path, ReplayTarget target = ReplayTarget::kLoop) {
     auto base = ReadCpuCostProfile(base_path);
     if (!base.ok()) return base.status();
-    return WriteCpuCostProfile(RefitProfile(*base, steps, ReplayTarget::kLoop), path);
+    return WriteCpuCostProfile(RefitProfile(*base, steps, target), path);
   }
 
   // A saved refit must come from this machine, thread count and model too.
@@ -250,13 +250,17 @@ class Runner {
   // its own, with its steps logged; the profile refitted on them (per-step
   // fixed cost, sampling and the engine loop's time land in the
   // coefficients) is what the simulator predicts with from here on, and the
-  // reference rate and the device tier are sized again with it. Saved beside
-  // --profile (<name>.serving.json) and reused with it.
+  // reference rate and the device tier are sized again with it. The
+  // simulated policy predicts as the server's does after its online refit:
+  // the same steps fitted against the executor's compute time, with their
+  // p95 overrun (OnlineModelAfter). Saved beside --profile
+  // (<name>.serving.json, <name>.serving-compute.json) and reused with it.
   Status RefitOnServingSteps() {
     RealSetup& s = results_.setup;
     if (c_.warmup.multiple <= 0) return Status::Ok();
     const std::string path = Sidecar(".serving", "serving-profile.json");
-    if (NeedsRefit(path)) {
+    const std::string compute_path = Sidecar(".serving-compute", "serving-compute-profile.json");
+    if (NeedsRefit(path) || NeedsRefit(compute_path)) {
       bench::BenchOptions bo;
       bo.plan.length_scale = 1;
       bo.plan.num_requests = c_.warmup.requests > 0 ? c_.warmup.requests : c_.requests;
@@ -276,11 +280,17 @@ class Runner {
                                        " steps logged, too few to refit the cost model on");
       s.warmup_steps = static_cast<int64_t>(steps->size());
       if (Status st = WriteRefit(s.profile_path, *steps, path); !st.ok()) return st;
+      if (Status st = WriteRefit(s.profile_path, *steps, compute_path, ReplayTarget::kCompute); !st.ok()) return st;
     } else {
-      Log("serving refit: reusing " + path);
+      Log("serving refit: reusing " + path + " and " + compute_path);
     }
     auto serving = ReadMatching(path);
     if (!serving.ok()) return serving.status();
+    auto compute = ReadMatching(compute_path);
+    if (!compute.ok()) return compute.status();
+    policy_model_ = OnlineModelAfter(*compute);
+    s.policy_fit = FitLine(*compute) + "; p95 overrun " + ShortNumber(policy_model_->OverrunRatioP95(), 3);
+    Log("policy model: " + s.policy_fit + " (" + compute_path + ")");
     s.serving_profile_path = path;
     s.serving_fit = FitLine(*serving);
     s.idle_reference_rps = s.reference_rps;
@@ -327,6 +337,7 @@ class Runner {
     so.policy = policy;
     so.sched = setup.sched;
     so.slo_cost = slo_model_.get();  // null until the solo steps are measured
+    so.policy_cost = policy_model_.get();  // null without the warm-up: the clock
     return so;
   }
 
@@ -599,6 +610,7 @@ class Runner {
   std::vector<StepRecord> all_steps_;  // every run's, for the pooled per-step error
   std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
   bool profile_fresh_ = false;  // the profile was measured in this run
+  std::unique_ptr<CpuCostModel> policy_model_;  // the simulated policy's (RefitOnServingSteps)
 };
 
 }  // namespace
