@@ -42,15 +42,11 @@ int RunCostReplay(const CostReplayFlags& f) {
   if (steps->size() < 8) return BadInput(Status::InvalidArgument(f.steps_log + ": --refit needs at least 8 steps"));
   const size_t half = steps->size() / 2;
   std::span<const StepRecord> tune(steps->data(), half), check(steps->data() + half, steps->size() - half);
-  const auto refit = FitOnSteps(tune, *target, profile->kv_bytes_per_token, block);
+  const CpuCostProfile out = RefitProfile(*profile, tune, *target);
+  const auto refit = MakeProfiledCostModel(out);
   std::cout << "\nheld-out second half (" << check.size() << " steps), tuned on the first " << half << ":\n";
   std::cout << FormatCostReplay(ReplaySteps(check, *model, *target, block), "profile as measured idle");
   std::cout << FormatCostReplay(ReplaySteps(check, *refit, *target, block), "refitted on serving steps");
-  CpuCostProfile out = *profile;
-  out.coeffs = refit->coeffs();
-  out.copy_bytes_per_s = refit->copy_bytes_per_s();
-  out.steps.clear();
-  for (const StepRecord& r : tune) out.steps.push_back({r.seqs, MeasuredSeconds(r, *target) - r.copy_s});
   if (Status s = WriteCpuCostProfile(out, f.refit); !s.ok()) return BadInput(s);
   const auto& k = out.coeffs;
   std::printf("refit: step = %.4g ms + %.4g us/token + %.4g ns/attention pair + %.4g us/sequence + %.4g ns/KV token "

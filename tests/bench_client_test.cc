@@ -15,10 +15,14 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <set>
 #include <string>
 #include <thread>
 
+#include "cacheopt/metrics/slo.h"
+#include "calibration/cpu_cost_profile.h"
 #include "loadgen/bench_result_json.h"
+#include "loadgen/request_body.h"
 #include "loadgen/runner.h"
 #include "serve_test_util.h"
 #include "trace/synthetic.h"
@@ -117,6 +121,40 @@ TEST(BenchClientTest, CompletionsWorkloadAgainstARealServer) {
     EXPECT_EQ(j["itls"][i].size(), r["itls_s"].size());
     EXPECT_EQ(r["error"], "");
   }
+}
+
+// real-experiment's client: with a cost profile (the server's solo-step
+// refit), every request carries its own TTFT and TBT targets, the ones the
+// simulator assigns it with that profile (AssignSlo with slo_cost), and its
+// class, in the body the server parses (ttft_slo_ms, tbt_slo_ms, slo_class:
+// the engine then schedules for exactly these, RealEngineTest.
+// ExplicitTbtKeepsANamedClass).
+TEST(BenchClientTest, SendsTheSimulatorsPerRequestSloTargets) {
+  TestServer srv;
+  const std::string profile_path = std::string(CACHEOPT_SOURCE_DIR) + "/tests/data/profile_small.json";
+  bench::BenchOptions o = Options(srv.port(), 12);
+  o.slo.cost_model = profile_path;
+  auto run = bench::RunBenchmark(SyntheticTrace(0, 200), o);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  ExpectConsistent(*run);
+  auto profile = ReadCpuCostProfile(profile_path);
+  ASSERT_TRUE(profile.ok());
+  const auto cost = MakeProfiledCostModel(*profile);
+  std::set<int> classes;
+  for (const bench::PlannedRequest& p : run->plan.requests) {
+    RequestSpec spec;
+    spec.prompt_tokens = p.prompt_tokens;
+    spec.slo_class = static_cast<SloClass>(p.slo_class);
+    AssignSlo(&spec, *cost, SloOptions{});
+    EXPECT_DOUBLE_EQ(p.ttft_slo_ms, 1e3 * spec.ttft_slo_s);
+    EXPECT_DOUBLE_EQ(p.tbt_slo_ms, 1e3 * spec.tbt_slo_s);
+    const auto body = nlohmann::json::parse(bench::BuildRequestBody(p, bench::BodyOptions{}));
+    EXPECT_DOUBLE_EQ(body.at("ttft_slo_ms").get<double>(), p.ttft_slo_ms);
+    EXPECT_DOUBLE_EQ(body.at("tbt_slo_ms").get<double>(), p.tbt_slo_ms);
+    EXPECT_EQ(body.at("slo_class"), bench::SloClassName(p.slo_class));
+    classes.insert(p.slo_class);
+  }
+  EXPECT_GT(classes.size(), 1u);  // the targets differ by class, not one value for all
 }
 
 TEST(BenchClientTest, ChatIgnoreEosAndConcurrencyLimit) {

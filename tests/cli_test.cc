@@ -197,6 +197,14 @@ TEST_F(CliTest, RealExperimentReusesASavedProfile) {
   auto second = RunCli("real-experiment " + config.string() + " --out " + (dir_ / "b").string() + " --profile " + prof);
   ASSERT_EQ(second.code, 0) << second.output;
   EXPECT_NE(second.output.find("profile: reusing " + prof), std::string::npos) << second.output;
+  // The serving refit (warm-up steps) is saved beside it and reused too.
+  const std::string serving = (dir_ / "machine.serving.json").string();
+  ASSERT_TRUE(fs::exists(serving));
+  ASSERT_TRUE(fs::exists(dir_ / "machine.serving-compute.json"));  // the simulated policy's model
+  EXPECT_NE(second.output.find("policy model: step = "), std::string::npos) << second.output;
+  EXPECT_NE(first.output.find("warm-up: vllm at"), std::string::npos) << first.output;
+  EXPECT_NE(second.output.find("serving refit: reusing " + serving), std::string::npos) << second.output;
+  EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("\"serving_profile\": \"" + serving), std::string::npos);
   auto rate = [&](const char* run) {
     const std::string j = ReadFile(dir_ / run / "results.json");
     const size_t at = j.find("\"reference_rps\"");
@@ -211,6 +219,17 @@ TEST_F(CliTest, RealExperimentReusesASavedProfile) {
   auto refused = RunCli("real-experiment " + config.string() + " --out " + (dir_ / "c").string() + " --profile " + other);
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.output.find(other + ": field 'measured_on.machine'"), std::string::npos) << refused.output;
+  // A serving refit from elsewhere beside a good profile: refused the same way.
+  std::string st = ReadFile(serving);
+  const size_t sm = st.find("\"machine\"");
+  ASSERT_NE(sm, std::string::npos);
+  st.replace(sm, st.find(',', sm) - sm, "\"machine\": \"Another CPU\"");
+  Write("machine.serving.json", st);
+  auto refused_serving =
+      RunCli("real-experiment " + config.string() + " --out " + (dir_ / "d").string() + " --profile " + prof);
+  EXPECT_EQ(refused_serving.code, 2);
+  EXPECT_NE(refused_serving.output.find(serving + ": field 'measured_on.machine'"), std::string::npos)
+      << refused_serving.output;
 }
 
 // The steps log of a real run, replayed: a committed small log (written by

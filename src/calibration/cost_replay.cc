@@ -113,6 +113,28 @@ std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, Repl
   return m;
 }
 
+CpuCostProfile RefitProfile(const CpuCostProfile& base, std::span<const StepRecord> steps, ReplayTarget target) {
+  const auto fit = FitOnSteps(steps, target, base.kv_bytes_per_token, base.block_size);
+  CpuCostProfile out = base;
+  out.coeffs = fit->coeffs();
+  // Without a copy among the steps the fit holds only its default rate.
+  const bool copied = std::any_of(steps.begin(), steps.end(), [](const StepRecord& r) {
+    return Copies(r) > 0 && r.copy_s > 0;
+  });
+  if (copied) out.copy_bytes_per_s = fit->copy_bytes_per_s();
+  out.steps.clear();
+  for (const StepRecord& r : steps) out.steps.push_back({r.seqs, std::max(0.0, MeasuredSeconds(r, target) - r.copy_s)});
+  return out;
+}
+
+std::unique_ptr<CpuCostModel> OnlineModelAfter(const CpuCostProfile& compute_refit) {
+  auto m = MakeProfiledCostModel(compute_refit);
+  // Observing moves only the overrun estimate here: the coefficients change
+  // at Fit, which is not called.
+  for (const CpuProfileStep& s : compute_refit.steps) m->ObserveStep(s.seqs, s.seconds);
+  return m;
+}
+
 std::string FormatCostReplay(const CostReplayReport& r, const std::string& title) {
   std::string out = title + " (measured: " + ToString(r.target) + ")\n";
   out += "steps          n    p50|err|  p95|err|  max|err|  median err  measured_ms  predicted_ms\n";

@@ -15,6 +15,7 @@
 #include "cacheopt/cost/cost_model.h"
 #include "cacheopt/cost/cpu_cost_model.h"
 #include "cacheopt/status.h"
+#include "calibration/cpu_cost_profile.h"
 #include "runtime/step_record.h"
 
 namespace cacheopt {
@@ -53,6 +54,21 @@ CostReplayReport ReplaySteps(std::span<const StepRecord> steps, const CostModel&
 // step weighted alike, no forgetting); copy rate from the steps that copied.
 std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, ReplayTarget target,
                                          int64_t kv_bytes_per_token, int block_size);
+
+// The one refit rule for a profile (cost-replay --refit, and real-experiment's
+// serving and solo profiles): `base` with its coefficients fitted to `steps`
+// against `target` (FitOnSteps), its copy rate refitted when some step
+// copied (kept otherwise), and its timed steps replaced by these (measured
+// time less copies), so the refit can be redone or checked from the file.
+// Shape, model and machine stay the base's.
+CpuCostProfile RefitProfile(const CpuCostProfile& base, std::span<const StepRecord> steps, ReplayTarget target);
+
+// The server's online model as its policy reads it after serving the steps
+// of `compute_refit` (a RefitProfile against kCompute: what CpuExecutor
+// observes): those coefficients, and the running p95 of measured /
+// predicted (CpuCostModel::OverrunRatioP95, the same Robbins-Monro rule)
+// taken over the same steps. For the simulator's policy (real-experiment).
+std::unique_ptr<CpuCostModel> OnlineModelAfter(const CpuCostProfile& compute_refit);
 
 std::string FormatCostReplay(const CostReplayReport& r, const std::string& title);
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 namespace cacheopt {
 namespace {
@@ -62,6 +65,71 @@ TEST(CostReplayTest, RefitOnStepsRecoversTheirCost) {
   // Fitted against the loop, the 0.5 ms outside each step is a fixed cost.
   const auto loop = FitOnSteps(steps, ReplayTarget::kLoop, 1024, 16);
   EXPECT_NEAR(loop->coeffs()[0], 1e-3 + 0.0005 + 0.0001, 1e-6);
+}
+
+// A refitted profile saved and loaded predicts what it predicted before
+// saving (real-experiment's <profile>.serving.json and .solo.json).
+TEST(CostReplayTest, RefittedProfileRoundTripsWithTheSamePredictions) {
+  CpuCostProfile base;
+  base.model_name = "model-15m";
+  base.machine = "Test CPU";
+  base.threads = 1;
+  base.n_layers = 6;
+  base.dim = 288;
+  base.n_heads = 6;
+  base.n_kv_heads = 6;
+  base.hidden_dim = 768;
+  base.vocab_size = 32000;
+  base.context = 2048;
+  base.kv_bytes_per_token = 1024;
+  base.coeffs = {1e-4, 1e-6, 0, 0, 0};
+  base.copy_bytes_per_s = 3e9;
+  const auto truth = Model();
+  std::vector<StepRecord> steps;
+  for (int n : {1, 16, 128})
+    for (int seqs : {1, 4}) {
+      std::vector<SeqWork> w(seqs, SeqWork{1, 50});
+      w[0] = {n, 10};
+      steps.push_back(Step(w, truth->StepTime(w), 0.0003));
+    }
+  const CpuCostProfile refit = RefitProfile(base, steps, ReplayTarget::kLoop);
+  EXPECT_EQ(refit.copy_bytes_per_s, 3e9);  // no copies among the steps: the base's rate
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("cacheopt_refit_" + std::to_string(::getpid()) + ".json")).string();
+  ASSERT_TRUE(WriteCpuCostProfile(refit, path).ok());
+  auto back = ReadCpuCostProfile(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->steps.size(), steps.size());
+  const auto before = MakeProfiledCostModel(refit);
+  const auto after = MakeProfiledCostModel(*back);
+  for (const StepRecord& r : steps) {
+    EXPECT_NEAR(after->StepTime(r.seqs), before->StepTime(r.seqs), 1e-12);
+    // The refit took the loop's 0.3 ms and scheduling's 0.1 ms as fixed cost.
+    EXPECT_NEAR(after->StepTime(r.seqs), MeasuredSeconds(r, ReplayTarget::kLoop), 1e-8);
+  }
+  EXPECT_DOUBLE_EQ(after->SwapTime(3, 2, 16), before->SwapTime(3, 2, 16));
+}
+
+// The simulated policy's model: the compute refit's coefficients, and the
+// p95 overrun the server's online model would carry over the same steps.
+TEST(CostReplayTest, OnlineModelAfterKeepsTheFitAndTracksTheOverrun) {
+  CpuCostProfile p;
+  p.kv_bytes_per_token = 1024;
+  p.coeffs = {1e-3, 10e-6, 0, 100e-6, 0};
+  p.copy_bytes_per_s = 1e9;
+  const auto truth = Model();
+  // Every step takes 1.5x the prediction: the overrun converges up to it.
+  for (int i = 0; i < 2000; ++i) {
+    const std::vector<SeqWork> w = {{1 + i % 7, 40}};
+    p.steps.push_back({w, 1.5 * truth->StepTime(w)});
+  }
+  const auto m = OnlineModelAfter(p);
+  EXPECT_EQ(m->coeffs(), p.coeffs);
+  EXPECT_NEAR(m->OverrunRatioP95(), 1.5, 0.1);
+  // Steps as predicted: no overrun.
+  for (CpuProfileStep& s : p.steps) s.seconds /= 1.5;
+  EXPECT_NEAR(OnlineModelAfter(p)->OverrunRatioP95(), 1.0, 0.05);
 }
 
 TEST(CostReplayTest, TargetNames) {

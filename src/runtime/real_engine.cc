@@ -141,7 +141,7 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
   spec.block_hashes = std::move(hashes);
   spec.max_tokens = max_tokens;
   spec.slo_class = slo.slo_class;
-  if (slo.tbt_ms > 0) spec.slo_class = NearestSloClass(slo.tbt_ms / 1e3, cost_->SoloDecodeTime(prompt_len), opts_.slo);
+  if (slo.tbt_ms > 0 && !slo.class_given) spec.slo_class = NearestSloClass(slo.tbt_ms / 1e3, cost_->SoloDecodeTime(prompt_len), opts_.slo);
   AssignSlo(&spec, *cost_, opts_.slo);
   if (slo.ttft_ms > 0) spec.ttft_slo_s = slo.ttft_ms / 1e3;
   if (slo.tbt_ms > 0) spec.tbt_slo_s = slo.tbt_ms / 1e3;
@@ -287,6 +287,7 @@ void RealEngine::CollectDone(std::vector<FinishEvent> finished) {
     ev.cached_tokens = std::max(0, r.prefix_hit_tokens);
     ev.ttft_slo_s = r.spec.ttft_slo_s;
     ev.tbt_slo_s = r.spec.tbt_slo_s;
+    ev.slo_class = r.spec.slo_class;
     executor_->RemoveSequence(id);
     live_.erase(id);
   }

@@ -76,11 +76,13 @@ struct RealEngineOptions {
 };
 
 // A request's SLO: its class, or explicit targets (> 0 overrides the class's
-// default; an explicit TBT also picks the nearest class, for C4).
+// default; an explicit TBT without an explicit class also picks the nearest
+// class, for C4; with one, the class stays, as the simulator keeps it).
 struct SloSpec {
   SloClass slo_class = SloClass::kMedium;
   double ttft_ms = 0;
   double tbt_ms = 0;
+  bool class_given = false;  // the client named slo_class
 };
 
 struct RealEngineStats {

@@ -355,6 +355,27 @@ TEST_F(RealEngineTest, SubmitAcceptsSloSpecs) {
   EXPECT_DOUBLE_EQ(out[*c].finish.tbt_slo_s, 0.04);
 }
 
+// A TBT target of 16x the solo decode step: alone, it picks the nearest
+// class (loose); with the class the client named (real-experiment's bench
+// sends both, with targets from the server's measured solo step), the class
+// stays, as the simulator keeps it (victim order and the history estimator
+// read it).
+TEST_F(RealEngineTest, ExplicitTbtKeepsANamedClass) {
+  auto e = Make(QuickOptions(*model_));
+  const double loose_ms = 16e3 * e->cost_model().SoloDecodeTime(2);
+  SloSpec slo;
+  slo.slo_class = SloClass::kTight;
+  slo.tbt_ms = loose_ms;
+  auto nearest = e->Submit({1, 5}, Greedy(), 4, slo);
+  slo.class_given = true;
+  auto named = e->Submit({1, 5}, Greedy(), 4, slo);
+  ASSERT_TRUE(nearest.ok() && named.ok());
+  auto out = RunAll(*e);
+  EXPECT_EQ(out[*nearest].finish.slo_class, SloClass::kLoose);
+  EXPECT_EQ(out[*named].finish.slo_class, SloClass::kTight);
+  EXPECT_DOUBLE_EQ(out[*named].finish.tbt_slo_s, loose_ms / 1e3);
+}
+
 TEST_F(RealEngineTest, KvEventsCarryTheBlocksTokens) {
   RealEngineOptions o = QuickOptions(*model_, "vllm-v1");
   o.kv_events = true;

@@ -36,6 +36,7 @@ struct RequestEvent {
   int32_t preemptions = 0;
   int32_t cached_tokens = 0;  // prompt tokens its first admission found in the prefix cache
   double ttft_slo_s = 0, tbt_slo_s = 0;  // the targets it was given
+  SloClass slo_class = SloClass::kMedium;  // the class it was scheduled under
   SloVerdict slo;                        // whether it met them (the session's verdict)
 };
 

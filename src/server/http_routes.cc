@@ -307,7 +307,7 @@ SubmitCommand HttpRoutes::MakeSubmit(const CompletionRequest& req, std::vector<i
       cmd.params.stop_ids.push_back(id);
   }
   cmd.max_tokens = max_tokens;
-  cmd.slo = SloSpec{req.slo_class, req.ttft_slo_ms, req.tbt_slo_ms};
+  cmd.slo = SloSpec{req.slo_class, req.ttft_slo_ms, req.tbt_slo_ms, req.slo_class_given};
   cmd.stop = req.stop;
   cmd.sink = std::make_shared<RequestSink>();
   return cmd;

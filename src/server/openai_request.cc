@@ -272,6 +272,7 @@ MaybeError ParseSloClassField(const json& v, ParseState* s) {
   auto c = ParseSloClass(v.get_ref<const std::string&>());
   if (!c) return TypeError("slo_class", kWhat, v);
   s->req.slo_class = *c;
+  s->req.slo_class_given = true;
   return std::nullopt;
 }
 

@@ -129,6 +129,7 @@ struct CompletionRequest {
   // SLO: the class, and explicit targets in ms (0: not given; the class's
   // default applies).
   SloClass slo_class = SloClass::kMedium;
+  bool slo_class_given = false;  // named in the request (kept even with tbt_slo_ms)
   double ttft_slo_ms = 0;
   double tbt_slo_ms = 0;
 

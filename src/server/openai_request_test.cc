@@ -41,6 +41,7 @@ TEST(OpenAiRequestTest, MinimalCompletionTakesDefaults) {
   EXPECT_FALSE(r->seed.has_value());
   EXPECT_FALSE(r->stream);
   EXPECT_EQ(r->slo_class, SloClass::kMedium);
+  EXPECT_FALSE(r->slo_class_given);
   EXPECT_EQ(r->ttft_slo_ms, 0);
   EXPECT_EQ(r->eos_after, -1);
   EXPECT_TRUE(r->ignored_fields.empty());
@@ -69,6 +70,7 @@ TEST(OpenAiRequestTest, EveryFieldParses) {
   EXPECT_TRUE(r->ignore_eos);
   EXPECT_EQ(r->min_tokens, 3);
   EXPECT_EQ(r->slo_class, SloClass::kTight);
+  EXPECT_TRUE(r->slo_class_given);  // kept by the engine even with tbt_slo_ms
   EXPECT_EQ(r->ttft_slo_ms, 500);
   EXPECT_EQ(r->tbt_slo_ms, 50.5);
   EXPECT_EQ(r->eos_after, 5);

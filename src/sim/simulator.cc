@@ -23,7 +23,7 @@ Result<SimulationResult> Simulate(const Workload& workload, const CostModel& cos
       return id >= 0 && static_cast<size_t>(id) < workload.requests.size() ? workload.requests[id].output_tokens : 0;
     };
   }
-  auto made = MakeScheduler(opts.policy, config, &cost);
+  auto made = MakeScheduler(opts.policy, config, opts.policy_cost != nullptr ? opts.policy_cost : &cost);
   if (!made.ok()) return made.status();
   SimExecutor exec(&cost, opts.sched.block_size);
   Session session(made->get(), &exec,

@@ -36,6 +36,11 @@ struct SimulationOptions {
   // The model the SLO targets come from; null: the step-time model itself.
   // (real-experiment: a refit on the real server's solo steps.)
   const CostModel* slo_cost = nullptr;
+  // The model the policy predicts with; null: the step-time model itself.
+  // (real-experiment: the server's policy predicts with its online refit of
+  // the executor's compute time, not with the engine loop's time that
+  // clocks a simulated step.)
+  const CostModel* policy_cost = nullptr;
 };
 
 // One replica of a cluster run.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cacheopt/cost/model_spec.h"
+#include "calibration/all_reduce_profile.h"
 #include "calibration/mlp_profile.h"
 #include "calibration/stats.h"
 #include "calibration/text_file.h"
@@ -106,6 +107,21 @@ Result<TpScalingReport> RunTpScalingCheck(const std::string& data_dir, const Cos
       pr.push_back(v4.second / it->second.second);
     }
     if (!mr.empty()) row.measured_prefill = Median(mr), row.predicted_prefill = Median(pr);
+    std::string ar_path = data_dir + "/vidur_profiling/network/" + folder + "_dgx/all_reduce.csv";
+    if (std::filesystem::exists(ar_path + ".xz")) ar_path += ".xz";
+    Result<PiecewiseLinear> ar2 = ReadAllReduceProfile(ar_path, 2);
+    if (!ar2.ok()) return ar2.status();
+    Result<PiecewiseLinear> ar4 = ReadAllReduceProfile(ar_path, 4);
+    if (!ar4.ok()) return ar4.status();
+    const double bytes = 8.0 * model->hidden * 2;
+    row.all_reduce_tp2_us = 1e6 * (*ar2)(bytes);
+    row.all_reduce_tp4_us = 1e6 * (*ar4)(bytes);
+    row.decode_all_reduce_tp4_ms = 2e3 * model->layers * (*ar4)(bytes);
+    std::vector<double> meas4, pred4;
+    for (const CostCheckRow& r : d4) meas4.push_back(r.measured_ms), pred4.push_back(r.predicted_ms);
+    if (!meas4.empty()) row.decode_gap_tp4_ms = Median(meas4) - Median(pred4);
+    if (row.decode_all_reduce_tp4_ms > 0)
+      row.all_reduce_factor_needed = 1 + row.decode_gap_tp4_ms / row.decode_all_reduce_tp4_ms;
     rep.rows.push_back(row);
   }
   Result<DistServeDecodeFit> ds = FitDistServe(data_dir);
@@ -124,6 +140,13 @@ std::string FormatTpScaling(const TpScalingReport& r) {
     std::snprintf(line, sizeof(line), "%-9s %13.3f %16.3f %15.3f %16.3f %16.3f %17.3f\n", x.gpu.c_str(),
                   x.vidur_layer_8, x.vidur_layer_4096, x.measured_decode, x.predicted_decode, x.measured_prefill,
                   x.predicted_prefill);
+    out += line;
+  }
+  out += "TP all-reduce (Vidur network/<gpu>_dgx, batch-1 decode message), as the model charges it\n"
+         "gpu       ar_tp2_us ar_tp4_us decode_ar_tp4_ms decode_gap_tp4_ms ar_factor_needed\n";
+  for (const TpScalingRow& x : r.rows) {
+    std::snprintf(line, sizeof(line), "%-9s %9.1f %9.1f %16.2f %17.2f %16.2f\n", x.gpu.c_str(), x.all_reduce_tp2_us,
+                  x.all_reduce_tp4_us, x.decode_all_reduce_tp4_ms, x.decode_gap_tp4_ms, x.all_reduce_factor_needed);
     out += line;
   }
   const DistServeDecodeFit& d = r.distserve;

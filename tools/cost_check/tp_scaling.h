@@ -22,6 +22,16 @@ struct TpScalingRow {
   double predicted_decode = 0;      // the cost model's, same rows
   double measured_prefill = 0;      // Splitwise single prompts 512-4096, median of TP4/TP2 per prompt
   double predicted_prefill = 0;
+  // The TP communication the model already charges, from Vidur's measured
+  // NCCL table (network/<gpu>_dgx/all_reduce.csv, the curve the cost model
+  // reads): one all-reduce of a batch-1 decode's message (8 padded tokens x
+  // hidden x 2 bytes), at TP2 and TP4, in us; the two per layer of a TP4
+  // decode step, in ms; the TP4 batch-1 decodes' median measured - predicted
+  // (ms); and the factor on every all-reduce that would close that gap.
+  double all_reduce_tp2_us = 0, all_reduce_tp4_us = 0;
+  double decode_all_reduce_tp4_ms = 0;
+  double decode_gap_tp4_ms = 0;
+  double all_reduce_factor_needed = 0;
 };
 
 // DistServe's vLLM decode intercept a(tp) (ms, one sequence) fitted as

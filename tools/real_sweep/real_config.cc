@@ -28,7 +28,7 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
                                          "arrival", "arrival_cv", "policies", "load_multiples",
                                          "reference_policy", "working_set_multiple", "server", "client",
                                          "time_limit_s", "profile_max_seconds", "fidelity_policies",
-                                         "capacity_search", "solo_requests"};
+                                         "capacity_search", "solo_requests", "warmup"};
   Status s = CheckObject(j, "", keys);
   if (!s.ok()) return s;
   auto ok = [&](Status st) {
@@ -100,6 +100,23 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
   ok(GetNumber(j, "", "time_limit_s", 0, true, 86400, &c->time_limit_s));
   ok(GetNumber(j, "", "profile_max_seconds", 0, true, 3600, &c->profile_max_seconds));
   ok(GetInt(j, "", "solo_requests", 2, 100000, &c->solo_requests));
+  if (j.contains("warmup")) {
+    const Json& m = j["warmup"];
+    auto& w = c->warmup;
+    if (ok(CheckObject(m, "warmup", {"multiple", "requests", "seed"}))) {
+      ok(GetNumber(m, "warmup", "multiple", 0, false, 100, &w.multiple));
+      ok(GetInt(m, "warmup", "requests", 0, 1000000, &w.requests));
+      int64_t ws = static_cast<int64_t>(w.seed);
+      ok(GetInt(m, "warmup", "seed", 0, INT64_MAX, &ws));
+      w.seed = static_cast<uint64_t>(ws);
+    }
+  }
+  if (s.ok() && c->warmup.multiple > 0) {
+    const auto seeds = c->RunSeeds();
+    if (std::find(seeds.begin(), seeds.end(), c->warmup.seed) != seeds.end())
+      s = Status::InvalidArgument("warmup.seed " + std::to_string(c->warmup.seed) +
+                                  " is one of the runs' seeds: the refit would be tuned on a run it predicts");
+  }
   if (j.contains("fidelity_policies") && ok(GetStringList(j, "", "fidelity_policies", &c->fidelity_policies))) {
     for (const std::string& p : c->fidelity_policies)
       if (std::find(c->policies.begin(), c->policies.end(), p) == c->policies.end())

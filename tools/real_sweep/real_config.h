@@ -47,6 +47,18 @@ struct RealExperimentConfig {
   double time_limit_s = 240;      // per run; requests still open then count as failed
   double profile_max_seconds = 60;
   int64_t solo_requests = 20;  // served one at a time: the solo steps the SLO targets come from
+  // The warm-up under serving load whose steps the simulator's cost model is
+  // refitted on (cost-replay --refit's rule, against one engine-loop
+  // iteration): the reference policy at `multiple` x the reference rate (as
+  // first sized with the idle profile), `requests` requests (0: as many as a
+  // run), workload seed `seed` (kept apart from the runs' seeds, so the
+  // refit is not tuned on the runs it predicts). multiple 0: no warm-up,
+  // the simulator uses the idle profile.
+  struct Warmup {
+    double multiple = 0.9;
+    int64_t requests = 0;
+    uint64_t seed = 1000;
+  } warmup;
   // Policies whose simulated run is compared with the real one (fidelity).
   std::vector<std::string> fidelity_policies = {"vllm", "sarathi", "cacheopt"};
   // The real capacity search: for each of these policies, bisection on the

@@ -55,6 +55,31 @@ TEST(RealConfigTest, SeedsGiveOneRunEach) {
   EXPECT_EQ(c->seed, 4u);  // the capacity search's and the device tier's
 }
 
+TEST(RealConfigTest, Warmup) {
+  auto d = ParseRealExperimentConfig("{}", "c.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->warmup.multiple, 0.9);
+  EXPECT_EQ(d->warmup.requests, 0);
+  EXPECT_EQ(d->warmup.seed, 1000u);
+  auto c = ParseRealExperimentConfig(R"({"warmup": {"multiple": 0.7, "requests": 50, "seed": 9}})", "c.json");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->warmup.multiple, 0.7);
+  EXPECT_EQ(c->warmup.requests, 50);
+  EXPECT_EQ(c->warmup.seed, 9u);
+  // Off: the seed may then be anything.
+  EXPECT_TRUE(ParseRealExperimentConfig(R"({"seeds": [1, 2], "warmup": {"multiple": 0, "seed": 2}})", "c.json").ok());
+}
+
+TEST(RealConfigTest, CommittedConfigsParse) {
+  for (const char* name : {"real", "real-quick"}) {
+    auto c = ReadRealExperimentConfig(std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json");
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    EXPECT_EQ(c->RunSeeds().size(), 3u) << name;
+    EXPECT_EQ(c->fidelity_policies.size(), 5u) << name;
+    EXPECT_GT(c->warmup.multiple, 0) << name;
+  }
+}
+
 TEST(RealConfigTest, ErrorsNameTheKey) {
   struct Case {
     const char* text;
@@ -72,6 +97,9 @@ TEST(RealConfigTest, ErrorsNameTheKey) {
       {R"({"seeds": []})", "seeds"},
       {R"({"capacity_search": {"policies": ["nope"]}})", "capacity_search.policies"},
       {R"({"seeds": [-1]})", "seeds"},
+      {R"({"warmup": {"multiple": -1}})", "warmup.multiple"},
+      {R"({"warmup": {"rate": 1}})", "unknown key"},
+      {R"({"seeds": [1, 2], "warmup": {"seed": 2}})", "warmup.seed 2 is one of the runs' seeds"},
       {"[1]", "JSON object"},
       {"{", "not valid JSON"},
   };

@@ -224,13 +224,22 @@ std::string RenderRealReport(const RealResults& r, const RealExperimentConfig& c
   row("model", s.model_name + " (" + s.model_path + "), context " + std::to_string(s.context) + ", " +
                    std::to_string(s.kv_bytes_per_token) + " KV bytes/token");
   row("profile (cacheopt profile)", s.profile_fit);
+  if (!s.serving_profile_path.empty())
+    row("simulator's cost model", "refitted on a warm-up under serving load (" + s.serving_profile_path +
+                                      (s.warmup_steps > 0 ? ", " + std::to_string(s.warmup_steps) + " steps" : "") +
+                                      ", against one engine-loop iteration): " + s.serving_fit +
+                                      "; reference rate with the idle profile " + F(s.idle_reference_rps, 3) +
+                                      " req/s");
+  if (!s.policy_fit.empty())
+    row("simulated policy's predictions", "the warm-up's steps against the executor's compute time, as the "
+                                           "server's online refit: " + s.policy_fit);
   row("SLO targets", "from the server's solo steps (" + s.slo_profile_path + "): decode " + F(s.solo_decode_ms, 3) +
                          " ms, prefill " + F(s.solo_prefill_ms, 3) + " ms at the median prompt");
   row("workload", c.trace + ", lengths / " + F(c.length_scale, 1) + ", " + std::to_string(c.requests) +
                       " requests, seeds " + SeedList(c) + ", " + c.arrival + " arrivals; " +
                       s.trace_description);
   row("reference capacity", c.reference_policy + ": " + F(s.reference_rps, 3) +
-                                " req/s (simulated with the profile, token-level, 90% of SLOs, 3 seeds)");
+                                " req/s (simulated with the simulator's cost model, token-level, 90% of SLOs, 3 seeds)");
   row("device tier", std::to_string(s.device_blocks) + " blocks of " + std::to_string(s.block_size) + " tokens = " +
                          F(c.working_set_multiple, 2) + " x the mean working set (" +
                          F(s.mean_working_set_blocks, 1) + " blocks) at the reference rate; host tier " +
@@ -333,6 +342,11 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                 {"model_path", s.model_path},
                 {"context", s.context},
                 {"profile_fit", s.profile_fit},
+                {"serving_profile", s.serving_profile_path},
+                {"serving_fit", s.serving_fit},
+                {"policy_fit", s.policy_fit},
+                {"warmup_steps", s.warmup_steps},
+                {"idle_reference_rps", s.idle_reference_rps},
                 {"slo_profile", s.slo_profile_path},
                 {"solo_decode_ms", s.solo_decode_ms},
                 {"solo_prefill_ms", s.solo_prefill_ms},

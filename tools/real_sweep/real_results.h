@@ -22,6 +22,17 @@ struct RealSetup {
   int64_t kv_bytes_per_token = 0;
   std::string profile_path;
   std::string profile_fit;  // one line: the fitted coefficients
+  // The simulator's cost model: the profile refitted on the steps of a
+  // warm-up run under serving load (against one engine-loop iteration);
+  // empty: the idle profile (no warm-up).
+  std::string serving_profile_path;
+  std::string serving_fit;  // one line, as profile_fit
+  // What the simulated policy predicts with: the warm-up's steps fitted
+  // against the executor's compute time, as the server's online model, and
+  // its p95 overrun (one line).
+  std::string policy_fit;
+  int64_t warmup_steps = 0;   // steps the serving refit was fitted on (0: reused)
+  double idle_reference_rps = 0;  // the reference rate with the idle profile, before the refit
   // The SLO targets' model: the profile refitted on the server's own solo
   // steps (one request at a time, HTTP and sampling included).
   std::string slo_profile_path;

@@ -51,6 +51,7 @@ class Runner {
     if (Status st = Profile(); !st.ok()) return st;
     if (Status st = LoadWorkloadTrace(); !st.ok()) return st;
     if (Status st = SizeDeviceTier(); !st.ok()) return st;
+    if (Status st = RefitOnServingSteps(); !st.ok()) return st;
     if (Status st = MeasureSoloSteps(); !st.ok()) return st;
     for (double m : c_.load_multiples) {
       for (uint64_t seed : c_.RunSeeds()) {
@@ -143,6 +144,7 @@ class Runner {
     } else {
       s.profile_path = Out("profile.json");
       Log("profile: timing the engine on the server's CPUs (" + std::to_string(c_.server_threads) + " threads)");
+      profile_fresh_ = true;
       Status st = RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
                             "--max-seconds", ShortNumber(c_.profile_max_seconds, 6), "--out", s.profile_path},
                            Out("logs/profile.log"), c_.profile_max_seconds * 4 + 120);
@@ -161,13 +163,139 @@ class Runner {
     s.machine = p->machine;
     s.context = p->context;
     s.kv_bytes_per_token = p->kv_bytes_per_token;
-    const auto& k = p->coeffs;
-    s.profile_fit = "step = " + ShortNumber(k[0] * 1e3, 3) + " ms + " + ShortNumber(k[1] * 1e6, 3) + " us/token + " + ShortNumber(k[2] * 1e9, 3) +
-                    " ns/attention pair + " + ShortNumber(k[3] * 1e6, 3) + " us/sequence + " + ShortNumber(k[4] * 1e9, 3) +
-                    " ns/KV token read; copies " +
-                    ShortNumber(p->copy_bytes_per_s / 1e9, 3) + " GB/s";
+    s.profile_fit = FitLine(*p);
     Log("profile: " + s.profile_fit);
     return Status::Ok();
+  }
+
+  static std::string FitLine(const CpuCostProfile& p) {
+    const auto& k = p.coeffs;
+    return "step = " + ShortNumber(k[0] * 1e3, 3) + " ms + " + ShortNumber(k[1] * 1e6, 3) + " us/token + " +
+           ShortNumber(k[2] * 1e9, 3) + " ns/attention pair + " + ShortNumber(k[3] * 1e6, 3) + " us/sequence + " +
+           ShortNumber(k[4] * 1e9, 3) + " ns/KV token read; copies " + ShortNumber(p.copy_bytes_per_s / 1e9, 3) +
+           " GB/s";
+  }
+
+  // The profile the simulator predicts with: refitted on serving steps when
+  // there was a warm-up, the idle one otherwise.
+  const std::string& SimProfilePath() const {
+    const RealSetup& s = results_.setup;
+    return s.serving_profile_path.empty() ? s.profile_path : s.serving_profile_path;
+  }
+
+  // A refit saved beside --profile is reused, unless the profile itself was
+  // measured in this run (then a sidecar left from an older one is stale).
+  bool NeedsRefit(const std::string& sidecar) const {
+    std::error_code ec;
+    return o_.profile_path.empty() || profile_fresh_ || !fs::exists(sidecar, ec);
+  }
+
+  // A sidecar of --profile (<name><suffix>.json), reused with it; in --out
+  // without --profile.
+  std::string Sidecar(const std::string& suffix, const std::string& out_name) const {
+    return o_.profile_path.empty() ? Out(out_name)
+                                   : fs::path(o_.profile_path).replace_extension(suffix + ".json").string();
+  }
+
+  // Starts a server for `policy` with its steps logged to logs/<name>.steps.jsonl,
+  // runs the client with `bo` (base_url filled in), stops the server, and
+  // returns the logged steps.
+  Result<std::vector<StepRecord>> ServeLogged(const std::string& name, const std::string& policy,
+                                              bench::BenchOptions bo) {
+    const RealSetup& s = results_.setup;
+    ServerSpec spec;
+    spec.model_path = s.model_path;
+    spec.policy = policy;
+    spec.device_blocks = s.device_blocks;
+    spec.host_blocks = s.host_blocks;
+    spec.threads = c_.server_threads;
+    spec.cpus = s.server_cpus;
+    spec.max_concurrency = c_.max_concurrency;
+    spec.max_queue = c_.max_queue;
+    spec.log_path = Out("logs/" + name + ".log");
+    spec.cost_profile = s.profile_path;
+    spec.steps_log = Out("logs/" + name + ".steps.jsonl");
+    std::error_code ec;
+    fs::remove(spec.steps_log, ec);
+    auto server = ServerUnderTest::Start(spec, 180);
+    if (!server.ok()) return server.status();
+    bo.base_url = server->base_url();
+    auto bench = bench::RunBenchmark(scaled_, bo);
+    server->Stop(30);
+    if (!bench.ok()) return bench.status();
+    return ReadRealStepsLog(spec.steps_log);
+  }
+
+  // Writes `base` refitted on `steps` (RefitProfile, against one engine-loop
+  // iteration unless `target` says otherwise) to `path`.
+  static Status WriteRefit(const std::string& base_path, const std::vector<StepRecord>& steps,
+                           const std::string& path, ReplayTarget target = ReplayTarget::kLoop) {
+    auto base = ReadCpuCostProfile(base_path);
+    if (!base.ok()) return base.status();
+    return WriteCpuCostProfile(RefitProfile(*base, steps, target), path);
+  }
+
+  // A saved refit must come from this machine, thread count and model too.
+  Result<CpuCostProfile> ReadMatching(const std::string& path) const {
+    auto p = ReadCpuCostProfile(path);
+    if (!p.ok()) return p.status();
+    const ProfileIdentity here{ThisMachineName(), c_.server_threads,
+                               fs::path(results_.setup.model_path).stem().string()};
+    if (Status st = CheckProfileMatches(*p, path, here); !st.ok()) return st;
+    return p;
+  }
+
+  // The cost model of the server as it runs (issue 19): the reference policy
+  // serves a warm-up at warmup.multiple x the reference rate, on a seed of
+  // its own, with its steps logged; the profile refitted on them (per-step
+  // fixed cost, sampling and the engine loop's time land in the
+  // coefficients) is what the simulator predicts with from here on, and the
+  // reference rate and the device tier are sized again with it. The
+  // simulated policy predicts as the server's does after its online refit:
+  // the same steps fitted against the executor's compute time, with their
+  // p95 overrun (OnlineModelAfter). Saved beside --profile
+  // (<name>.serving.json, <name>.serving-compute.json) and reused with it.
+  Status RefitOnServingSteps() {
+    RealSetup& s = results_.setup;
+    if (c_.warmup.multiple <= 0) return Status::Ok();
+    const std::string path = Sidecar(".serving", "serving-profile.json");
+    const std::string compute_path = Sidecar(".serving-compute", "serving-compute-profile.json");
+    if (NeedsRefit(path) || NeedsRefit(compute_path)) {
+      bench::BenchOptions bo;
+      bo.plan.length_scale = 1;
+      bo.plan.num_requests = c_.warmup.requests > 0 ? c_.warmup.requests : c_.requests;
+      bo.plan.seed = c_.warmup.seed;
+      bo.plan.rate_rps = c_.warmup.multiple * s.reference_rps;
+      bo.plan.arrival.kind = c_.arrival == "gamma" ? ArrivalKind::kGamma : ArrivalKind::kPoisson;
+      bo.plan.arrival.cv = c_.arrival == "gamma" ? c_.arrival_cv : 1.0;
+      bo.time_limit_s = c_.time_limit_s;
+      bo.slo.cost_model = s.profile_path;
+      bo.workload_name = c_.trace;
+      Log("warm-up: " + c_.reference_policy + " at " + ShortNumber(bo.plan.rate_rps, 3) + " req/s (x" +
+          ShortNumber(c_.warmup.multiple, 3) + "), seed " + std::to_string(c_.warmup.seed));
+      auto steps = ServeLogged("warmup", c_.reference_policy, bo);
+      if (!steps.ok()) return steps.status();
+      if (steps->size() < 8)
+        return Status::InvalidArgument("warm-up: " + std::to_string(steps->size()) +
+                                       " steps logged, too few to refit the cost model on");
+      s.warmup_steps = static_cast<int64_t>(steps->size());
+      if (Status st = WriteRefit(s.profile_path, *steps, path); !st.ok()) return st;
+      if (Status st = WriteRefit(s.profile_path, *steps, compute_path, ReplayTarget::kCompute); !st.ok()) return st;
+    } else {
+      Log("serving refit: reusing " + path + " and " + compute_path);
+    }
+    auto serving = ReadMatching(path);
+    if (!serving.ok()) return serving.status();
+    auto compute = ReadMatching(compute_path);
+    if (!compute.ok()) return compute.status();
+    policy_model_ = OnlineModelAfter(*compute);
+    s.policy_fit = FitLine(*compute) + "; p95 overrun " + ShortNumber(policy_model_->OverrunRatioP95(), 3);
+    Log("policy model: " + s.policy_fit + " (" + compute_path + ")");
+    s.serving_profile_path = path;
+    s.serving_fit = FitLine(*serving);
+    s.idle_reference_rps = s.reference_rps;
+    Log("serving refit: " + s.serving_fit + " (" + path + ")");
+    return SizeDeviceTier();
   }
 
   Status LoadWorkloadTrace() {
@@ -198,7 +326,7 @@ class Runner {
 
   Result<Setup> SimSetup(int32_t device_blocks, int32_t host_blocks) const {
     SetupOptions so;
-    so.cpu_cost_profile = results_.setup.profile_path;
+    so.cpu_cost_profile = SimProfilePath();
     so.kv_device_blocks = device_blocks;
     so.kv_host_blocks = host_blocks;
     return MakeSetup(so);
@@ -209,6 +337,7 @@ class Runner {
     so.policy = policy;
     so.sched = setup.sched;
     so.slo_cost = slo_model_.get();  // null until the solo steps are measured
+    so.policy_cost = policy_model_.get();  // null without the warm-up: the clock
     return so;
   }
 
@@ -256,29 +385,10 @@ class Runner {
   // with it, so the targets stay fixed across runs too.
   Status MeasureSoloSteps() {
     RealSetup& s = results_.setup;
-    std::error_code ec;
-    s.slo_profile_path = o_.profile_path.empty()
-                             ? Out("solo-profile.json")
-                             : fs::path(o_.profile_path).replace_extension(".solo.json").string();
-    if (o_.profile_path.empty() || !fs::exists(s.slo_profile_path, ec)) {
-      ServerSpec spec;
-      spec.model_path = s.model_path;
-      spec.policy = c_.reference_policy;
-      spec.device_blocks = s.device_blocks;
-      spec.host_blocks = s.host_blocks;
-      spec.threads = c_.server_threads;
-      spec.cpus = s.server_cpus;
-      spec.max_concurrency = c_.max_concurrency;
-      spec.max_queue = c_.max_queue;
-      spec.log_path = Out("logs/solo.log");
-      spec.cost_profile = s.profile_path;
-      spec.steps_log = Out("logs/solo.steps.jsonl");
-      fs::remove(spec.steps_log, ec);
+    s.slo_profile_path = Sidecar(".solo", "solo-profile.json");
+    if (NeedsRefit(s.slo_profile_path)) {
       Log("solo: " + std::to_string(c_.solo_requests) + " requests one at a time on " + c_.reference_policy);
-      auto server = ServerUnderTest::Start(spec, 180);
-      if (!server.ok()) return server.status();
       bench::BenchOptions bo;
-      bo.base_url = server->base_url();
       bo.plan.length_scale = 1;
       bo.plan.num_requests = c_.solo_requests;
       bo.plan.seed = c_.seed;
@@ -287,26 +397,14 @@ class Runner {
       bo.time_limit_s = c_.time_limit_s;
       bo.slo.cost_model = s.profile_path;
       bo.workload_name = c_.trace;
-      auto bench = bench::RunBenchmark(scaled_, bo);
-      server->Stop(30);
-      if (!bench.ok()) return bench.status();
-      auto steps = ReadRealStepsLog(spec.steps_log);
+      auto steps = ServeLogged("solo", c_.reference_policy, bo);
       if (!steps.ok()) return steps.status();
-      auto profile = ReadCpuCostProfile(s.profile_path);
-      if (!profile.ok()) return profile.status();
-      const auto solo = FitOnSteps(*steps, ReplayTarget::kLoop, profile->kv_bytes_per_token, s.block_size);
-      CpuCostProfile out = *profile;
-      out.coeffs = solo->coeffs();
-      out.steps.clear();
-      for (const StepRecord& r : *steps) out.steps.push_back({r.seqs, MeasuredSeconds(r, ReplayTarget::kLoop) - r.copy_s});
-      if (Status st = WriteCpuCostProfile(out, s.slo_profile_path); !st.ok()) return st;
+      if (Status st = WriteRefit(s.profile_path, *steps, s.slo_profile_path); !st.ok()) return st;
     } else {
       Log("solo: reusing " + s.slo_profile_path);
     }
-    auto solo = ReadCpuCostProfile(s.slo_profile_path);
+    auto solo = ReadMatching(s.slo_profile_path);
     if (!solo.ok()) return solo.status();
-    const ProfileIdentity here{ThisMachineName(), c_.server_threads, fs::path(s.model_path).stem().string()};
-    if (Status st = CheckProfileMatches(*solo, s.slo_profile_path, here); !st.ok()) return st;
     slo_model_ = MakeProfiledCostModel(*solo);
     std::vector<int32_t> prompts;
     for (const TraceRow& row : scaled_.rows) prompts.push_back(row.prompt_tokens);
@@ -454,7 +552,7 @@ class Runner {
   // Every step the server took, predicted by the profile the simulator uses.
   void ReplaySteps(RealRun* run) {
     auto steps = ReadRealStepsLog(run->steps_log);
-    auto profile = ReadCpuCostProfile(results_.setup.profile_path);
+    auto profile = ReadCpuCostProfile(SimProfilePath());
     if (!steps.ok() || !profile.ok()) {
       Log("  steps not replayed: " + (steps.ok() ? profile.status() : steps.status()).message());
       return;
@@ -511,6 +609,8 @@ class Runner {
   Trace scaled_;
   std::vector<StepRecord> all_steps_;  // every run's, for the pooled per-step error
   std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
+  bool profile_fresh_ = false;  // the profile was measured in this run
+  std::unique_ptr<CpuCostModel> policy_model_;  // the simulated policy's (RefitOnServingSteps)
 };
 
 }  // namespace

@@ -70,7 +70,7 @@ Result<SimulationResult> SimulateCluster(const Workload& workload, const CostMod
   std::vector<std::unique_ptr<Replica>> reps;
   for (int i = 0; i < c.replicas; ++i) {
     auto rep = std::make_unique<Replica>();
-    auto made = MakeScheduler(opts.policy, config, &cost);
+    auto made = MakeScheduler(opts.policy, config, opts.policy_cost != nullptr ? opts.policy_cost : &cost);
     if (!made.ok()) return made.status();
     rep->scheduler = std::move(*made);
     if (router.wants_kv_events()) RecordKvEvents(*rep->scheduler, &rep->kv_log);
