@@ -468,10 +468,6 @@ void QuantizedActs::Quantize(const float* x, int64_t ldx, int32_t rows, int32_t 
   }
 }
 
-ActRowView QuantizedActs::Row(int32_t r) const {
-  const size_t nb = static_cast<size_t>(k_ / block_);
-  return {d_.data() + r * nb, q_.data() + static_cast<size_t>(r) * k_, sum16_.data() + static_cast<size_t>(r) * (k_ / 16)};
-}
 
 int32_t ActBlockFor(uint32_t type) {
   switch (type) {
@@ -518,7 +514,9 @@ float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowV
   return 0.0f;
 }
 
-float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+namespace {
+
+KernelIsa QuantIsa() {
   static const KernelIsa isa = [] {
     const KernelIsa best = BestKernelIsa();
     if (best == KernelIsa::kAvx512 && !(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
@@ -527,7 +525,37 @@ float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) 
     if (best != KernelIsa::kPortable && !__builtin_cpu_supports("f16c")) return KernelIsa::kPortable;
     return best;
   }();
-  return QuantDotWith(isa, type, w, a, k);
+  return isa;
+}
+
+using DotFn = float (*)(const uint8_t*, const ActRowView&, int32_t);
+
+// The AVX-512 loops carry the kernels' target, so the kernel inlines.
+template <DotFn Dot>
+AVX512_TARGET void RowsLoopAvx512(const uint8_t* w, const QuantizedActs& acts, int32_t r0, int32_t r1, int32_t k,
+                                  float* out, int64_t ldo) {
+  for (int32_t r = r0; r < r1; ++r) out[(r - r0) * ldo] = Dot(w, acts.Row(r), k);
+}
+
+}  // namespace
+
+void QuantDotRows(uint32_t type, const uint8_t* w, const QuantizedActs& acts, int32_t r0, int32_t r1, int32_t k,
+                  float* out, int64_t ldo) {
+  if (QuantIsa() == KernelIsa::kAvx512) {
+    switch (type) {
+      case kGgmlQ8_0: return RowsLoopAvx512<DotQ8_0Avx512>(w, acts, r0, r1, k, out, ldo);
+      case kGgmlQ4_0: return RowsLoopAvx512<DotQ4_0Avx512>(w, acts, r0, r1, k, out, ldo);
+      case kGgmlQ4_K: return RowsLoopAvx512<DotQ45_KAvx512<false>>(w, acts, r0, r1, k, out, ldo);
+      case kGgmlQ5_K: return RowsLoopAvx512<DotQ45_KAvx512<true>>(w, acts, r0, r1, k, out, ldo);
+      case kGgmlQ6_K: return RowsLoopAvx512<DotQ6_KAvx512>(w, acts, r0, r1, k, out, ldo);
+      default: break;
+    }
+  }
+  for (int32_t r = r0; r < r1; ++r) out[(r - r0) * ldo] = QuantDot(type, w, acts.Row(r), k);
+}
+
+float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+  return QuantDotWith(QuantIsa(), type, w, a, k);
 }
 
 }  // namespace cacheopt
