@@ -14,8 +14,9 @@ namespace {
 // Rows per work item: a multiple of the register tile, small enough that the
 // item's rows of x stay in L2 while its panel streams through.
 constexpr int32_t kRowBlock = 16 * kTileRows;
-// Below this many multiply-adds a thread hand-off costs more than it saves.
-constexpr int64_t kParallelMacs = int64_t{1} << 18;
+// Below this many multiply-adds a thread hand-off costs more than it saves
+// (a hand-off to a polling worker is about a microsecond: thread_pool.h).
+constexpr int64_t kParallelMacs = int64_t{1} << 15;
 
 }  // namespace
 
