@@ -130,8 +130,8 @@ void Linear::ApplySegments(const float* x, int64_t ldx, int32_t rows, float* y, 
     const QuantMatrix& m = *it.seg->quant;
     const QuantizedActs& acts = ActBlockFor(m.type) == 32 ? acts32_ : acts256_;
     const int32_t c1 = std::min(m.rows, it.c0 + kCols), r1 = std::min(rows, it.r0 + kRows);
-    for (int32_t c = it.c0; c < c1; ++c)
-      QuantDotRows(m.type, m.row(c), acts, it.r0, r1, k_, y + it.seg->col0 + c + it.r0 * ldy, ldy);
+    QuantDotTile(m.type, m.row(it.c0), m.row_bytes, c1 - it.c0, acts, it.r0, r1, k_,
+                 y + it.seg->col0 + it.c0 + it.r0 * ldy, ldy);
   };
   const auto n_items = static_cast<int64_t>(items.size());
   if (pool == nullptr || macs < kParallelMacs) {

@@ -530,28 +530,31 @@ KernelIsa QuantIsa() {
 
 using DotFn = float (*)(const uint8_t*, const ActRowView&, int32_t);
 
-// The AVX-512 loops carry the kernels' target, so the kernel inlines.
+// The AVX-512 loop carries the kernels' target, so the kernel inlines.
 template <DotFn Dot>
-AVX512_TARGET void RowsLoopAvx512(const uint8_t* w, const QuantizedActs& acts, int32_t r0, int32_t r1, int32_t k,
-                                  float* out, int64_t ldo) {
-  for (int32_t r = r0; r < r1; ++r) out[(r - r0) * ldo] = Dot(w, acts.Row(r), k);
+AVX512_TARGET void TileAvx512(const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+                              int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
+  for (int32_t c = 0; c < cols; ++c, w += row_bytes)
+    for (int32_t r = r0; r < r1; ++r) y[(r - r0) * ldy + c] = Dot(w, acts.Row(r), k);
 }
 
 }  // namespace
 
-void QuantDotRows(uint32_t type, const uint8_t* w, const QuantizedActs& acts, int32_t r0, int32_t r1, int32_t k,
-                  float* out, int64_t ldo) {
-  if (QuantIsa() == KernelIsa::kAvx512) {
+void QuantDotTile(uint32_t type, const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+                  int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
+  const KernelIsa isa = QuantIsa();
+  if (isa == KernelIsa::kAvx512) {
     switch (type) {
-      case kGgmlQ8_0: return RowsLoopAvx512<DotQ8_0Avx512>(w, acts, r0, r1, k, out, ldo);
-      case kGgmlQ4_0: return RowsLoopAvx512<DotQ4_0Avx512>(w, acts, r0, r1, k, out, ldo);
-      case kGgmlQ4_K: return RowsLoopAvx512<DotQ45_KAvx512<false>>(w, acts, r0, r1, k, out, ldo);
-      case kGgmlQ5_K: return RowsLoopAvx512<DotQ45_KAvx512<true>>(w, acts, r0, r1, k, out, ldo);
-      case kGgmlQ6_K: return RowsLoopAvx512<DotQ6_KAvx512>(w, acts, r0, r1, k, out, ldo);
+      case kGgmlQ8_0: return TileAvx512<DotQ8_0Avx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ4_0: return TileAvx512<DotQ4_0Avx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ4_K: return TileAvx512<DotQ45_KAvx512<false>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ5_K: return TileAvx512<DotQ45_KAvx512<true>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ6_K: return TileAvx512<DotQ6_KAvx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
       default: break;
     }
   }
-  for (int32_t r = r0; r < r1; ++r) out[(r - r0) * ldo] = QuantDot(type, w, acts.Row(r), k);
+  for (int32_t c = 0; c < cols; ++c, w += row_bytes)
+    for (int32_t r = r0; r < r1; ++r) y[(r - r0) * ldy + c] = QuantDotWith(isa, type, w, acts.Row(r), k);
 }
 
 float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {

@@ -60,11 +60,12 @@ int32_t ActBlockFor(uint32_t type);
 
 // Dot of one weight row of `k` elements stored as `type` with `a`.
 float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k);
-// out[(r - r0) * ldo] = QuantDot(type, w, acts.Row(r), k) for r in [r0, r1):
-// the same bits, with the path and type resolved once for the rows instead
-// of per dot product (that dispatch was a fifth of a quantized step).
-void QuantDotRows(uint32_t type, const uint8_t* w, const QuantizedActs& acts, int32_t r0, int32_t r1, int32_t k,
-                  float* out, int64_t ldo);
+// y[(r - r0) * ldy + c] = QuantDot(type, w + c * row_bytes, acts.Row(r), k)
+// for c in [0, cols) and r in [r0, r1): a tile of weight rows by activation
+// rows, with the path and type resolved once for the tile instead of per dot
+// product (that dispatch was a fifth of a quantized step). The same bits.
+void QuantDotTile(uint32_t type, const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+                  int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy);
 // The same on a given path, which this CPU must support (tests).
 float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k);
 
