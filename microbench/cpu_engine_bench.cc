@@ -340,10 +340,11 @@ struct Summary {
 Summary BenchModel(const std::string& name, const Model& m, int32_t steps, int32_t threads,
                    const std::vector<int32_t>& streams, bool reference, bool bandwidth) {
   const ModelConfig& c = m.config;
-  std::printf("\n== %s: dim %d hidden %d layers %d heads %d/%d vocab %d, weights %.1f MB fp32; "
+  std::printf("\n== %s: dim %d hidden %d layers %d heads %d/%d vocab %d, "
+              "weights %.1f MB as fp32, %.1f MB as stored; "
               "prompt %d, warm-up %d, %d timed + %d profiled decode steps, %d engine threads\n",
               name.c_str(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
-              WeightBytes(c) / 1e6, kPrompt, kWarmup, steps, steps, threads);
+              WeightBytes(c) / 1e6, StreamedWeightBytes(m) / 1e6, kPrompt, kWarmup, steps, steps, threads);
   Summary sum;
   sum.model = name;
   if (bandwidth) {
@@ -405,11 +406,12 @@ Summary BenchModel(const std::string& name, const Model& m, int32_t steps, int32
     std::printf("%8d %9.3f | %6.1f %6.1f %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f | %9.1f\n", r.streams,
                 1e3 * w / r.prof_steps, pct(f.qkv_s), pct(f.wo_s), pct(f.ffn_s), pct(f.cls_s), pct(f.gemm_s()),
                 pct(f.attention_s), pct(f.row_ops_s), pct(r.prof.sample_s), pct(execx), pct(sched), pct(other),
-                WeightBytes(c) * r.prof_steps / f.gemm_s() / 1e9);
+                StreamedWeightBytes(m) * r.prof_steps / f.gemm_s() / 1e9);
   }
   std::printf("  (GEMM = qkv+wo+ffn+cls; attn includes the K/V cache writes; rowops: embeddings, RMSNorm, RoPE,\n"
               "   SwiGLU, residuals; execx: swap copies, batch building, forward glue; sched: Schedule+Update;\n"
-              "   other: bench loop; GEMM GB/s: fp32 weight bytes streamed per second of GEMM time)\n");
+              "   other: bench loop; GEMM GB/s: weight bytes as stored (quantized blocks, else fp32)\n"
+              "   per second of GEMM time)\n");
   return sum;
 }
 
