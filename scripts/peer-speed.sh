@@ -50,8 +50,10 @@ while [ $# -gt 0 ]; do
     *) echo "error: unknown option $1" >&2; usage ;;
   esac
 done
-for n in ${streams//,/ }; do
-  case "$n" in 1|[0-9]*) ;; *) echo "error: --streams takes numbers, got '$n'" >&2; exit 2 ;; esac
+for v in "--streams:$streams" "--threads:$threads" "--steps:$steps" "--reps:$reps"; do
+  for n in $(echo "${v#*:}" | tr ',' ' '); do
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "error: ${v%%:*} takes positive numbers, got '$n'" >&2; exit 2; }
+  done
 done
 
 src="${CACHEOPT_CACHE:-$HOME/.cache/cacheopt}/llama.cpp-src"
