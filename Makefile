@@ -91,3 +91,9 @@ peer-bench: build
 
 clean:
 	rm -rf $(BUILD) build-asan
+
+# Decode speed against llama.cpp on generated F32/Q8_0/Q4_K files (docs/cpu-speed.md);
+# PEER_SPEED_ARGS picks a subset, e.g. "--models 15m --threads 1".
+.PHONY: peer-speed
+peer-speed: build
+	bash scripts/peer-speed.sh --build $(BUILD) $(PEER_SPEED_ARGS)

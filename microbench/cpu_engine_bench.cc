@@ -1,8 +1,18 @@
 // Decode throughput of the real CPU engine against a plain one-sequence fp32
 // loop, on stories260K (when present) and the generated ~110M model.
 //
-//   build-bench/cpu_engine_bench [--threads N] [--steps N] [--models stories260K,110m]
-//                                [--streams 1,8,32] [--no-reference]
+//   build-bench/cpu_engine_bench [--threads N] [--steps N] [--models stories260K,110m,PATH.gguf]
+//                                [--streams 1,8,32] [--no-reference] [--no-bandwidth]
+//
+// A --models entry with a '/' or ending in .gguf/.bin is a model file (any
+// type the loader reads: F32, Q8_0, Q4_K ...; scripts/peer-speed.sh runs it
+// beside llama.cpp); others are generated configs (MakeRandomModel).
+// Each engine run also prints one machine-readable line:
+//   result: model=NAME threads=T streams=N tok_s=X step_ms=Y
+// and, per model, the memory-bandwidth floor of a decode step:
+//   floor: model=NAME threads=T weight_bytes=B kv_bytes_per_token=K read_gbs=G floor_tok_s=F
+// (bytes streamed per single-stream token over the read bandwidth this
+// machine reaches on a buffer as large as the weights).
 //
 // For each model:
 //  (a) reference: run.c's forward() written the obvious way (naive matmul
@@ -19,6 +29,8 @@
 // for the per-step breakdown (matmuls, attention, row ops, sampling,
 // scheduling) over the same context lengths. Targets checked on the ~110M model: agg(32) >= 6 x single,
 // and single >= reference / 1.25.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -37,6 +49,7 @@
 #include "core/sched/scheduler.h"
 #include "exec/cpu/cpu_executor.h"
 #include "exec/cpu/kv_arena.h"
+#include "exec/cpu/quant_dot.h"
 #include "exec/cpu/reference_llama.h"
 #include "model/model_loader.h"
 #include "model/random_model.h"
@@ -246,20 +259,106 @@ double WeightBytes(const ModelConfig& c) {
   return 4.0 * (c.n_layers * (d * (d + 2 * kv) + d * d + 3 * d * h) + c.vocab_size * d);
 }
 
+// Bytes of weights one single-stream token reads: quantized matrices in their
+// blocks, the rest as fp32 (F16/BF16 are widened at load or in Linear).
+double StreamedWeightBytes(const Model& m) {
+  auto one = [](const std::vector<float>& f, const QuantMatrix& q) {
+    if (!q.empty() && ActBlockFor(q.type) > 0) return static_cast<double>(q.data.size());
+    if (!q.empty()) return 4.0 * q.rows * q.cols;
+    return 4.0 * static_cast<double>(f.size());
+  };
+  const ModelWeights& w = m.weights;
+  double b = 0;
+  for (const LayerWeights& l : w.layers)
+    b += one(l.wq, l.wq_q) + one(l.wk, l.wk_q) + one(l.wv, l.wv_q) + one(l.wo, l.wo_q) + one(l.w1, l.w1_q) +
+         one(l.w2, l.w2_q) + one(l.w3, l.w3_q);
+  const bool tied = w.wcls.empty() && w.wcls_q.empty();
+  b += tied ? one(w.token_embedding, w.token_embedding_q) : one(w.wcls, w.wcls_q);
+  return b;
+}
+
+// Sums n floats with 4 independent AVX-512 accumulators: bound by the memory
+// system, not by the add latency.
+__attribute__((target("avx512f"))) float SumAvx512(const float* p, size_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    a0 = _mm512_add_ps(a0, _mm512_loadu_ps(p + i));
+    a1 = _mm512_add_ps(a1, _mm512_loadu_ps(p + i + 16));
+    a2 = _mm512_add_ps(a2, _mm512_loadu_ps(p + i + 32));
+    a3 = _mm512_add_ps(a3, _mm512_loadu_ps(p + i + 48));
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  float t = 0;
+  for (float l : lanes) t += l;
+  return t;
+}
+
+float SumPortable(const float* p, size_t n) {
+  float acc[16] = {};
+  for (size_t i = 0; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) acc[j] += p[i + j];
+  float t = 0;
+  for (float a : acc) t += a;
+  return t;
+}
+
+// Read bandwidth (GB/s) of `threads` threads streaming one buffer of `bytes`
+// (each its own slice), warm as the weights are between steps: the best of a
+// few passes.
+double ReadBandwidth(double bytes, int32_t threads) {
+  const size_t n = static_cast<size_t>(bytes / sizeof(float));
+  std::vector<float> buf(n, 1.0f);
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const size_t slice = (n / threads + 63) / 64 * 64;
+  std::vector<float> sums(static_cast<size_t>(threads));
+  auto part = [&](int32_t t) {
+    const size_t b = std::min(n, t * slice), e = std::min(n, b + slice);
+    sums[t] = avx512 ? SumAvx512(buf.data() + b, e - b) : SumPortable(buf.data() + b, e - b);
+  };
+  double best = 0;
+  for (int pass = 0; pass < 8; ++pass) {
+    const auto t0 = Clock::now();
+    std::vector<std::thread> ts;
+    for (int32_t t = 1; t < threads; ++t) ts.emplace_back(part, t);
+    part(0);
+    for (std::thread& t : ts) t.join();
+    const double s = Secs(Clock::now() - t0);
+    if (pass > 0) best = std::max(best, bytes / s / 1e9);
+  }
+  volatile float sink = 0;
+  for (float v : sums) sink = sink + v;
+  return best;
+}
+
 struct Summary {
   std::string model;
   double ref = 0, single = 0, agg8 = 0, agg32 = 0;
 };
 
 Summary BenchModel(const std::string& name, const Model& m, int32_t steps, int32_t threads,
-                   const std::vector<int32_t>& streams, bool reference) {
+                   const std::vector<int32_t>& streams, bool reference, bool bandwidth) {
   const ModelConfig& c = m.config;
-  std::printf("\n== %s: dim %d hidden %d layers %d heads %d/%d vocab %d, weights %.1f MB fp32; "
+  std::printf("\n== %s: dim %d hidden %d layers %d heads %d/%d vocab %d, "
+              "weights %.1f MB as fp32, %.1f MB as stored; "
               "prompt %d, warm-up %d, %d timed + %d profiled decode steps, %d engine threads\n",
               name.c_str(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
-              WeightBytes(c) / 1e6, kPrompt, kWarmup, steps, steps, threads);
+              WeightBytes(c) / 1e6, StreamedWeightBytes(m) / 1e6, kPrompt, kWarmup, steps, steps, threads);
   Summary sum;
   sum.model = name;
+  if (bandwidth) {
+    // KV read per token at the middle of the timed range, f32 cache.
+    const double ctx = kPrompt + kWarmup + steps;
+    const double kv = 2.0 * c.n_layers * c.kv_dim() * sizeof(float) * ctx;
+    const double wb = StreamedWeightBytes(m);
+    const double gbs = ReadBandwidth(wb, threads);
+    std::printf("memory floor: %.1f MB of weights + %.2f MB of KV per token; %d thread(s) read %.1f GB/s over a "
+                "buffer that size, so at most %.0f tok/s\n",
+                wb / 1e6, kv / 1e6, threads, gbs, gbs * 1e9 / (wb + kv));
+    std::printf("floor: model=%s threads=%d weight_bytes=%.0f kv_bytes_per_token=%.0f read_gbs=%.2f floor_tok_s=%.1f\n",
+                name.c_str(), threads, wb, kv, gbs, gbs * 1e9 / (wb + kv));
+  }
   ReferenceResult ref;
   if (reference) {
     ref = RunReference(m, steps);
@@ -274,6 +373,8 @@ Summary BenchModel(const std::string& name, const Model& m, int32_t steps, int32
     std::printf("engine %2d stream%s: %8.2f tok/s aggregate, %7.2f tok/s per stream, %8.3f ms/step "
                 "(mean %.2f tok/s; prefill %.2f s)\n",
                 n, n == 1 ? " " : "s", r.tok_s, r.tok_s / n, r.step_ms, r.mean_tok_s, r.prefill_s);
+    std::printf("result: model=%s threads=%d streams=%d tok_s=%.2f step_ms=%.4f\n", name.c_str(), threads, n,
+                r.tok_s, r.step_ms);
     if (n == 1) sum.single = r.tok_s;
     if (n == 8) sum.agg8 = r.tok_s;
     if (n == 32) sum.agg32 = r.tok_s;
@@ -305,11 +406,12 @@ Summary BenchModel(const std::string& name, const Model& m, int32_t steps, int32
     std::printf("%8d %9.3f | %6.1f %6.1f %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f | %9.1f\n", r.streams,
                 1e3 * w / r.prof_steps, pct(f.qkv_s), pct(f.wo_s), pct(f.ffn_s), pct(f.cls_s), pct(f.gemm_s()),
                 pct(f.attention_s), pct(f.row_ops_s), pct(r.prof.sample_s), pct(execx), pct(sched), pct(other),
-                WeightBytes(c) * r.prof_steps / f.gemm_s() / 1e9);
+                StreamedWeightBytes(m) * r.prof_steps / f.gemm_s() / 1e9);
   }
   std::printf("  (GEMM = qkv+wo+ffn+cls; attn includes the K/V cache writes; rowops: embeddings, RMSNorm, RoPE,\n"
               "   SwiGLU, residuals; execx: swap copies, batch building, forward glue; sched: Schedule+Update;\n"
-              "   other: bench loop; GEMM GB/s: fp32 weight bytes streamed per second of GEMM time)\n");
+              "   other: bench loop; GEMM GB/s: weight bytes as stored (quantized blocks, else fp32)\n"
+              "   per second of GEMM time)\n");
   return sum;
 }
 
@@ -319,6 +421,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> models{"stories260K", "110m"};
   std::vector<int32_t> streams{1, 8, 32};
   bool reference = true;
+  bool bandwidth = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -339,10 +442,12 @@ int Main(int argc, char** argv) {
       for (const std::string& s : Split(val())) streams.push_back(std::stoi(s));
     } else if (a == "--no-reference") {
       reference = false;
+    } else if (a == "--no-bandwidth") {
+      bandwidth = false;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--steps N] [--models stories260K,110m,15m,...] [--streams 1,8,32] "
-                   "[--no-reference]\n",
+                   "[--no-reference] [--no-bandwidth]\n",
                    argv[0]);
       return 2;
     }
@@ -351,8 +456,20 @@ int Main(int argc, char** argv) {
               ReadFirstLine("/proc/cpuinfo", "model name").c_str(), std::thread::hardware_concurrency(),
               ReadFirstLine("/proc/loadavg").c_str());
   std::vector<Summary> sums;
+  auto is_file = [](const std::string& n) {
+    auto ends = [&](const char* e) { return n.size() >= std::strlen(e) && n.rfind(e) == n.size() - std::strlen(e); };
+    return n.find('/') != std::string::npos || ends(".gguf") || ends(".bin");
+  };
   for (const std::string& name : models) {
-    if (name == "stories260K") {
+    if (is_file(name)) {
+      auto m = LoadModel(name, "", 0);
+      if (!m.ok()) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), m.status().message().c_str());
+        return 1;
+      }
+      const std::string base = name.substr(name.find_last_of('/') + 1);
+      sums.push_back(BenchModel(base, *m, steps > 0 ? steps : 32, threads, streams, reference, bandwidth));
+    } else if (name == "stories260K") {
       const std::string path = SharedDir() + "/models/stories260K/stories260K.bin";
       if (!std::ifstream(path).good()) {
         std::printf("\n== stories260K: skipped (%s not found; set CACHEOPT_SHARED)\n", path.c_str());
@@ -366,14 +483,15 @@ int Main(int argc, char** argv) {
       // Context 512: warm-up + 2 x steps must fit after the prompt.
       int32_t s = steps > 0 ? steps : 128;
       s = std::min(s, (m->config.context - kPrompt - kWarmup - 8) / 2);
-      sums.push_back(BenchModel(name, *m, s, threads, streams, reference));
+      sums.push_back(BenchModel(name, *m, s, threads, streams, reference, bandwidth));
     } else {
       auto m = MakeRandomModel(name, 1);
       if (!m.ok()) {
         std::fprintf(stderr, "%s\n", m.status().message().c_str());
         return 1;
       }
-      sums.push_back(BenchModel("generated " + name, *m, steps > 0 ? steps : 32, threads, streams, reference));
+      sums.push_back(
+          BenchModel("generated " + name, *m, steps > 0 ? steps : 32, threads, streams, reference, bandwidth));
     }
   }
   std::printf("\n%-18s %10s %10s %10s %10s %9s %9s\n", "model", "ref tok/s", "1 tok/s", "8 tok/s", "32 tok/s",

@@ -106,6 +106,38 @@ __attribute__((target("avx512f"))) void TileAvx512(const float* x, int64_t ldx, 
 
 constexpr int kTileRowsAvx512 = 12;
 
+// RT rows x NP panels, whole k (a float stored and reloaded between k blocks
+// is exact, so not blocking k changes no bit): per element, the same fused
+// multiply-adds in the same order as TileAvx512.
+template <int RT, int NP>
+__attribute__((target("avx512f"))) void GroupTileAvx512(const float* x, int64_t ldx, const float* panels, int32_t k,
+                                                         float* y, int64_t ldy, int32_t last_cols) {
+  const int64_t stride = static_cast<int64_t>(k) * kPanelWidth;
+  __m512 acc[RT][NP];
+#pragma GCC unroll 16
+  for (int r = 0; r < RT; ++r)
+#pragma GCC unroll 16
+    for (int p = 0; p < NP; ++p) acc[r][p] = _mm512_setzero_ps();
+  for (int32_t kk = 0; kk < k; ++kk) {
+    __m512 w[NP];
+#pragma GCC unroll 16
+    for (int p = 0; p < NP; ++p) w[p] = _mm512_loadu_ps(panels + p * stride + kk * kPanelWidth);
+#pragma GCC unroll 16
+    for (int r = 0; r < RT; ++r) {
+      const __m512 xb = _mm512_set1_ps(x[r * ldx + kk]);
+#pragma GCC unroll 16
+      for (int p = 0; p < NP; ++p) acc[r][p] = _mm512_fmadd_ps(xb, w[p], acc[r][p]);
+    }
+  }
+  const __mmask16 last = static_cast<__mmask16>((1u << last_cols) - 1u);
+#pragma GCC unroll 16
+  for (int r = 0; r < RT; ++r)
+#pragma GCC unroll 16
+    for (int p = 0; p < NP; ++p)
+      _mm512_mask_storeu_ps(y + r * ldy + p * kPanelWidth, p == NP - 1 ? last : static_cast<__mmask16>(0xffff),
+                            acc[r][p]);
+}
+
 __attribute__((target("avx512f"))) void KernelAvx512(const float* x, int64_t ldx, int32_t rows, const float* panel,
                                                       int32_t k, float* y, int64_t ldy, int32_t cols) {
   for (int32_t k0 = 0; k0 < k; k0 += kDepthBlock) {
@@ -194,6 +226,23 @@ void PanelKernelWith(KernelIsa isa, const float* x, int64_t ldx, int32_t rows, c
     case KernelIsa::kAvx2: KernelAvx2(x, ldx, rows, panel, k, y, ldy, cols); break;
     default: KernelGeneric(x, ldx, rows, panel, k, y, ldy, cols); break;
   }
+}
+
+void PanelGroupKernel(const float* x, int64_t ldx, int32_t rows, const float* panels, int32_t npanels, int32_t k,
+                      float* y, int64_t ldy, int32_t cols) {
+  if (BestKernelIsa() == KernelIsa::kAvx512 && npanels == kGroupPanels && rows >= 1 && rows <= kGroupMaxRows) {
+    const int32_t last = cols - (kGroupPanels - 1) * kPanelWidth;
+    switch (rows) {
+      case 1: GroupTileAvx512<1, kGroupPanels>(x, ldx, panels, k, y, ldy, last); return;
+      case 2: GroupTileAvx512<2, kGroupPanels>(x, ldx, panels, k, y, ldy, last); return;
+      case 3: GroupTileAvx512<3, kGroupPanels>(x, ldx, panels, k, y, ldy, last); return;
+      case 4: GroupTileAvx512<4, kGroupPanels>(x, ldx, panels, k, y, ldy, last); return;
+      default: break;
+    }
+  }
+  for (int32_t p = 0; p < npanels; ++p)
+    PanelKernel(x, ldx, rows, panels + static_cast<int64_t>(p) * k * kPanelWidth, k, y + p * kPanelWidth, ldy,
+                std::min(kPanelWidth, cols - p * kPanelWidth));
 }
 
 void PanelKernel(const float* x, int64_t ldx, int32_t rows, const float* panel, int32_t k, float* y, int64_t ldy,

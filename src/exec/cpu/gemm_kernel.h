@@ -19,6 +19,18 @@ inline constexpr int32_t kTileRows = 6;     // rows per register tile (AVX2; AVX
 void PanelKernel(const float* x, int64_t ldx, int32_t rows, const float* panel, int32_t k, float* y,
                  int64_t ldy, int32_t cols);
 
+// PanelKernel over `npanels` consecutive packed panels (panel p at
+// panels + p * k * 16, its outputs at y + 16 p; `cols` outputs in all, the
+// last panel possibly short): the same bits as one PanelKernel call per
+// panel. With few rows (a decode step of a few sequences) one panel gives a
+// single chain of dependent fused multiply-adds per row, bound by their
+// latency; on AVX-512 this runs kGroupPanels panels side by side instead, so
+// 4-16 independent chains are in flight (each element's chain unchanged).
+inline constexpr int32_t kGroupPanels = 4;
+inline constexpr int32_t kGroupMaxRows = 4;  // rows up to which grouping pays
+void PanelGroupKernel(const float* x, int64_t ldx, int32_t rows, const float* panels, int32_t npanels, int32_t k,
+                      float* y, int64_t ldy, int32_t cols);
+
 // The kernel's instruction-set paths. AVX-512 and AVX2+FMA give the same bits
 // (one fused multiply-add per element per k, in the same order); the
 // portable path multiplies then adds, so it differs from them.

@@ -14,8 +14,9 @@ namespace {
 // Rows per work item: a multiple of the register tile, small enough that the
 // item's rows of x stay in L2 while its panel streams through.
 constexpr int32_t kRowBlock = 16 * kTileRows;
-// Below this many multiply-adds a thread hand-off costs more than it saves.
-constexpr int64_t kParallelMacs = int64_t{1} << 18;
+// Below this many multiply-adds a thread hand-off costs more than it saves
+// (a hand-off to a polling worker is about a microsecond: thread_pool.h).
+constexpr int64_t kParallelMacs = int64_t{1} << 15;
 
 }  // namespace
 
@@ -71,20 +72,25 @@ void Linear::Apply(const float* x, int64_t ldx, int32_t rows, float* y, int64_t 
 }
 
 void Linear::ApplyPacked(const float* x, int64_t ldx, int32_t rows, float* y, int64_t ldy, ThreadPool* pool) const {
-  int32_t panels = (n_ + kPanelWidth - 1) / kPanelWidth;
-  int32_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
-  // Items are (row block, panel); each writes its own cells of y, computed
-  // the same way whichever thread takes it.
+  const int32_t panels = (n_ + kPanelWidth - 1) / kPanelWidth;
+  const int32_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
+  // With a few rows, items are groups of panels (PanelGroupKernel: same bits,
+  // more independent chains); else one panel each.
+  const int32_t per_item = rows <= kGroupMaxRows ? kGroupPanels : 1;
+  const int32_t groups = (panels + per_item - 1) / per_item;
+  // Items are (row block, panel group); each writes its own cells of y,
+  // computed the same way whichever thread takes it.
   auto item = [&](int64_t i) {
-    int32_t rb = static_cast<int32_t>(i / panels);
-    int32_t p = static_cast<int32_t>(i % panels);
-    int32_t r0 = rb * kRowBlock;
-    int32_t nr = std::min(kRowBlock, rows - r0);
-    int32_t c0 = p * kPanelWidth;
-    PanelKernel(x + r0 * ldx, ldx, nr, packed_.data() + static_cast<size_t>(p) * k_ * kPanelWidth, k_,
-                y + r0 * ldy + c0, ldy, std::min(kPanelWidth, n_ - c0));
+    const int32_t rb = static_cast<int32_t>(i / groups);
+    const int32_t p = static_cast<int32_t>(i % groups) * per_item;
+    const int32_t r0 = rb * kRowBlock;
+    const int32_t nr = std::min(kRowBlock, rows - r0);
+    const int32_t c0 = p * kPanelWidth;
+    PanelGroupKernel(x + r0 * ldx, ldx, nr, packed_.data() + static_cast<size_t>(p) * k_ * kPanelWidth,
+                     std::min(per_item, panels - p), k_, y + r0 * ldy + c0, ldy,
+                     std::min(per_item * kPanelWidth, n_ - c0));
   };
-  int64_t items = static_cast<int64_t>(row_blocks) * panels;
+  const int64_t items = static_cast<int64_t>(row_blocks) * groups;
   if (pool == nullptr || static_cast<int64_t>(rows) * n_ * k_ < kParallelMacs) {
     for (int64_t i = 0; i < items; ++i) item(i);
   } else {
@@ -124,11 +130,8 @@ void Linear::ApplySegments(const float* x, int64_t ldx, int32_t rows, float* y, 
     const QuantMatrix& m = *it.seg->quant;
     const QuantizedActs& acts = ActBlockFor(m.type) == 32 ? acts32_ : acts256_;
     const int32_t c1 = std::min(m.rows, it.c0 + kCols), r1 = std::min(rows, it.r0 + kRows);
-    for (int32_t c = it.c0; c < c1; ++c) {
-      const uint8_t* w = m.row(c);
-      float* yc = y + it.seg->col0 + c;
-      for (int32_t r = it.r0; r < r1; ++r) yc[r * ldy] = QuantDot(m.type, w, acts.Row(r), k_);
-    }
+    QuantDotTile(m.type, m.row(it.c0), m.row_bytes, c1 - it.c0, acts, it.r0, r1, k_,
+                 y + it.seg->col0 + it.c0 + it.r0 * ldy, ldy);
   };
   const auto n_items = static_cast<int64_t>(items.size());
   if (pool == nullptr || macs < kParallelMacs) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -108,6 +109,29 @@ TEST(LinearTest, Avx512PathMatchesAvx2Bitwise) {
         std::vector<float> a(static_cast<size_t>(rows) * 20, 3.0f), b = a;
         PanelKernelWith(KernelIsa::kAvx2, x.data(), k, rows, panel.data(), k, a.data(), 20, cols);
         PanelKernelWith(KernelIsa::kAvx512, x.data(), k, rows, panel.data(), k, b.data(), 20, cols);
+        ASSERT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0)
+            << "k " << k << " rows " << rows << " cols " << cols;
+      }
+    }
+  }
+}
+
+// The grouped kernel (a few rows over several panels at once) gives the
+// per-panel kernel's bits: every row count it takes and one past, short last
+// panels, depths across the k blocks.
+TEST(LinearTest, PanelGroupKernelMatchesPanelKernelBitwise) {
+  for (int32_t k : {1, 64, 255, 256, 257, 700}) {
+    std::vector<float> panels = Random(static_cast<size_t>(k) * kPanelWidth * kGroupPanels, 21 + k);
+    for (int32_t rows = 1; rows <= kGroupMaxRows + 1; ++rows) {
+      std::vector<float> x = Random(static_cast<size_t>(rows) * k, 23 + rows);
+      for (int32_t cols :
+           {kGroupPanels * kPanelWidth, kGroupPanels * kPanelWidth - 3, (kGroupPanels - 1) * kPanelWidth + 1}) {
+        const int64_t ld = kGroupPanels * kPanelWidth + 5;
+        std::vector<float> a(static_cast<size_t>(rows * ld), 3.0f), b = a;
+        PanelGroupKernel(x.data(), k, rows, panels.data(), kGroupPanels, k, a.data(), ld, cols);
+        for (int32_t p = 0; p < kGroupPanels; ++p)
+          PanelKernel(x.data(), k, rows, panels.data() + static_cast<size_t>(p) * k * kPanelWidth, k,
+                      b.data() + p * kPanelWidth, ld, std::min(kPanelWidth, cols - p * kPanelWidth));
         ASSERT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0)
             << "k " << k << " rows " << rows << " cols " << cols;
       }

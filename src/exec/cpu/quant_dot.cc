@@ -422,6 +422,47 @@ AVX512_TARGET float DotQ8_0Avx512(const uint8_t* w, const ActRowView& a, int32_t
   return Avx2Finish(even, odd, 0.0f);
 }
 
+// DotQ8_0Avx512 for R activation rows against one weight row, each row's
+// operations exactly those of DotQ8_0Avx512 (so the same bits); the weight
+// bytes, their signs and magnitudes and the block scales are loaded and
+// decoded once for all R rows instead of once per row.
+template <int R>
+AVX512_TARGET void DotQ8_0Avx512Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+  __m512 acc[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  const int32_t nb = k / 32;
+  const __m512i ones = _mm512_set1_epi16(1);
+  int32_t b = 0;
+  for (; b + 2 <= nb; b += 2, w += 2 * kQ8_0Bytes) {
+    const __m512i wq = Cat256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kQ8_0Bytes + 2)));
+    const __mmask64 neg = _mm512_movepi8_mask(wq);
+    const __m512i wabs = _mm512_abs_epi8(wq);
+    const float d0 = _cvtsh_ss(Load16(w)), d1 = _cvtsh_ss(Load16(w + kQ8_0Bytes));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512i aq = _mm512_loadu_si512(a[r].q + 32 * b);
+      const __m512i as = _mm512_mask_sub_epi8(aq, neg, _mm512_setzero_si512(), aq);
+      const __m512i p = _mm512_madd_epi16(_mm512_maddubs_epi16(wabs, as), ones);
+      const __m512 sc = Pair(d0 * a[r].d[b], d1 * a[r].d[b + 1]);
+      acc[r] = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc[r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    __m256 even = _mm512_castps512_ps256(acc[r]);
+    const __m256 odd = _mm512_extractf32x8_ps(acc[r], 1);
+    if (b < nb) {  // a last even group
+      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+      const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r].q + 32 * b));
+      const __m256i p = Avx2LanesU(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(aq, wq));
+      even = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(Load16(w)) * a[r].d[b]), _mm256_cvtepi32_ps(p), even);
+    }
+    out[r * ldo] = Avx2Finish(even, odd, 0.0f);
+  }
+}
+
 // A Q4_0 block's 32 nibbles as bytes, element order.
 AVX2_TARGET inline __m256i UnpackQ4_0(const uint8_t* blk) {
   const __m128i lo4 = _mm_set1_epi8(0xF);
@@ -567,11 +608,6 @@ void QuantizedActs::Quantize(const float* x, int64_t ldx, int32_t rows, int32_t 
   }
 }
 
-ActRowView QuantizedActs::Row(int32_t r) const {
-  const size_t nb = static_cast<size_t>(k_ / block_);
-  return {d_.data() + r * nb, q_.data() + static_cast<size_t>(r) * k_, sum16_.data() + static_cast<size_t>(r) * (k_ / 16),
-          s_.empty() ? nullptr : s_.data() + r * nb};
-}
 
 int32_t ActBlockFor(uint32_t type) {
   switch (type) {
@@ -622,7 +658,9 @@ float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowV
   return 0.0f;
 }
 
-float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+namespace {
+
+KernelIsa QuantIsa() {
   static const KernelIsa isa = [] {
     const KernelIsa best = BestKernelIsa();
     if (best == KernelIsa::kAvx512 && !(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
@@ -631,7 +669,64 @@ float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) 
     if (best != KernelIsa::kPortable && !__builtin_cpu_supports("f16c")) return KernelIsa::kPortable;
     return best;
   }();
-  return QuantDotWith(isa, type, w, a, k);
+  return isa;
+}
+
+using DotFn = float (*)(const uint8_t*, const ActRowView&, int32_t);
+
+// The AVX-512 loop carries the kernels' target, so the kernel inlines.
+template <DotFn Dot>
+AVX512_TARGET void TileAvx512(const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+                              int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
+  for (int32_t c = 0; c < cols; ++c, w += row_bytes)
+    for (int32_t r = r0; r < r1; ++r) y[(r - r0) * ldy + c] = Dot(w, acts.Row(r), k);
+}
+
+// Q8_0 tiles take the activation rows four at a time against each weight
+// row (DotQ8_0Avx512Rows), the last one to three together.
+AVX512_TARGET void TileQ8_0Avx512(const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+                                  int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
+  for (int32_t c = 0; c < cols; ++c, w += row_bytes) {
+    int32_t r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      const ActRowView a[4] = {acts.Row(r), acts.Row(r + 1), acts.Row(r + 2), acts.Row(r + 3)};
+      DotQ8_0Avx512Rows<4>(w, a, k, y + (r - r0) * ldy + c, ldy);
+    }
+    const ActRowView a[3] = {acts.Row(std::min(r, r1 - 1)), acts.Row(std::min(r + 1, r1 - 1)),
+                             acts.Row(std::min(r + 2, r1 - 1))};
+    switch (r1 - r) {
+      case 1: DotQ8_0Avx512Rows<1>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
+      case 2: DotQ8_0Avx512Rows<2>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
+      case 3: DotQ8_0Avx512Rows<3>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace
+
+void QuantDotTile(uint32_t type, const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+                  int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
+  const KernelIsa isa = QuantIsa();
+  if (isa == KernelIsa::kAvx512) {
+    switch (type) {
+      case kGgmlQ8_0: return TileQ8_0Avx512(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ4_0: return TileAvx512<DotQ4_0Avx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ4_K: return TileAvx512<DotQ45_KAvx512<false>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ5_K: return TileAvx512<DotQ45_KAvx512<true>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ6_K: return TileAvx512<DotQ6_KAvx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      // Q5_0/Q5_1 have no AVX-512 kernel: the AVX2 one, chosen once per tile too.
+      case kGgmlQ5_0: return TileAvx512<DotQ5_0Avx2>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ5_1: return TileAvx512<DotQ5_1Avx2>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      default: break;
+    }
+  }
+  for (int32_t c = 0; c < cols; ++c, w += row_bytes)
+    for (int32_t r = r0; r < r1; ++r) y[(r - r0) * ldy + c] = QuantDotWith(isa, type, w, acts.Row(r), k);
+}
+
+float QuantDot(uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
+  return QuantDotWith(QuantIsa(), type, w, a, k);
 }
 
 }  // namespace cacheopt

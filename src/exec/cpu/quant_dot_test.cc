@@ -96,6 +96,30 @@ TEST(QuantDot, MatchesDequantizedReferenceOnEveryPath) {
   }
 }
 
+// A tile (weight rows x activation rows, one dispatch) gives each cell
+// QuantDot's bits, for every type, row range and odd column count.
+TEST(QuantDot, TileEqualsQuantDotPerCell) {
+  for (uint32_t type : kTypes) {
+    const int32_t block = ActBlockFor(type);
+    const int32_t k = block == 32 ? 288 : 512, cols = 7, rows = 5;
+    const QuantMatrix q = QuantizeMatrix(type, Gaussian(static_cast<size_t>(cols) * k, 3 + type), cols, k);
+    const std::vector<float> x = Gaussian(static_cast<size_t>(rows) * k, 200 + type);
+    QuantizedActs acts;
+    acts.Quantize(x.data(), k, rows, k, block);
+    for (int32_t r0 : {0, 2}) {
+      const int64_t ldy = cols + 3;
+      std::vector<float> y(static_cast<size_t>(rows * ldy), -1.0f);
+      QuantDotTile(type, q.row(0), q.row_bytes, cols, acts, r0, rows, k, y.data(), ldy);
+      for (int32_t r = r0; r < rows; ++r)
+        for (int32_t c = 0; c < cols; ++c) {
+          const float want = QuantDot(type, q.row(c), acts.Row(r), k);
+          const float got = y[static_cast<size_t>((r - r0) * ldy + c)];
+          ASSERT_EQ(std::memcmp(&got, &want, 4), 0) << GgmlTypeName(type) << " r " << r << " c " << c;
+        }
+    }
+  }
+}
+
 // Extreme blocks: all-max weights and activations (integer lanes at their
 // bounds must not saturate), and an all-zero activation row.
 TEST(QuantDot, ExtremeValuesStayExact) {

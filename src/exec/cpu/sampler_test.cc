@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -263,6 +264,39 @@ TEST(SamplerTest, PenaltyRangesAreValidated) {
   p = {};
   p.logit_bias = {{1, 101.0f}};
   EXPECT_FALSE(ValidateSamplingParams(p).ok());
+}
+
+// ArgMax (vectorised where the CPU allows) against the plain loop: first
+// index of the largest value, NaNs skipped unless at index 0, ties (and +0 vs
+// -0) to the lowest id, every length and tail.
+TEST(Sampler, ArgMaxMatchesTheScalarLoop) {
+  auto scalar = [](const std::vector<float>& v) {
+    int32_t best = 0;
+    for (size_t i = 1; i < v.size(); ++i)
+      if (v[i] > v[static_cast<size_t>(best)]) best = static_cast<int32_t>(i);
+    return best;
+  };
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  uint64_t seed = 7;
+  for (int32_t n : {1, 2, 15, 16, 17, 31, 32, 33, 47, 64, 100, 1000, 32000}) {
+    for (int rep = 0; rep < 40; ++rep) {
+      std::vector<float> v = Logits(static_cast<uint64_t>(n * 1000 + rep), n);
+      for (float& x : v) {
+        seed = SplitMixHash(seed);
+        switch (seed % 13) {
+          case 0: x = std::round(x); break;  // ties
+          case 1: x = nan; break;
+          case 2: x = -inf; break;
+          case 3: x = (seed >> 8) % 2 ? 0.0f : -0.0f; break;
+          default: break;
+        }
+      }
+      if (rep % 5 == 0) v[0] = nan;
+      if (rep % 7 == 0) v.back() = 100.0f;
+      if (rep % 11 == 0) std::fill(v.begin(), v.end(), -inf);
+      ASSERT_EQ(ArgMax(v), scalar(v)) << "n " << n << " rep " << rep;
+    }
+  }
 }
 
 }  // namespace
