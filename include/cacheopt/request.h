@@ -47,6 +47,14 @@ struct RequestSpec {
   // blocks its output fills are hashed as they fill (SeqResult::
   // filled_block_hash) and kept in Request::all_block_hashes.
   std::shared_ptr<const std::vector<BlockHash>> block_hashes;
+  // The request group it belongs to (kNoGroup: none): the choices of one
+  // prompt (OpenAI's `n` > 1) share a group id, by convention the first
+  // choice's request id. Policies that treat a group as one (vLLM V0's
+  // SequenceGroup; docs/baselines.md) admit its waiting members together or
+  // not at all and preempt its running members together; the others schedule
+  // each member alone.
+  int64_t group = kNoGroup;
+  static constexpr int64_t kNoGroup = -1;
 };
 
 struct Request {

@@ -110,7 +110,7 @@ double RealEngine::Now() const {
 }
 
 Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens,
-                                   SloSpec slo, double arrival_s) {
+                                   SloSpec slo, double arrival_s, int64_t group) {
   if (prompt.empty()) return Status::InvalidArgument("empty prompt (a prompt holds at least BOS)");
   if (max_tokens < 1) return Status::InvalidArgument("max_tokens must be >= 1, got " + std::to_string(max_tokens));
   const int64_t context = model_->config.context;
@@ -137,6 +137,7 @@ Result<int64_t> RealEngine::Submit(std::vector<int32_t> prompt, SamplingParams p
   const double now = Now();
   spec.arrival_s = arrival_s >= 0 ? std::min(arrival_s, now) : now;
   spec.prompt_tokens = prompt_len;
+  spec.group = group == kLeadsGroup ? id : group;
   spec.prompt_features = std::move(features);
   spec.block_hashes = std::move(hashes);
   spec.max_tokens = max_tokens;

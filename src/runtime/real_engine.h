@@ -113,9 +113,13 @@ class RealEngine {
   // the vocabulary, bad sampling parameters. `arrival_s` (engine clock) is
   // when the request arrived, if earlier than now (a server's queue); < 0:
   // now. The prompt's hashed n-grams go to the scheduler for the `text`
-  // estimator (RequestSpec::prompt_features).
+  // estimator (RequestSpec::prompt_features). `group`: the request group it
+  // joins (RequestSpec::group: the choices of one prompt), named by the id
+  // of its first member; kLeadsGroup: it is that first member;
+  // RequestSpec::kNoGroup: none.
+  static constexpr int64_t kLeadsGroup = -2;
   Result<int64_t> Submit(std::vector<int32_t> prompt, SamplingParams params, int32_t max_tokens, SloSpec slo = {},
-                         double arrival_s = -1);
+                         double arrival_s = -1, int64_t group = RequestSpec::kNoGroup);
   // Cancels a live request: its KV is freed on both tiers and an "abort"
   // event is queued. NotFound when it is not live.
   Status Abort(int64_t id);

@@ -115,16 +115,21 @@ void EngineLoop::TakeCommands() {
   for (size_t i = 0; i < submits_.size(); ++i) {
     SubmitCommand& c = submits_[i];
     const int32_t back = c.shares_prompt_of;
-    if (share && back > 0 && static_cast<size_t>(back) <= i) {
+    // The choices of one prompt form a request group named by the first.
+    int64_t group = RequestSpec::kNoGroup;
+    if (back > 0 && static_cast<size_t>(back) <= i) {
       const int64_t leader = ids[i - static_cast<size_t>(back)];
-      if (leader >= 0 && live_.count(leader) != 0) {
+      if (leader >= 0) group = leader;
+      if (share && leader >= 0 && live_.count(leader) != 0) {
         held_[leader].push_back(std::move(c));
         ++held_count_;
         continue;
       }
+    } else if (back == 0 && i + 1 < submits_.size() && submits_[i + 1].shares_prompt_of == 1) {
+      group = RealEngine::kLeadsGroup;
     }
     const std::shared_ptr<RequestSink> sink = c.sink;
-    Submit(c);
+    Submit(c, group);
     ids[i] = sink->engine_id;
   }
 }
@@ -141,17 +146,17 @@ void EngineLoop::ReleaseHeld(int64_t leader) {
       c.sink->Fail(Unavailable("The server is shutting down"));
       continue;
     }
-    Submit(c);
+    Submit(c, leader);
   }
 }
 
-void EngineLoop::Submit(SubmitCommand& c) {
+void EngineLoop::Submit(SubmitCommand& c, int64_t group) {
   // The request's arrival on the engine clock: time spent in the queue
   // counts toward its TTFT, for the scheduler as for the client.
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.arrival).count();
   const double arrival = std::max(0.0, engine_->Now() - std::max(0.0, waited));
   const int32_t prompt_tokens = static_cast<int32_t>(c.prompt.size());
-  auto id = engine_->Submit(std::move(c.prompt), std::move(c.params), c.max_tokens, c.slo, arrival);
+  auto id = engine_->Submit(std::move(c.prompt), std::move(c.params), c.max_tokens, c.slo, arrival, group);
   if (!id.ok()) {
     c.sink->Fail(InvalidRequest("", id.status().message()));
     metrics_->OnRejected(RejectReason::kInvalidRequest);

@@ -18,7 +18,9 @@
 // max_concurrency). Where the policy caches prefixes, a choice that shares
 // another's prompt is held back until that one's first token, so its prompt
 // blocks come from the prefix cache rather than a second prefill. Inside the
-// engine the scheduler admits and preempts each choice on its own.
+// engine the choices of one prompt are one request group (RequestSpec::group),
+// which the policies that group admit and preempt as one (docs/baselines.md);
+// held-back choices join their first choice's group when they enter.
 #pragma once
 
 #include <atomic>
@@ -84,7 +86,8 @@ class EngineLoop {
 
   void Run();
   void TakeCommands();
-  void Submit(SubmitCommand& c);
+  // `group`: RealEngine::Submit's.
+  void Submit(SubmitCommand& c, int64_t group);
   void Route(const RequestEvent& ev, double now);
   // Submits the choices held back for `leader` (its prompt is computed).
   void ReleaseHeld(int64_t leader);

@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "cacheopt/policy_registry.h"
 #include "model/random_model.h"
 #include "server/prometheus_text_test_util.h"
 
@@ -275,6 +276,40 @@ TEST(EngineLoopTest, AGroupSharesItsPromptThroughThePrefixCache) {
   }
   h.loop.Stop();
   EXPECT_TRUE(h.engine->error().ok()) << h.engine->error().message();
+}
+
+// A request group (n choices of one prompt, RequestSpec::group) through the
+// engine under every policy, those that admit and preempt it as one (vllm,
+// cacheopt) and those that schedule each choice alone: every choice equals
+// the solo greedy answer.
+TEST(EngineLoopTest, AGroupRunsUnderEveryPolicy) {
+  std::vector<int32_t> prompt = {1};
+  for (int i = 0; i < 40; ++i) prompt.push_back(7 + i * 5);
+  const std::string solo = Solo(prompt, 8);
+  for (const std::string& policy : PolicyNames()) {
+    Harness h(Options(policy));
+    std::vector<std::shared_ptr<RequestSink>> sinks;
+    std::vector<SubmitCommand> group;
+    for (int k = 0; k < 3; ++k) {
+      SubmitCommand c = Greedy(prompt, 8);
+      c.shares_prompt_of = k;
+      sinks.push_back(c.sink);
+      group.push_back(std::move(c));
+    }
+    ASSERT_EQ(h.q.PushGroup(std::move(group)), RequestQueue::PushResult::kOk);
+    for (int k = 0; k < 3; ++k) {
+      RequestSink::Update all, u;
+      for (int i = 0; i < 3000 && !all.finished; ++i) {
+        if (!sinks[k]->Wait(milliseconds(10), &u)) continue;
+        all.text += u.text;
+        all.finished = u.finished;
+      }
+      ASSERT_TRUE(all.finished) << policy << " choice " << k;
+      EXPECT_EQ(all.text, solo) << policy << " choice " << k;
+    }
+    h.loop.Stop();
+    EXPECT_TRUE(h.engine->error().ok()) << policy << ": " << h.engine->error().message();
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "server/json_field.h"
 #include "server/sse_stream.h"
+#include "server/tool_stream.h"
 #include "server/tokenize_api.h"
 
 namespace cacheopt {
@@ -88,6 +89,8 @@ struct ChoiceTrack {
   int32_t offset = 0;       // text so far (text_offset of the next token)
   bool done = false;
   RequestSink::Update last;  // the end: finish reason, usage, error
+  // Streamed chat with tools: splits the reply into content and calls.
+  std::unique_ptr<ToolCallStreamer> tool_stream;
 };
 
 // One streamed response: what the content provider carries between calls.
@@ -108,6 +111,8 @@ struct HttpRoutes::Stream {
   void AbortAll() {
     for (ChoiceTrack& c : choices) queue->Abort(c.sink);
   }
+  // Appends the chunks of choice `c`'s news `up` (not an error) to pending.
+  void Take(ChoiceTrack& c, RequestSink::Update up);
 };
 
 namespace {
@@ -145,6 +150,37 @@ Usage SumUsage(const std::vector<ChoiceTrack>& choices, int32_t per_prompt) {
 }
 
 }  // namespace
+
+void HttpRoutes::Stream::Take(ChoiceTrack& c, RequestSink::Update up) {
+  ChoiceOut delta;
+  delta.index = c.index;
+  delta.text = std::move(up.text);
+  delta.has_logprobs = logprobs;
+  delta.text_offset = c.offset;
+  if (logprobs) delta.logprobs = ToLogprobs(up, tokenizer, &c);
+  c.offset += static_cast<int32_t>(delta.text.size());
+  ToolCallStreamer::Out calls;
+  if (c.tool_stream) {
+    calls = c.tool_stream->Push(delta.text);
+    if (up.finished) {
+      ToolCallStreamer::Out rest = c.tool_stream->Finish();
+      if (calls.calls.empty()) calls.first_index = rest.first_index;
+      calls.content += rest.content;
+      for (ToolCall& t : rest.calls) calls.calls.push_back(std::move(t));
+    }
+    delta.text = std::move(calls.content);
+  }
+  pending += sse.Delta(delta);
+  if (!calls.calls.empty()) pending += sse.ToolCalls(c.index, calls.first_index, calls.calls);
+  if (up.finished) {
+    c.done = true;
+    c.last = std::move(up);
+    // A reply that made calls and ended by itself ends in tool_calls.
+    if (c.tool_stream && c.tool_stream->calls() > 0 && c.last.finish_reason == "stop")
+      c.last.finish_reason = "tool_calls";
+    pending += sse.FinishChoice(c.index, c.last.finish_reason);
+  }
+}
 
 HttpRoutes::HttpRoutes(HttpRoutesOptions opts) : opts_(std::move(opts)) {
   std::random_device rd;
@@ -340,19 +376,7 @@ void HttpRoutes::StreamTo(httplib::Response& res, std::shared_ptr<Stream> st, st
               st->AbortAll();  // the other choices stop too
               break;
             }
-            ChoiceOut delta;
-            delta.index = c.index;
-            delta.text = std::move(up.text);
-            delta.has_logprobs = st->logprobs;
-            delta.text_offset = c.offset;
-            if (st->logprobs) delta.logprobs = ToLogprobs(up, st->tokenizer, &c);
-            c.offset += static_cast<int32_t>(delta.text.size());
-            st->pending += st->sse.Delta(delta);
-            if (up.finished) {
-              c.done = true;
-              c.last = std::move(up);
-              st->pending += st->sse.FinishChoice(c.index, c.last.finish_reason);
-            }
+            st->Take(c, std::move(up));
           }
           if (!st->finished && std::all_of(st->choices.begin(), st->choices.end(), [](const ChoiceTrack& c) { return c.done; })) {
             st->pending += st->sse.End(SumUsage(st->choices, st->per_prompt));
@@ -541,6 +565,13 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
                                      queue_, active_, model_.tokenizer, per_prompt);
   st->waker = waker;
   st->logprobs = req.logprobs >= 0;
+  if (kind == ApiKind::kChat && req.ToolsActive()) {
+    auto tools = std::make_shared<const std::vector<ToolFunction>>(req.tools);
+    for (ChoiceTrack& c : st->choices)
+      c.tool_stream = std::make_unique<ToolCallStreamer>(
+          *ToolFormatOf(model_.chat_template), req.tool_choice.mode != ToolChoice::Mode::kAuto, tools,
+          meta.id.substr(meta.id.find('-') + 1) + "_" + std::to_string(c.index));
+  }
   for (;;) {
     const uint64_t seen = waker ? waker->seen() : 0;
     bool news = false;
@@ -554,19 +585,7 @@ void HttpRoutes::Complete(const httplib::Request& hreq, httplib::Response& res, 
           return SendError(res, *got.error);
         }
         // Hand what was taken to the stream's first write.
-        ChoiceOut delta;
-        delta.index = c.index;
-        delta.text = std::move(got.text);
-        delta.has_logprobs = st->logprobs;
-        delta.text_offset = c.offset;
-        if (st->logprobs) delta.logprobs = ToLogprobs(got, model_.tokenizer, &c);
-        c.offset += static_cast<int32_t>(delta.text.size());
-        st->pending += st->sse.Delta(delta);
-        if (got.finished) {
-          c.done = true;
-          c.last = std::move(got);
-          st->pending += st->sse.FinishChoice(c.index, c.last.finish_reason);
-        }
+        st->Take(c, std::move(got));
       }
     }
     if (PeerClosed(fd)) {

@@ -662,9 +662,6 @@ ApiResult<CompletionRequest> ParseCompletionRequest(std::string_view body, ApiKi
         }))
       return InvalidRequest("tool_choice.function.name",
                             "'tool_choice.function.name' is '" + r.tool_choice.name + "', which is not in 'tools'");
-    if (r.ToolsActive() && r.stream)
-      return Unsupported("stream", "streaming with 'tools' is not served yet (the reply is parsed into tool_calls "
-                                   "once it is complete); send 'stream': false");
     if (r.ToolsActive() && r.json_schema)
       return InvalidRequest("response_format", "'response_format' cannot be combined with 'tools' (a tool call "
                                                "has its own format); set 'tool_choice' to 'none' or drop one");

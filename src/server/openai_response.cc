@@ -130,6 +130,26 @@ std::string RenderChunk(const ResponseMeta& meta, const ChoiceOut& c, bool usage
     // The first chunk has content "" beside the role (as OpenAI); the final
     // one has an empty delta unless it still carries text.
     if (!c.text.empty() || (c.role_delta && !c.finish_reason)) delta["content"] = c.text;
+    if (!c.tool_calls.empty()) {
+      // OpenAI's streamed calls: {"index", "id", "type", "function": {"name",
+      // "arguments": ""}} opens a call, {"index", "function": {"arguments"}}
+      // adds to its arguments.
+      json calls = json::array();
+      for (size_t i = 0; i < c.tool_calls.size(); ++i) {
+        const ToolCall& t = c.tool_calls[i];
+        json call = {{"index", c.tool_call_base + static_cast<int32_t>(i)}};
+        json fn = json::object();
+        if (!t.id.empty()) {
+          call["id"] = t.id;
+          call["type"] = "function";
+          fn["name"] = t.name;
+        }
+        fn["arguments"] = t.arguments;
+        call["function"] = std::move(fn);
+        calls.push_back(std::move(call));
+      }
+      delta["tool_calls"] = std::move(calls);
+    }
     choice["delta"] = std::move(delta);
   } else {
     choice["text"] = c.text;

@@ -60,6 +60,10 @@ struct ChoiceOut {
   // `content_null` the whole reply was calls ("content": null).
   std::vector<ToolCall> tool_calls;
   bool content_null = false;
+  // A streamed chunk's tool_calls deltas are numbered from here; a call
+  // with an id opens (id, type, name, arguments ""), one without adds its
+  // arguments fragment.
+  int32_t tool_call_base = 0;
 };
 
 // A whole, non-streamed response: "text_completion" or "chat.completion".

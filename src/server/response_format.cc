@@ -12,7 +12,7 @@ namespace {
 using json = nlohmann::json;
 using K = JsonSchema::Kind;
 
-constexpr size_t kMaxProperties = 64, kMaxEnum = 64;
+constexpr size_t kMaxProperties = 64, kMaxEnum = 64, kMaxAnyOf = 64;
 constexpr int kMaxDepth = 32;
 
 constexpr std::array<std::string_view, 6> kAnnotations = {"title", "description", "$schema", "$id", "default",
@@ -25,7 +25,7 @@ bool IsAnnotation(std::string_view k) {
 ApiError Outside(const std::string& path, const std::string& what) {
   return Unsupported(path, what + " is outside the supported JSON-schema subset (type object / array / string / "
                               "number / integer / boolean / null, properties, required, additionalProperties, "
-                              "items, minItems, maxItems, minLength, maxLength, enum, const; docs/server.md)");
+                              "items, minItems, maxItems, minLength, maxLength, enum, const, anyOf; docs/server.md)");
 }
 
 MaybeApiError Count(const json& v, const std::string& path, int32_t* out) {
@@ -37,6 +37,22 @@ ApiResult<std::shared_ptr<const JsonSchema>> Compile(const json& s, const std::s
   if (s.is_boolean() && s.get<bool>()) return std::shared_ptr<const JsonSchema>(std::make_shared<JsonSchema>());
   if (!s.is_object()) return TypeError(path, "a JSON schema object", s);
   auto out = std::make_shared<JsonSchema>();
+  if (auto any = s.find("anyOf"); any != s.end()) {
+    // anyOf stands alone (beside annotations): its alternatives say the rest.
+    for (const auto& [key, v] : s.items())
+      if (key != "anyOf" && !IsAnnotation(key)) return Outside(path + "." + key, "\"" + key + "\" beside anyOf");
+    const std::string at = path + ".anyOf";
+    if (!any->is_array() || any->empty()) return TypeError(at, "a non-empty array of schemas", *any);
+    if (any->size() > kMaxAnyOf)
+      return Outside(at, std::to_string(any->size()) + " alternatives (at most " + std::to_string(kMaxAnyOf) + ")");
+    out->kind = K::kAnyOf;
+    for (size_t i = 0; i < any->size(); ++i) {
+      auto c = Compile((*any)[i], at + "[" + std::to_string(i) + "]", depth + 1);
+      if (!c.ok()) return c.error();
+      out->any_of.push_back(*c);
+    }
+    return std::shared_ptr<const JsonSchema>(std::move(out));
+  }
   // The type first: which keywords apply depends on it.
   std::string type;
   if (auto t = s.find("type"); t != s.end()) {

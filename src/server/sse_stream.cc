@@ -43,6 +43,24 @@ std::string SseStream::Delta(std::string_view text) {
   return Delta(c);
 }
 
+std::string SseStream::ToolCalls(int32_t index, int32_t first_index, const std::vector<ToolCall>& calls) {
+  ChoiceOut c;
+  c.index = index;
+  std::string out = Delta(c);  // the opening chunk, if not yet sent
+  for (size_t i = 0; i < calls.size(); ++i) {
+    c.tool_call_base = first_index + static_cast<int32_t>(i);
+    ToolCall head = calls[i];
+    head.arguments.clear();
+    c.tool_calls = {std::move(head)};
+    out += SseEvent(RenderChunk(meta_, c, include_usage_));
+    ToolCall args;
+    args.arguments = calls[i].arguments;
+    c.tool_calls = {std::move(args)};
+    out += SseEvent(RenderChunk(meta_, c, include_usage_));
+  }
+  return out;
+}
+
 std::string SseStream::FinishChoice(int32_t index, std::string_view finish_reason) {
   ChoiceOut c;
   c.index = index;

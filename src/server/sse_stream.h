@@ -27,6 +27,9 @@ class SseStream {
   // New text (and its tokens' log-probabilities) of one choice; "" when
   // there is neither.
   std::string Delta(const ChoiceOut& choice);
+  // Chat: calls of one choice, numbered from `first_index`: per call a
+  // chunk that opens it (id, type, name) and one with its arguments.
+  std::string ToolCalls(int32_t index, int32_t first_index, const std::vector<ToolCall>& calls);
   // One choice's finish chunk.
   std::string FinishChoice(int32_t index, std::string_view finish_reason);
   // After every choice finished: the usage chunk (include_usage), [DONE].

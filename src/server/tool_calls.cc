@@ -160,24 +160,30 @@ ApiResult<std::shared_ptr<const JsonSchema>> ForcedCallSchema(ToolFormat format,
   std::vector<size_t> candidates;
   for (size_t i = 0; i < tools.size(); ++i)
     if (choice.mode != ToolChoice::Mode::kNamed || tools[i].name == choice.name) candidates.push_back(i);
-  auto name = std::make_shared<JsonSchema>();
-  name->kind = JsonSchema::Kind::kEnum;
-  for (size_t i : candidates) name->literals.push_back(json(tools[i].name).dump());
-  std::shared_ptr<const JsonSchema> args;
-  if (candidates.size() == 1 && !tools[candidates[0]].parameters.is_null()) {
-    auto c = CompileJsonSchema(tools[candidates[0]].parameters,
-                               "tools[" + std::to_string(candidates[0]) + "].function.parameters");
-    if (!c.ok()) return c.error();
-    args = *c;
-  } else {
-    args = AnyObjectSchema();
+  // One call object per candidate, {"name": <its name>, <args key>: <its
+  // parameters>}; several candidates make an anyOf of them, so the
+  // arguments follow the schema of the tool the name chose.
+  auto any = std::make_shared<JsonSchema>();
+  any->kind = JsonSchema::Kind::kAnyOf;
+  for (size_t i : candidates) {
+    auto name = std::make_shared<JsonSchema>();
+    name->kind = JsonSchema::Kind::kEnum;
+    name->literals.push_back(json(tools[i].name).dump());
+    std::shared_ptr<const JsonSchema> args = AnyObjectSchema();
+    if (!tools[i].parameters.is_null()) {
+      auto c = CompileJsonSchema(tools[i].parameters, "tools[" + std::to_string(i) + "].function.parameters");
+      if (!c.ok()) return c.error();
+      args = *c;
+    }
+    auto call = std::make_shared<JsonSchema>();
+    call->kind = JsonSchema::Kind::kObject;
+    call->properties.push_back({"name", name, true});
+    call->properties.push_back({format == ToolFormat::kLlama3Json ? "parameters" : "arguments", args, true});
+    call->IndexKeys();
+    any->any_of.push_back(std::move(call));
   }
-  auto call = std::make_shared<JsonSchema>();
-  call->kind = JsonSchema::Kind::kObject;
-  call->properties.push_back({"name", name, true});
-  call->properties.push_back({format == ToolFormat::kLlama3Json ? "parameters" : "arguments", args, true});
-  call->IndexKeys();
-  return std::shared_ptr<const JsonSchema>(std::move(call));
+  if (any->any_of.size() == 1) return any->any_of[0];
+  return std::shared_ptr<const JsonSchema>(std::move(any));
 }
 
 ParsedReply ParseToolReply(ToolFormat format, const std::string& text, bool forced,

@@ -59,11 +59,12 @@ ApiResult<ToolChoice> ParseToolChoice(const nlohmann::json& v);
 ApiResult<std::vector<ToolCall>> ParseMessageToolCalls(const nlohmann::json& v, const std::string& field);
 
 // The schema a forced call (tool_choice required or named) is decoded
-// under: {"name": <enum of the names>, "parameters"|"arguments": <schema>}
-// with both keys required. With one candidate tool its parameters schema
-// is compiled (a 400 naming tools[i].function.parameters.X when outside the
-// response_format subset); with several the arguments are any JSON object,
-// since the subset has no anyOf to tie each name to its own schema.
+// under: {"name": <the tool's name>, "parameters"|"arguments": <its
+// parameters schema>} with both keys required, one such object per candidate
+// tool, an anyOf of them when there are several (so the arguments match the
+// schema of the tool named). Each parameters schema is compiled (a 400 naming
+// tools[i].function.parameters.X when outside the response_format subset);
+// a tool without one takes any JSON object.
 ApiResult<std::shared_ptr<const JsonSchema>> ForcedCallSchema(ToolFormat format,
                                                               const std::vector<ToolFunction>& tools,
                                                               const ToolChoice& choice);

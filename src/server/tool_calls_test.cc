@@ -8,6 +8,7 @@
 #include "runtime/real_engine.h"
 #include "runtime/runtime_test_util.h"
 #include "server/chat_template.h"
+#include "server/response_format.h"
 
 namespace cacheopt {
 namespace {
@@ -95,7 +96,13 @@ TEST(ToolCallsTest, ForcedSchemaNamesTheToolsAndRefusesOutsideTheSubset) {
   auto tools = Tools();
   auto s = ForcedCallSchema(ToolFormat::kLlama3Json, tools, {ToolChoice::Mode::kRequired, ""});
   ASSERT_TRUE(s.ok());
-  EXPECT_TRUE(jsontest::Matches(json::parse(R"({"name": "add", "parameters": {"x": [1]}})"), **s));
+  // Required with several tools: one of them, with that tool's arguments.
+  EXPECT_TRUE(jsontest::Matches(json::parse(R"({"name": "add", "parameters": {"a": 1, "b": 2}})"), **s));
+  EXPECT_TRUE(jsontest::Matches(
+      json::parse(R"({"name": "get_weather", "parameters": {"city": "Oslo", "unit": "c"}})"), **s));
+  EXPECT_FALSE(jsontest::Matches(json::parse(R"({"name": "add", "parameters": {"x": [1]}})"), **s));
+  EXPECT_FALSE(jsontest::Matches(json::parse(R"({"name": "add", "parameters": {"city": "Oslo", "unit": "c"}})"),
+                                 **s));
   EXPECT_FALSE(jsontest::Matches(json::parse(R"({"name": "rm", "parameters": {}})"), **s));
   auto named = ForcedCallSchema(ToolFormat::kHermes, tools, {ToolChoice::Mode::kNamed, "add"});
   ASSERT_TRUE(named.ok());
@@ -105,6 +112,16 @@ TEST(ToolCallsTest, ForcedSchemaNamesTheToolsAndRefusesOutsideTheSubset) {
   auto bad = ForcedCallSchema(ToolFormat::kHermes, tools, {ToolChoice::Mode::kNamed, "add"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().param, "tools[1].function.parameters.properties.a.anyOf");
+}
+
+TEST(ToolCallsTest, AnyOfCompilesFromJsonSchema) {
+  auto c = CompileJsonSchema(json::parse(R"({"anyOf": [{"type": "integer"}, {"type": "object",
+      "properties": {"x": {"type": "string"}}, "required": ["x"]}], "description": "either"})"), "s");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(jsontest::Matches(json(3), **c));
+  EXPECT_TRUE(jsontest::Matches(json::parse(R"({"x": "a"})"), **c));
+  EXPECT_FALSE(jsontest::Matches(json("a"), **c));
+  EXPECT_FALSE(jsontest::Matches(json::parse(R"({"y": 1})"), **c));
 }
 
 // A forced call through the real engine on a Llama-3-style random model:
@@ -151,10 +168,12 @@ TEST(ToolCallsTest, ForcedCallsOnALlama3ModelAlwaysParse) {
     const ToolChoice& c = choices[which];
     if (c.mode == ToolChoice::Mode::kNamed) {
       EXPECT_EQ(r.calls[0].name, c.name) << text;
-      auto one = ForcedCallSchema(ToolFormat::kLlama3Json, tools, c);
-      const JsonSchema& args = *(*one)->properties[1].schema;
-      EXPECT_TRUE(jsontest::Matches(json::parse(r.calls[0].arguments), args)) << text;
     }
+    // Named or required: the arguments match the schema of the tool called.
+    auto one = ForcedCallSchema(ToolFormat::kLlama3Json, tools, {ToolChoice::Mode::kNamed, r.calls[0].name});
+    ASSERT_TRUE(one.ok());
+    const JsonSchema& args = *(*one)->properties[1].schema;
+    EXPECT_TRUE(jsontest::Matches(json::parse(r.calls[0].arguments), args)) << text;
   }
   std::printf("forced tool calls on a llama3-style model, e.g. %s\n", out[submitted[1].first].text.c_str());
 }

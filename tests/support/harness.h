@@ -52,8 +52,10 @@ class Harness {
   }
 
   Request* Add(int64_t id, int32_t prompt, int32_t true_len, int32_t max_tokens = 1000,
-              std::shared_ptr<const std::vector<BlockHash>> block_hashes = nullptr) {
+              std::shared_ptr<const std::vector<BlockHash>> block_hashes = nullptr,
+              int64_t group = RequestSpec::kNoGroup) {
     RequestSpec spec;
+    spec.group = group;
     spec.block_hashes = std::move(block_hashes);
     spec.id = id;
     spec.arrival_s = now_;

@@ -4,6 +4,8 @@
 // every block is free.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "cacheopt/cost/linear_cost_model.h"
 #include "cacheopt/policy_registry.h"
 #include "cacheopt/random/distributions.h"
@@ -18,7 +20,11 @@ struct Outcome {
   int64_t finished = 0, rejected = 0;
 };
 
-Outcome RunRandom(const std::string& policy, uint64_t seed) {
+// `groups`: requests come as request groups of one to four members (the
+// choices of one prompt: same prompt, cap and arrival), and under the
+// policies that group, a step that first admits a waiting member admits
+// every member that waited with it.
+Outcome RunRandom(const std::string& policy, uint64_t seed, bool groups = false) {
   Rng rng = Rng::Stream(seed, 7);
   SchedulerConfig c;
   c.block_size = 1 + static_cast<int32_t>(UniformInt(rng, 32));
@@ -32,6 +38,13 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
   // common knob) and cacheopt's gap_guard, both values.
   if (UniformInt(rng, 2)) c.knobs["watermark"] = UniformInt(rng, 2) ? "0.05" : "0.2";
   if (policy == "cacheopt") c.knobs["gap_guard"] = UniformInt(rng, 2) ? "1" : "0";
+  if (groups) {
+    // Room for a whole group of the longest requests, so that every group
+    // can enter whole (one that never could enters member by member).
+    c.device_blocks = std::max(c.device_blocks, 5 * ((c.max_model_len + c.block_size - 1) / c.block_size) + 8);
+    c.token_budget = 0;
+    if (c.max_num_seqs > 0) c.max_num_seqs = std::max(c.max_num_seqs, 4);
+  }
   LinearCostModel cost;
   auto made = MakeScheduler(policy, c, &cost);
   EXPECT_TRUE(made.ok()) << made.status().message();
@@ -46,15 +59,58 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
     spec.id = i;
     t += UniformInt(rng, 3) == 0 ? 0 : Exponential(rng, 0.5);
     spec.arrival_s = t;
-    spec.prompt_tokens = 1 + static_cast<int32_t>(UniformInt(rng, c.max_model_len - 1));
+    // (A group's prompts fit one budget together: max(max_model_len, 2048).)
+    spec.prompt_tokens = 1 + static_cast<int32_t>(UniformInt(rng, (groups ? c.max_model_len / 4 : c.max_model_len) - 1));
     spec.max_tokens = 1 + static_cast<int32_t>(UniformInt(rng, c.max_model_len - spec.prompt_tokens));
     exec.true_len[i] = 1 + static_cast<int32_t>(UniformInt(rng, c.max_model_len));
+    if (groups) {
+      spec.group = i;
+      const int members = 1 + static_cast<int>(UniformInt(rng, 4));
+      for (int k = 1; k < members && i + 1 < n; ++k) {
+        specs.push_back(spec);
+        spec.id = ++i;
+        exec.true_len[i] = 1 + static_cast<int32_t>(UniformInt(rng, c.max_model_len));
+      }
+    }
     specs.push_back(spec);
   }
   // Every step checks the invariants; each request that ends is checked.
   struct Observer : RunObserver {
     Outcome o;
+    const Scheduler* s = nullptr;
+    const std::vector<RequestSpec>* specs = nullptr;
+    bool whole_groups = false;
+    std::map<int64_t, RequestState> last;  // group members' states after the last step
     Status OnStep(const StepReport&, StepEvents& events) override {
+      if (whole_groups) {
+        // Per group: was a member that waited before this step admitted,
+        // and does one that waited before still wait?
+        std::map<int64_t, std::pair<bool, bool>> seen;
+        std::map<int64_t, RequestState> now;
+        for (const RequestSpec& spec : *specs) {
+          const Request* r = s->Find(spec.id);
+          if (r == nullptr || spec.group == RequestSpec::kNoGroup) continue;
+          now[spec.id] = r->state;
+          auto before = last.find(spec.id);
+          // First admissions only: a group that outgrew the pool by itself
+          // yields member by member and may come back so (PreemptGroup).
+          if (before == last.end() || before->second != RequestState::kWaiting || r->Preemptions() > 0) continue;
+          auto& [admitted, still] = seen[spec.group];
+          admitted |= r->state == RequestState::kRunning;
+          still |= r->state == RequestState::kWaiting;
+        }
+        for (const auto& [group, st] : seen) {
+          if (!(st.first && st.second)) continue;
+          std::string states;
+          for (const auto& [id, state] : now)
+            if (s->Find(id)->spec.group == group)
+              states += " " + std::to_string(id) + ":" +
+                        (last.count(id) ? std::string(ToString(last[id])) : std::string("new")) + "->" +
+                        std::string(ToString(state));
+          return Status::OutOfRange("group " + std::to_string(group) + " admitted in part:" + states);
+        }
+        last = std::move(now);
+      }
       for (const FinishEvent& f : events.finished) {
         const Request& r = *f.record;
         if (r.state == RequestState::kFinished) {
@@ -68,6 +124,9 @@ Outcome RunRandom(const std::string& policy, uint64_t seed) {
       return Status::Ok();
     }
   } observer;
+  observer.s = &s;
+  observer.specs = &specs;
+  observer.whole_groups = groups && (policy == "vllm" || policy == "cacheopt");
   Session session(&s, &exec, {.check_invariants = true});
   Status run = session.Run(specs, &observer, RunOptions::Bounded(200000));
   if (!run.ok()) {
@@ -100,6 +159,18 @@ TEST(SchedulerPropertyTest, RandomWorkloadsKeepInvariantsAndDrain) {
   for (const std::string& policy : PolicyNames()) {
     for (uint64_t seed = 1; seed <= kWorkloadsPerPolicy; ++seed) {
       Outcome o = RunRandom(policy, seed);
+      finished += o.finished;
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  EXPECT_GT(finished, 0);
+}
+
+TEST(SchedulerPropertyTest, RandomRequestGroupsKeepInvariantsDrainAndStayWhole) {
+  int64_t finished = 0;
+  for (const std::string& policy : PolicyNames()) {
+    for (uint64_t seed = 1; seed <= kWorkloadsPerPolicy / 2; ++seed) {
+      Outcome o = RunRandom(policy, seed, /*groups=*/true);
       finished += o.finished;
       if (::testing::Test::HasFailure()) return;
     }

@@ -49,6 +49,7 @@ Request* Scheduler::Add(const RequestSpec& spec) {
   assert(inserted && "duplicate request id");
   (void)inserted;
   waiting_.push_back(r);
+  if (spec.group != RequestSpec::kNoGroup) groups_[spec.group].push_back(r);
   OnArrival(r, spec.arrival_s);
   return r;
 }
@@ -146,6 +147,12 @@ void Scheduler::Finish(Request* r, RequestState state, double now) {
   OnEnded(r);
   ReleaseBlocks(r);
   r->finish_s = now;
+  if (r->spec.group != RequestSpec::kNoGroup) {
+    auto g = groups_.find(r->spec.group);
+    assert(g != groups_.end());
+    std::erase(g->second, r);
+    if (g->second.empty()) groups_.erase(g);
+  }
   auto it = live_.find(r->spec.id);
   assert(it != live_.end());
   done_.push_back(std::move(it->second));
@@ -263,6 +270,43 @@ bool Scheduler::SwapIn(Request* r, SchedulerOutput* out) {
   if (!blocks_.SwapIn(r->kv_slot, &out->swap_in)) return false;
   counters_.swapped_in_blocks += n;
   return true;
+}
+
+std::vector<Request*> Scheduler::GroupMembers(Request* r, RequestState state) const {
+  if (!GroupedHere(*r)) return {r};
+  std::vector<Request*> members;
+  for (Request* m : groups_.at(r->spec.group))
+    if (m->state == state) members.push_back(m);
+  return members;
+}
+
+bool Scheduler::PreemptGroup(Request* victim, PreemptKind kind, SchedulerOutput* out, const Request* watch) {
+  // A group that outgrows the pool by itself (the request needing room is
+  // the victim's mate) yields member by member, as singles do: leaving
+  // whole, it would come back whole and outgrow the pool again, for ever.
+  std::vector<Request*> members = watch != nullptr && watch != victim && GroupedHere(*watch) &&
+                                           watch->spec.group == victim->spec.group
+                                       ? std::vector<Request*>{victim}
+                                       : GroupMembers(victim, RequestState::kRunning);
+  if (swap_multi_member_groups_ && members.size() > 1) kind = PreemptKind::kSwap;
+  if (kind == PreemptKind::kSwap && members.size() > 1) {
+    // The whole group swaps or none of it (can_swap_out(seq_group)): a
+    // host tier without room for all recomputes all.
+    int64_t held = 0;
+    for (const Request* m : members)
+      held += m->kv_slot >= 0 ? static_cast<int64_t>(blocks_.table(m->kv_slot).device.size()) : 0;
+    if (held > blocks_.host_free()) kind = PreemptKind::kRecompute;
+  }
+  RemoveMembers(&running_, members);
+  // Newest first, so a recompute's front of waiting keeps them in order.
+  bool watched = false;
+  for (auto it = members.rbegin(); it != members.rend(); ++it) {
+    Request* m = *it;
+    if (members.size() > 1) Unschedule(out, m);
+    Preempt(m, kind, out);
+    watched |= m == watch;
+  }
+  return watched;
 }
 
 void Scheduler::Reject(Request* r, SchedulerOutput* out) {

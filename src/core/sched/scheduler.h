@@ -147,17 +147,51 @@ class Scheduler {
   // Preempts the last running request (as `kind` says) until `has_room()`
   // holds: vLLM's and Sarathi-Serve's rule, the requester `r` itself leaving
   // last. False when `r` had to leave; `*any` notes that someone did.
+  // Under a policy that groups, a victim's running group mates leave with
+  // it (they sit just before it in running_: admitted, resumed and
+  // preempted together).
   template <typename HasRoom>
   bool PreemptLastUntil(Request* r, const PreemptKindRule& kind, HasRoom has_room, SchedulerOutput* out,
                         bool* any = nullptr) {
     while (!has_room()) {
       Request* victim = running_.back();
+      if (GroupedHere(*victim)) {
+        if (PreemptGroup(victim, kind.Kind(*victim), out, r)) return false;
+        if (any != nullptr) *any = true;
+        continue;
+      }
       running_.pop_back();
       Preempt(victim, kind.Kind(*victim), out);
       if (any != nullptr) *any = true;
       if (victim == r) return false;
     }
     return true;
+  }
+  // Request groups (RequestSpec::group). A policy that treats a group as one
+  // sets group_requests_ in its constructor.
+  bool GroupedHere(const Request& r) const { return group_requests_ && r.spec.group != RequestSpec::kNoGroup; }
+  // The live members of `r`'s group in `state` (r among them when it is),
+  // in arrival order; just `r` when `r` is in no group or the policy does
+  // not group.
+  std::vector<Request*> GroupMembers(Request* r, RequestState state) const;
+  // Preempts running `victim` and its running group mates (as `kind` says;
+  // a policy with swap_multi_member_groups_ swaps a group of several
+  // members, as vLLM V0 does), taking each out of running_ and out of this
+  // step's sequences; just `victim` when `watch`, the request that needs the
+  // room, is its mate. True when `watch` was among them.
+  bool PreemptGroup(Request* victim, PreemptKind kind, SchedulerOutput* out, const Request* watch = nullptr);
+  // Takes each of `members` out of `q` (they are in it).
+  template <typename Queue>
+  static void RemoveMembers(Queue* q, const std::vector<Request*>& members) {
+    if (members.size() == 1) {
+      q->erase(std::find(q->begin(), q->end(), members[0]));
+      return;
+    }
+    q->erase(std::remove_if(q->begin(), q->end(),
+                            [&](const Request* x) {
+                              return std::find(members.begin(), members.end(), x) != members.end();
+                            }),
+             q->end());
   }
   // Preempts `victim` (already removed from running_): swap when `kind` is
   // kSwap and the host tier has room, else recompute (to the front of waiting).
@@ -181,6 +215,10 @@ class Scheduler {
   std::vector<Request*> running_; // order of (re)admission; back is newest
   std::deque<Request*> swapped_;  // order of swap-out
   SchedulerCounters counters_;
+  bool group_requests_ = false;
+  // vLLM V0: "recomputation is not currently supported" for a group of
+  // several running sequences; without a user-chosen mode they swap.
+  bool swap_multi_member_groups_ = false;
 
  private:
   bool GrowBy(Request* r, int64_t tokens, int32_t need);
@@ -196,6 +234,8 @@ class Scheduler {
   void ReleaseBlocks(Request* r);
 
   std::unordered_map<int64_t, std::unique_ptr<Request>> live_;
+  // Live members of each request group, in arrival order.
+  std::unordered_map<int64_t, std::vector<Request*>> groups_;
   std::vector<std::unique_ptr<Request>> done_;
   // The request owning each KV slot: a scheduled sequence names its slot,
   // so Update finds its request without a second list per step.

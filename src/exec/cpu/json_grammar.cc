@@ -1,5 +1,6 @@
 #include "exec/cpu/json_grammar.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -105,10 +106,66 @@ bool JsonMatcher::Feed(uint8_t c) {
     dead_ = true;  // nothing may follow the complete value
     return false;
   }
-  if (!Step(c)) {
+  if (more_.empty()) {
+    forks_.clear();
+    const bool ok = Step(c);
+    if (!forks_.empty()) return FeedBranches(c, true, ok);
+    if (!ok) {
+      dead_ = true;
+      return false;
+    }
+    done_ = stack_.empty();
+    return true;
+  }
+  forks_.clear();
+  return FeedBranches(c, false, false);
+}
+
+bool JsonMatcher::FeedBranches(uint8_t c, bool stepped_main, bool main_ok) {
+  survivors_.clear();
+  if (stepped_main) {
+    if (main_ok) survivors_.push_back(std::move(stack_));
+  } else {
+    more_.push_back(std::move(stack_));
+    for (std::vector<Frame>& b : more_) {
+      stack_ = std::move(b);
+      if (Step(c)) survivors_.push_back(std::move(stack_));
+    }
+    more_.clear();
+  }
+  // Split-off alternatives take the byte from where they split (and may
+  // split again: forks_ grows while it is walked).
+  for (size_t i = 0; i < forks_.size(); ++i) {
+    stack_ = std::move(forks_[i]);
+    if (Step(c)) survivors_.push_back(std::move(stack_));
+  }
+  forks_.clear();
+  if (survivors_.empty()) {
+    stack_.clear();
     dead_ = true;
     return false;
   }
+  // Equal stacks have equal futures: keep one of each, in key order, so
+  // that equal states have equal keys.
+  if (survivors_.size() > 1) {
+    std::vector<std::pair<std::string, size_t>> keys;
+    for (size_t i = 0; i < survivors_.size(); ++i) {
+      std::string k;
+      PutFrames(&k, survivors_[i]);
+      keys.emplace_back(std::move(k), i);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+               keys.end());
+    std::vector<std::vector<Frame>> kept;
+    for (const auto& kv : keys) kept.push_back(std::move(survivors_[kv.second]));
+    survivors_.swap(kept);
+  }
+  stack_ = std::move(survivors_[0]);
+  for (size_t i = 1; i < survivors_.size(); ++i) more_.push_back(std::move(survivors_[i]));
+  survivors_.clear();
+  done_ = stack_.empty();
+  for (const std::vector<Frame>& b : more_) done_ = done_ && b.empty();
   return true;
 }
 
@@ -153,6 +210,16 @@ bool JsonMatcher::StartValue(Frame& f, uint8_t c) {
     return true;
   }
   const JsonSchema* s = f.schema != nullptr ? f.schema : AnySchema();
+  if (s->kind == K::kAnyOf) {
+    // Each further alternative continues as its own stack from here.
+    if (s->any_of.empty()) return false;
+    for (size_t i = 1; i < s->any_of.size(); ++i) {
+      forks_.push_back(stack_);
+      forks_.back().back().schema = s->any_of[i].get();
+    }
+    f.schema = s->any_of[0].get();
+    return StartValue(f, c);
+  }
   const K k = s->kind;
   const bool any = k == K::kAny;
   Frame n;
@@ -473,10 +540,7 @@ bool JsonMatcher::StepLiteral(Frame& f, uint8_t c, bool* reprocess) {
 
 void JsonMatcher::Complete(int32_t matched) {
   stack_.pop_back();
-  if (stack_.empty()) {
-    done_ = true;
-    return;
-  }
+  if (stack_.empty()) return;  // the value is complete (Feed sets done_)
   Frame& p = stack_.back();
   p.ws = 0;
   if (p.type == kObject) {
@@ -496,13 +560,22 @@ void JsonMatcher::Complete(int32_t matched) {
   }
 }
 
-bool JsonMatcher::Accepting() const {
-  if (done_) return true;
-  if (dead_ || stack_.size() != 1) return false;
-  const Frame& f = stack_.back();
+bool JsonMatcher::BranchAccepting(const std::vector<Frame>& stack) const {
+  if (stack.empty()) return true;
+  if (stack.size() != 1) return false;
+  const Frame& f = stack.back();
   int32_t which = -1;
   if (f.type == kNumber) return NumberComplete(f);
   if (f.type == kLiteral) return LiteralComplete(f, &which);
+  return false;
+}
+
+bool JsonMatcher::Accepting() const {
+  if (done_) return true;
+  if (dead_) return false;
+  if (BranchAccepting(stack_)) return true;
+  for (const std::vector<Frame>& b : more_)
+    if (BranchAccepting(b)) return true;
   return false;
 }
 
@@ -510,7 +583,18 @@ std::string JsonMatcher::Key() const {
   std::string k;
   k.reserve(stack_.size() * 40 + 2);
   Put(&k, static_cast<uint8_t>(done_ | (dead_ << 1)));
-  for (const Frame& f : stack_) {
+  PutFrames(&k, stack_);
+  for (const std::vector<Frame>& b : more_) {
+    Put(&k, static_cast<uint32_t>(0xFFFFFFFFu));  // a branch starts (no frame begins with a null schema and these bytes)
+    Put(&k, b.size());
+    PutFrames(&k, b);
+  }
+  return k;
+}
+
+void JsonMatcher::PutFrames(std::string* out, const std::vector<Frame>& stack) {
+  std::string& k = *out;
+  for (const Frame& f : stack) {
     Put(&k, f.schema);
     Put(&k, f.lits);
     Put(&k, f.alive);
@@ -519,7 +603,6 @@ std::string JsonMatcher::Key() const {
     const uint8_t bytes[] = {f.type, f.stage, f.ws, f.need, f.lo, f.hi, static_cast<uint8_t>(f.integer)};
     k.append(reinterpret_cast<const char*>(bytes), sizeof bytes);
   }
-  return k;
 }
 
 }  // namespace cacheopt

@@ -19,6 +19,10 @@
 //   \n \r \t and \uXXXX outside the surrogate range; min/maxLength count
 //   code points (an escape is one).
 //
+// - anyOf: the text matches at least one alternative. The matcher follows
+//   every alternative still possible (a set of stacks, deduplicated, so the
+//   state stays a finite key); with no anyOf in the schema it is one stack.
+//
 // Upstream: XGrammar and llama.cpp's json-schema-to-grammar compile schemas
 // into grammars the same way (properties in order, bounded whitespace); this
 // is a direct pushdown automaton rather than a general grammar engine.
@@ -32,7 +36,7 @@
 namespace cacheopt {
 
 struct JsonSchema {
-  enum class Kind : uint8_t { kAny, kObject, kArray, kString, kNumber, kInteger, kBoolean, kNull, kEnum };
+  enum class Kind : uint8_t { kAny, kObject, kArray, kString, kNumber, kInteger, kBoolean, kNull, kEnum, kAnyOf };
   Kind kind = Kind::kAny;
 
   // kObject. No properties and `free_keys`: any keys, values kAny.
@@ -54,6 +58,9 @@ struct JsonSchema {
 
   // kEnum: each allowed value as compact JSON text (at most 64).
   std::vector<std::string> literals;
+
+  // kAnyOf: the alternatives, in order.
+  std::vector<std::shared_ptr<const JsonSchema>> any_of;
 
   // Fills key_literals from properties (call after setting them).
   void IndexKeys();
@@ -80,6 +87,7 @@ class JsonMatcher {
   // allocating once the stack has room: the trie walk's backtracking.
   void CopyStateFrom(const JsonMatcher& other) {
     stack_.assign(other.stack_.begin(), other.stack_.end());
+    if (!more_.empty() || !other.more_.empty()) more_ = other.more_;
     done_ = other.done_;
     dead_ = other.dead_;
   }
@@ -106,9 +114,21 @@ class JsonMatcher {
   void Complete(int32_t matched = -1);
   bool NumberComplete(const Frame& f) const;
   bool LiteralComplete(const Frame& f, int32_t* which) const;
+  // One stack may end here: complete, or a number / literal at the root.
+  bool BranchAccepting(const std::vector<Frame>& stack) const;
+  // Feed's path when an anyOf split or splits the state: steps every
+  // branch; `main_ok` says whether stack_ took `c` already.
+  bool FeedBranches(uint8_t c, bool stepped_main, bool main_ok);
+  static void PutFrames(std::string* k, const std::vector<Frame>& stack);
 
   std::shared_ptr<const JsonSchema> root_;
   std::vector<Frame> stack_;
+  // anyOf: the other alternatives still alive, each a stack like stack_
+  // (empty: the text has followed one path only).
+  std::vector<std::vector<Frame>> more_;
+  // Scratch for a Feed: stacks split off at an anyOf, to take the byte from
+  // where they split; the branches that took it.
+  std::vector<std::vector<Frame>> forks_, survivors_;
   bool done_ = false;
   bool dead_ = false;
 };

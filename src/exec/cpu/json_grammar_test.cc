@@ -132,6 +132,110 @@ TEST(JsonGrammarTest, RandomWalksNeverStrandAndAlwaysMatch) {
   EXPECT_GT(finished, 300);
 }
 
+// The forced tool call's shape: anyOf of {"name": <one name>, "arguments":
+// <that tool's schema>}, names sharing a prefix ("get" / "get_weather").
+std::shared_ptr<const JsonSchema> TwoToolCalls() {
+  auto call = [](const std::string& name, std::shared_ptr<const JsonSchema> args) {
+    auto n = Of(K::kEnum);
+    n->literals = {"\"" + name + "\""};
+    auto o = Of(K::kObject);
+    o->properties = {{"name", n, true}, {"arguments", std::move(args), true}};
+    o->IndexKeys();
+    return o;
+  };
+  auto city = Of(K::kString);
+  city->max_length = 5;
+  auto unit = Of(K::kEnum);
+  unit->literals = {"\"c\"", "\"f\""};
+  auto weather = Of(K::kObject);
+  weather->properties = {{"city", city, true}, {"unit", unit, false}};
+  weather->IndexKeys();
+  auto get = Of(K::kObject);
+  get->properties = {{"key", Of(K::kInteger), true}};
+  get->IndexKeys();
+  auto any = Of(K::kAnyOf);
+  any->any_of = {call("get", get), call("get_weather", weather)};
+  return any;
+}
+
+TEST(JsonGrammarTest, AnyOfTiesEachNameToItsOwnArguments) {
+  auto s = TwoToolCalls();
+  EXPECT_TRUE(Accepts(s, R"({"name":"get","arguments":{"key":3}})"));
+  EXPECT_TRUE(Accepts(s, R"({"name": "get_weather", "arguments": {"city": "Oslo", "unit": "c"}})"));
+  EXPECT_FALSE(AcceptsPrefix(s, R"({"name":"get","arguments":{"city")"));          // get's arguments
+  EXPECT_FALSE(AcceptsPrefix(s, R"({"name":"get_weather","arguments":{"key")"));   // get_weather's
+  EXPECT_FALSE(AcceptsPrefix(s, R"({"name":"set")"));                              // not a declared tool
+  EXPECT_FALSE(Accepts(s, R"({"name":"get_weather","arguments":{}})"));           // city is required
+  EXPECT_FALSE(AcceptsPrefix(s, R"({"name":"get_weather","arguments":{"city":"Bergen")"));  // maxLength 5
+  // Scalars and nesting: anyOf inside an array, numbers beside strings.
+  auto num_or_word = Of(K::kAnyOf);
+  num_or_word->any_of = {Of(K::kInteger), Of(K::kString)};
+  auto list = Of(K::kArray);
+  list->items = num_or_word;
+  EXPECT_TRUE(Accepts(list, R"([1, "a", 22])"));
+  EXPECT_FALSE(AcceptsPrefix(list, "[1.5"));
+  EXPECT_FALSE(AcceptsPrefix(list, "[true"));
+  EXPECT_TRUE(Accepts(num_or_word, "12"));  // a root number may end at the end of text
+}
+
+TEST(JsonGrammarTest, AnyOfRandomWalksNeverStrandAndAlwaysMatch) {
+  // Every byte the matcher allows keeps a complete match reachable: random
+  // walks never strand and what they finish parses and matches.
+  auto num_or_word = Of(K::kAnyOf);
+  num_or_word->any_of = {Of(K::kInteger), Of(K::kString), Person()};
+  auto list = Of(K::kArray);
+  list->items = num_or_word;
+  list->max_items = 3;
+  const std::vector<std::shared_ptr<const JsonSchema>> schemas = {TwoToolCalls(), list};
+  uint64_t rng = 777;
+  int finished = 0;
+  for (const auto& schema : schemas) {
+    for (int walk = 0; walk < 150; ++walk) {
+      JsonMatcher m(schema);
+      std::string text;
+      for (int step = 0; step < 4000 && !m.Done(); ++step) {
+        std::vector<uint8_t> next;
+        for (int c = 1; c < 256; ++c) {
+          JsonMatcher probe = m;
+          if (probe.Feed(static_cast<uint8_t>(c))) next.push_back(static_cast<uint8_t>(c));
+        }
+        ASSERT_TRUE(!next.empty() || m.Accepting()) << "stranded after: " << text;
+        rng = SplitMixHash(rng);
+        if (next.empty() || (m.Accepting() && rng % 4 == 0)) break;
+        const uint8_t c = next[rng % next.size()];
+        ASSERT_TRUE(m.Feed(c));
+        text.push_back(static_cast<char>(c));
+        // Every prefix is one some match continues: no unparseable prefix.
+      }
+      if (!m.Accepting()) continue;
+      ++finished;
+      json v;
+      ASSERT_NO_THROW(v = json::parse(text)) << text;
+      EXPECT_TRUE(jsontest::Matches(v, *schema)) << text;
+    }
+  }
+  EXPECT_GT(finished, 200);
+}
+
+TEST(JsonGrammarTest, AnyOfStatesHaveStableKeysAndCopy) {
+  // The same text reached twice gives the same key; a copy continues alike.
+  auto s = TwoToolCalls();
+  JsonMatcher a(s), b(s);
+  ASSERT_TRUE(a.Feed(R"({"name":"get)"));
+  ASSERT_TRUE(b.Feed(R"({"name":"get)"));
+  EXPECT_EQ(a.Key(), b.Key());
+  JsonMatcher c(s);
+  c.CopyStateFrom(a);
+  EXPECT_EQ(c.Key(), a.Key());
+  EXPECT_TRUE(c.Feed(R"(_weather","arguments":{"city":"x"}})"));
+  EXPECT_TRUE(c.Done());
+  EXPECT_TRUE(a.Feed(R"(","arguments":{"key":1}})"));
+  EXPECT_TRUE(a.Done());
+  JsonMatcher d(s);
+  ASSERT_TRUE(d.Feed(R"({"name":"get_)"));
+  EXPECT_NE(d.Key(), b.Key());
+}
+
 TEST(JsonGrammarTest, TokenMasksEqualBruteForceAndAreCached) {
   const std::vector<std::string> vocab = {"", "{", "}", "\"", "name", "\":", " \"", "Al", "ok", "true", ",", "\"ok\":",
                                           "1", "23", "false}", "{\"name\":\"", "\u00e9", "\xc3", "\xa9", ""};
@@ -158,6 +262,35 @@ TEST(JsonGrammarTest, TokenMasksEqualBruteForceAndAreCached) {
   const int64_t computed = g.mask_computations();
   (void)g.Mask();
   EXPECT_EQ(g.mask_computations(), computed);  // the same state: cached
+}
+
+TEST(JsonGrammarTest, AnyOfTokenMasksEqualBruteForce) {
+  // The trie walk copies multi-branch states (CopyStateFrom): its masks
+  // equal feeding each token alone, along a call of either tool.
+  const std::vector<std::string> vocab = {"{\"name\":\"", "get", "_weather", "\",\"arguments\":{", "\"key\":",
+                                          "\"city\":\"", "Oslo", "\"", "}}", "3", "}", ",", "_", ""};
+  auto trie = std::make_shared<const TokenTrie>(vocab);
+  const std::vector<std::vector<int32_t>> paths = {{0, 1, 3, 4, 9, 8}, {0, 1, 2, 3, 5, 6, 7, 8}};
+  for (const auto& path : paths) {
+    GrammarState g(TwoToolCalls(), trie, {13});
+    for (size_t step = 0; step <= path.size(); ++step) {
+      const std::vector<uint8_t>& mask = g.Mask();
+      for (int32_t id = 0; id < static_cast<int32_t>(vocab.size()); ++id) {
+        bool ok;
+        if (id == 13) {
+          ok = g.matcher().Accepting();
+        } else {
+          JsonMatcher probe = g.matcher();
+          ok = probe.Feed(vocab[id]);
+        }
+        EXPECT_EQ(mask[id] != 0, ok) << "step " << step << " token " << id;
+      }
+      if (step < path.size()) {
+        ASSERT_TRUE(g.Accept(path[step])) << step;
+      }
+    }
+    EXPECT_TRUE(g.matcher().Done());
+  }
 }
 
 }  // namespace

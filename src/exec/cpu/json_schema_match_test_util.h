@@ -55,6 +55,10 @@ inline bool Matches(const nlohmann::json& v, const JsonSchema& s) {
       }
       return true;
     }
+    case K::kAnyOf:
+      for (const auto& alt : s.any_of)
+        if (Matches(v, *alt)) return true;
+      return false;
   }
   return false;
 }

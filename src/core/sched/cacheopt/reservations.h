@@ -8,6 +8,7 @@
 // (C3). It decides and books; the policy moves requests between queues.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -48,6 +49,16 @@ class CacheOptReservations final {
   bool WouldAdmit(const Request* r, double now) const;
   // Books an admission for `r` (it is entering running).
   void Book(Request* r, const Admission& a);
+  // A request group enters on the plain reservation rule: the blocks its
+  // members newly take, `fresh` in all, fit the admissible pool beside what
+  // is committed (no lending or urgent overcommit: those weigh one request).
+  bool GroupFits(int64_t fresh) const { return Committed() + fresh <= Admissible(); }
+  // The device pool less the global reserve (C3).
+  int64_t AdmissiblePool() const { return Admissible(); }
+  // The blocks `r` newly takes with reservation `a` and cached prefix `hit`.
+  static int32_t FreshBlocks(const Admission& a, const PrefixHit& hit) {
+    return std::max(0, a.reservation - hit.blocks) + hit.evictable;
+  }
   // C3: keeps `r`'s reservation ahead of its growth (under-prediction).
   // Inline test: it runs for every decode of every step.
   void ExtendIfOverrun(Request* r, double now) {

@@ -1,6 +1,7 @@
 #include "core/sched/policies/cacheopt.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "cacheopt/cost/cost_model.h"
 #include "core/preempt/swap_or_recompute.h"
@@ -37,6 +38,10 @@ CacheOptScheduler::CacheOptScheduler(const SchedulerConfig& config, const CostMo
     victim_order_ = std::make_unique<NewestAdmittedFirst>();
   }
   if (config.max_num_seqs > 0) opts_.max_num_seqs = config.max_num_seqs;
+  // A request group's choices answer one client together: admitting part of
+  // it, or preempting one member, delays the whole answer as much as all of
+  // it would (docs/baselines.md).
+  group_requests_ = true;
 }
 
 int32_t CacheOptScheduler::TryAdmit(Request* r, double now, int32_t budget, SchedulerOutput* out) {
@@ -53,7 +58,79 @@ int32_t CacheOptScheduler::TryAdmit(Request* r, double now, int32_t budget, Sche
   return chunk;
 }
 
-void CacheOptScheduler::PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out) {
+int32_t CacheOptScheduler::TryAdmitGroup(Request* head, double now, int32_t budget, SchedulerOutput* out) {
+  const std::vector<Request*> members = GroupMembers(head, RequestState::kWaiting);
+  if (running_.size() + members.size() > static_cast<size_t>(opts_.max_num_seqs)) return 0;
+  // Each member's first chunk and admission, planned before anyone enters.
+  // Each plan counts its cached prefix's unheld blocks as its own, so the
+  // sums over-count what members sharing a prefix take: conservative. The
+  // budget goes to the members in order; one it does not reach enters
+  // running all the same and gets its chunks in the next steps, as an
+  // ongoing prefill (its reservation is what admission weighs).
+  // Members the device's free blocks do not reach take none now either.
+  // A group whose reservations together exceed the admissible pool shares
+  // it (a request alone may always reserve the whole pool; so may a group).
+  struct Plan {
+    CacheOptReservations::Admission a;
+    PrefixHit hit;
+    int32_t chunk = 0;
+  };
+  std::vector<Plan> plans;
+  int64_t fresh = 0, reserved = 0, free = blocks_.device_free();
+  int32_t left = budget;
+  for (Request* m : members) {
+    Plan p;
+    p.hit = CachedPrefix(m);
+    const int32_t cached = CachedTokens(p.hit);
+    p.chunk = std::max(0, std::min(m->TokensToCompute() - cached, left));
+    if (BlocksToGrow(m, cached + p.chunk, p.hit) > free) {
+      if (m == members.front()) return 0;
+      p.chunk = 0;
+      if (BlocksToGrow(m, cached, p.hit) > free) p.hit = {};
+    }
+    free -= BlocksToGrow(m, cached + p.chunk, p.hit);
+    left -= p.chunk;
+    p.a = reservations_.Decide(m, now, p.hit);
+    reserved += p.a.reservation;
+    plans.push_back(p);
+  }
+  if (left == budget) return 0;
+  const int64_t pool = reservations_.AdmissiblePool();
+  if (reserved > pool) {
+    const auto share = static_cast<int32_t>(std::max<int64_t>(1, pool / static_cast<int64_t>(members.size())));
+    for (Plan& p : plans) p.a.reservation = std::min(p.a.reservation, share);
+  }
+  for (const Plan& p : plans) fresh += CacheOptReservations::FreshBlocks(p.a, p.hit);
+  if (!reservations_.GroupFits(fresh)) return 0;
+  RemoveMembers(&waiting_, members);
+  for (size_t i = 0; i < members.size(); ++i) {
+    Request* m = members[i];
+    Plan& p = plans[i];
+    // Anew: an earlier member may hold the cached blocks now (fewer to take).
+    const PrefixHit hit = p.hit.blocks > 0 ? CachedPrefix(m) : PrefixHit{};
+    const bool grown = GrowFromPrefix(m, CachedTokens(hit) + p.chunk, hit);
+    assert(grown && "the group's plan over-counts its blocks");
+    (void)grown;
+    p.a.ok = true;
+    p.a.host = nullptr;
+    reservations_.Book(m, p.a);
+    MarkRunning(m);
+    if (p.chunk > 0) AddSeq(out, m, p.chunk);
+  }
+  return budget - left;
+}
+
+void CacheOptScheduler::PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out, const Request* requester) {
+  const bool own_group = requester != nullptr && requester != victim && GroupedHere(*requester) &&
+                         requester->spec.group == victim->spec.group;
+  if (!GroupedHere(*victim) || own_group) {
+    PreemptOne(victim, ahead, out);
+    return;
+  }
+  for (Request* m : GroupMembers(victim, RequestState::kRunning)) PreemptOne(m, ahead, out);
+}
+
+void CacheOptScheduler::PreemptOne(Request* victim, bool ahead, SchedulerOutput* out) {
   running_.erase(std::find(running_.begin(), running_.end(), victim));
   // A victim already scheduled this step does not run after all.
   Unschedule(out, victim);
@@ -86,10 +163,11 @@ bool CacheOptScheduler::FreeBlocks(int32_t need, Request* requester, bool ahead,
   victim_order_->Order(&cands_);
   for (const VictimCandidate& c : cands_) {
     if (blocks_.device_free() >= need) break;
+    if (c.req->state != RequestState::kRunning) continue;  // left with a group mate
     // Ahead of time, only a swap is worth starting: its copy overlaps compute.
     if (ahead && (c.req == requester || kind_->Kind(*c.req) != PreemptKind::kSwap)) continue;
-    PreemptRequest(c.req, ahead, out);
-    if (c.req == requester) {
+    PreemptRequest(c.req, ahead, out, requester);
+    if (requester->state != RequestState::kRunning) {
       *self = true;
       return false;
     }
@@ -153,19 +231,31 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
   }
   // 3. Swapped requests resume before any new admission.
   while (!swapped_.empty()) {
-    Request* r = swapped_.front();
-    int32_t held = static_cast<int32_t>(blocks_.table(r->kv_slot).host.size());
-    if (held + 1 > blocks_.device_total()) {  // outgrew the whole pool: can never resume
-      swapped_.pop_front();
-      Reject(r, out);
+    // A group's swapped members resume together.
+    std::vector<Request*> members = GroupMembers(swapped_.front(), RequestState::kSwapped);
+    auto blocks_needed = [&] {
+      int64_t n = 0;
+      for (const Request* m : members) n += static_cast<int64_t>(blocks_.table(m->kv_slot).host.size()) + 1;
+      return n;
+    };
+    int64_t need = blocks_needed();
+    if (members.size() > 1 && need > blocks_.device_total()) {
+      members = {swapped_.front()};  // could never resume whole: one by one
+      need = blocks_needed();
+    }
+    if (need > blocks_.device_total()) {  // outgrew the whole pool: can never resume
+      RemoveMembers(&swapped_, members);
+      for (Request* m : members) Reject(m, out);
       continue;
     }
-    if (held + 1 > blocks_.device_free()) break;
-    swapped_.pop_front();
-    SwapIn(r, out);
-    Grow(r, r->num_computed + 1);
-    MarkRunning(r);
-    AddSeq(out, r, 1);
+    if (need > blocks_.device_free()) break;
+    RemoveMembers(&swapped_, members);
+    for (Request* m : members) {
+      SwapIn(m, out);
+      Grow(m, m->num_computed + 1);
+      MarkRunning(m);
+      AddSeq(out, m, 1);
+    }
   }
   if (!swapped_.empty()) return;
   // 4. New admissions, most urgent first.
@@ -175,6 +265,14 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
     if (NeverFits(static_cast<int64_t>(r->TotalTokens()) + 1)) {
       waiting_.pop_front();
       Reject(r, out);
+      continue;
+    }
+    // A group of more members than may ever run at once enters one by one.
+    if (GroupedHere(*r) &&
+        GroupMembers(r, RequestState::kWaiting).size() <= static_cast<size_t>(opts_.max_num_seqs)) {
+      const int32_t chunks = TryAdmitGroup(r, now, budget, out);
+      if (chunks == 0) break;
+      budget -= chunks;
       continue;
     }
     const int32_t chunk = TryAdmit(r, now, budget, out);

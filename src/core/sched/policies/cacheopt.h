@@ -51,7 +51,14 @@ class CacheOptScheduler : public Scheduler {
   // C4 + C5: frees `need` device blocks by preempting; false if impossible.
   // `requester` may itself be chosen; `*self` says so.
   bool FreeBlocks(int32_t need, Request* requester, bool ahead, SchedulerOutput* out, bool* self);
-  void PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out);
+  // Admits the waiting members of `head`'s group together or none of them
+  // (RequestSpec::group): the chunks they take this step, or 0.
+  int32_t TryAdmitGroup(Request* head, double now, int32_t budget, SchedulerOutput* out);
+  // Preempts `victim` and, when it belongs to a group, its running mates
+  // (not when `requester`, who needs the room, is one of them: see
+  // Scheduler::PreemptGroup).
+  void PreemptRequest(Request* victim, bool ahead, SchedulerOutput* out, const Request* requester = nullptr);
+  void PreemptOne(Request* victim, bool ahead, SchedulerOutput* out);
 
   // The parts: capacity (C1-C3), batch formation, and preemption (C4 victim
   // order, C5 swap or recompute; switched off, the baselines' parts stand in).

@@ -130,6 +130,30 @@ TEST(CacheOptTest, LoanBecomesAnOrdinaryReservationWhenTheHostIsPreempted) {
   EXPECT_EQ(c.a->state, RequestState::kFinished);
 }
 
+TEST(CacheOptTest, PreemptingAGroupMemberPreemptsItsRunningMates) {
+  SchedulerConfig c = SmallConfig(200);
+  c.knobs = {{"reserve_blocks", "0"}};
+  Harness h("cacheopt", c);
+  h.Add(0, 16, 50, 60);
+  Request* a = h.Add(1, 16, 50, 60, nullptr, /*group=*/1);
+  Request* b = h.Add(2, 16, 50, 60, nullptr, /*group=*/1);
+  h.Step();
+  h.Step();
+  ASSERT_EQ(a->state, RequestState::kRunning);
+  ASSERT_EQ(b->state, RequestState::kRunning);
+  CacheOptTestPeer::Preempt(h.sched(), a);
+  EXPECT_NE(a->state, RequestState::kRunning);
+  EXPECT_NE(b->state, RequestState::kRunning);  // its mate left with it
+  EXPECT_EQ(h.sched().Find(0)->state, RequestState::kRunning);
+  EXPECT_TRUE(h.sched().CheckInvariants().ok());
+  // They come back together and everyone finishes.
+  h.Step();
+  EXPECT_EQ(a->state, b->state);
+  h.RunToEnd();
+  EXPECT_EQ(a->state, RequestState::kFinished);
+  EXPECT_EQ(b->state, RequestState::kFinished);
+}
+
 TEST(CacheOptTest, PeakLendingProjectsUsage) {
   // Hosts peak at 2 x blocks(4 + 256 - 2) = 130 blocks just before they end;
   // the guest is long gone by then, so 132 blocks suffice and 129 do not.

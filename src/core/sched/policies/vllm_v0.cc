@@ -8,7 +8,12 @@ VllmV0Scheduler::VllmV0Scheduler(const SchedulerConfig& config, const CostModel*
     : Scheduler(config, cost),
       limits_(VllmV0Limits(config)),
       admission_({.watermark_blocks = VllmWatermarkBlocks(config, false)}),
-      kind_(ConfiguredPreemptKind()) {}
+      kind_(ConfiguredPreemptKind()) {
+  // A SequenceGroup is scheduled as one (vllm/core/scheduler.py): see
+  // RequestSpec::group and docs/baselines.md.
+  group_requests_ = true;
+  swap_multi_member_groups_ = config.preemption_mode == PreemptMode::kRecompute;
+}
 
 void VllmV0Scheduler::ScheduleStep(double /*now*/, SchedulerOutput* out) {
   // Prefill-only or decode-only steps; no new prefills while anyone is swapped out.
@@ -26,6 +31,15 @@ bool VllmV0Scheduler::SchedulePrefills(SchedulerOutput* out) {
   bool any = false;
   while (!waiting_.empty()) {
     Request* r = waiting_.front();
+    if (GroupedHere(*r)) {
+      const int admitted = SchedulePrefillGroup(r, &tokens, &seqs, out);
+      if (admitted == kGroupLater) break;
+      if (admitted > 0) {
+        any = true;
+        continue;
+      }
+      // kGroupNever: its members come in one by one.
+    }
     int32_t n = r->TokensToCompute();  // whole prompt (plus output after a recompute)
     // Over the prompt limit min(max_model_len, budget): FINISHED_IGNORED;
     // AllocStatus.NEVER: could not fit even in an empty pool.
@@ -47,6 +61,43 @@ bool VllmV0Scheduler::SchedulePrefills(SchedulerOutput* out) {
     any = true;
   }
   return any;
+}
+
+int VllmV0Scheduler::SchedulePrefillGroup(Request* head, int32_t* tokens, int32_t* seqs, SchedulerOutput* out) {
+  // The group's waiting members enter together (can_allocate(seq_group),
+  // budget.can_schedule(num_new_seqs = the group's)). Upstream forks one
+  // prefilled prompt into the group's sequences; here each member holds and
+  // computes its own copy (this policy runs without prefix caching), so the
+  // blocks and tokens are the members' sum.
+  const std::vector<Request*> members = GroupMembers(head, RequestState::kWaiting);
+  int64_t tokens_needed = 0, blocks_needed = 0;
+  bool over_limit = false;
+  for (const Request* m : members) {
+    const int32_t n = m->TokensToCompute();
+    over_limit |= n > std::min(config_.max_model_len, limits_.token_budget);
+    tokens_needed += n;
+    blocks_needed += blocks_.BlocksFor(n);
+  }
+  const Admit admit = admission_.Check(blocks_needed, blocks_, !running_.empty());
+  // A group that could never enter whole (past the pool, the token budget
+  // or max_num_seqs together, or a member past the prompt limit) enters as
+  // singles do: upstream would hold the queue behind it for ever.
+  if (over_limit || admit == Admit::kNever || tokens_needed > limits_.token_budget ||
+      static_cast<int64_t>(members.size()) > limits_.max_num_seqs)
+    return kGroupNever;
+  if (admit == Admit::kLater || *tokens + tokens_needed > limits_.token_budget ||
+      *seqs + static_cast<int64_t>(members.size()) > limits_.max_num_seqs)
+    return kGroupLater;
+  RemoveMembers(&waiting_, members);
+  for (Request* m : members) {
+    const int32_t n = m->TokensToCompute();
+    Grow(m, n);
+    MarkRunning(m);
+    AddSeq(out, m, n);
+    *tokens += n;
+    ++*seqs;
+  }
+  return static_cast<int>(members.size());
 }
 
 bool VllmV0Scheduler::ScheduleRunning(SchedulerOutput* out) {
@@ -72,23 +123,35 @@ bool VllmV0Scheduler::ScheduleRunning(SchedulerOutput* out) {
 void VllmV0Scheduler::ScheduleSwapped(SchedulerOutput* out) {
   int32_t seqs = static_cast<int32_t>(running_.size());
   while (!swapped_.empty()) {
-    Request* r = swapped_.front();
-    int32_t held = static_cast<int32_t>(blocks_.table(r->kv_slot).host.size());
-    // Blocks touched: the swapped table plus one for this decode.
-    const Admit admit = admission_.Check(held + 1, blocks_, !running_.empty());
+    // A group's swapped members come back together (can_swap_in(seq_group)).
+    std::vector<Request*> members = GroupMembers(swapped_.front(), RequestState::kSwapped);
+    auto touched = [&] {
+      int64_t t = 0;
+      // Blocks touched: the swapped table plus one for this decode.
+      for (const Request* m : members) t += static_cast<int32_t>(blocks_.table(m->kv_slot).host.size()) + 1;
+      return t;
+    };
+    Admit admit = admission_.Check(touched(), blocks_, !running_.empty());
+    if (members.size() > 1 && (admit == Admit::kNever || static_cast<int32_t>(members.size()) > limits_.max_num_seqs)) {
+      // A group that could never come back whole comes back one by one.
+      members = {swapped_.front()};
+      admit = admission_.Check(touched(), blocks_, !running_.empty());
+    }
     if (admit == Admit::kNever) {
-      swapped_.pop_front();
-      Reject(r, out);
+      RemoveMembers(&swapped_, members);
+      for (Request* m : members) Reject(m, out);
       continue;
     }
     if (admit == Admit::kLater) break;
-    if (seqs + 1 > limits_.max_num_seqs) break;
-    swapped_.pop_front();
-    SwapIn(r, out);
-    Grow(r, r->num_computed + 1);
-    MarkRunning(r);
-    AddSeq(out, r, 1);
-    ++seqs;
+    if (seqs + static_cast<int32_t>(members.size()) > limits_.max_num_seqs) break;
+    RemoveMembers(&swapped_, members);
+    for (Request* m : members) {
+      SwapIn(m, out);
+      Grow(m, m->num_computed + 1);
+      MarkRunning(m);
+      AddSeq(out, m, 1);
+      ++seqs;
+    }
   }
 }
 

@@ -26,6 +26,11 @@ class VllmV0Scheduler : public Scheduler {
 
  private:
   bool SchedulePrefills(SchedulerOutput* out);
+  // Admits `head`'s waiting group whole: its member count, kGroupLater when
+  // it must wait (admission stops, FCFS), kGroupNever when it could never
+  // enter whole.
+  static constexpr int kGroupLater = -1, kGroupNever = -2;
+  int SchedulePrefillGroup(Request* head, int32_t* tokens, int32_t* seqs, SchedulerOutput* out);
   bool ScheduleRunning(SchedulerOutput* out);  // true if anyone was preempted
   void ScheduleSwapped(SchedulerOutput* out);
 
