@@ -266,32 +266,40 @@ AVX2_TARGET inline __m256i UnpackQ5Avx2(const uint8_t* qh, const uint8_t* qs) {
   return _mm256_or_si256(nib, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
 }
 
-// Q5_0 and Q5_1 (also the AVX-512 path's: one block per step is the
-// definition's order).
-AVX2_TARGET float DotQ5_0Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  float off = 0;
-  for (int32_t b = 0; b < k / 32; ++b, w += kQ5_0Bytes) {
-    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
-    const float sf = Avx2Half(w) * a.d[b];
-    acc[b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ5Avx2(w + 2, w + 6), aq)),
-                                 acc[b & 1]);
-    off = std::fma(sf, static_cast<float>(16 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+// Q5_0 and Q5_1 for R activation rows (also the AVX-512 path's: one block per
+// step is the definition's order): each block's five-bit codes and scales
+// decoded once for the R rows; the one-row kernel is this with R = 1.
+template <bool kMin, int R>
+AVX2_TARGET void DotQ5Avx2Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+  __m256 acc[R][2];
+  float off[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps(), off[r] = 0;
+  const int bytes = kMin ? kQ5_1Bytes : kQ5_0Bytes, qh = kMin ? 4 : 2;
+  for (int32_t b = 0; b < k / 32; ++b, w += bytes) {
+    const __m256i wu = UnpackQ5Avx2(w + qh, w + qh + 4);
+    const float d = Avx2Half(w);
+    [[maybe_unused]] const float m = kMin ? Avx2Half(w + 2) : 0.0f;
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r].q + 32 * b));
+      const float sf = d * a[r].d[b];
+      acc[r][b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(wu, aq)), acc[r][b & 1]);
+      if constexpr (kMin)
+        off[r] = std::fma(-m, a[r].s[b], off[r]);
+      else
+        off[r] = std::fma(sf, static_cast<float>(16 * (a[r].sum16[2 * b] + a[r].sum16[2 * b + 1])), off[r]);
+    }
   }
-  return Avx2Finish(acc[0], acc[1], off);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) out[r * ldo] = Avx2Finish(acc[r][0], acc[r][1], off[r]);
 }
 
-AVX2_TARGET float DotQ5_1Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  float off = 0;
-  for (int32_t b = 0; b < k / 32; ++b, w += kQ5_1Bytes) {
-    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
-    const float sf = Avx2Half(w) * a.d[b];
-    acc[b & 1] = _mm256_fmadd_ps(_mm256_set1_ps(sf), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ5Avx2(w + 4, w + 8), aq)),
-                                 acc[b & 1]);
-    off = std::fma(-Avx2Half(w + 2), a.s[b], off);
-  }
-  return Avx2Finish(acc[0], acc[1], off);
+template <bool kMin>
+AVX2_TARGET float DotQ5Avx2(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float out;
+  DotQ5Avx2Rows<kMin, 1>(w, &a, k, &out, 0);
+  return out;
 }
 
 template <bool kFive>
@@ -470,46 +478,65 @@ AVX2_TARGET inline __m256i UnpackQ4_0(const uint8_t* blk) {
   return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), lo4), _mm_and_si128(q, lo4));
 }
 
-AVX512_TARGET float DotQ4_0Avx512(const uint8_t* w, const ActRowView& a, int32_t k) {
-  __m512 acc = _mm512_setzero_ps();
-  float off = 0;
+// Q4_0 for R activation rows: each pair of blocks' nibbles and scales decoded
+// once (the one-row kernel is this with R = 1).
+template <int R>
+AVX512_TARGET void DotQ4_0Avx512Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+  __m512 acc[R];
+  float off[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), off[r] = 0;
   const int32_t nb = k / 32;
   const __m512i ones = _mm512_set1_epi16(1);
   int32_t b = 0;
   for (; b + 2 <= nb; b += 2, w += 2 * kQ4_0Bytes) {
     const __m512i wu = Cat256(UnpackQ4_0(w), UnpackQ4_0(w + kQ4_0Bytes));
-    const __m512i p = _mm512_madd_epi16(_mm512_maddubs_epi16(wu, _mm512_loadu_si512(a.q + 32 * b)), ones);
-    const float s0 = _cvtsh_ss(Load16(w)) * a.d[b], s1 = _cvtsh_ss(Load16(w + kQ4_0Bytes)) * a.d[b + 1];
-    acc = _mm512_fmadd_ps(Pair(s0, s1), _mm512_cvtepi32_ps(p), acc);
-    off = std::fma(s0, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
-    off = std::fma(s1, static_cast<float>(8 * (a.sum16[2 * b + 2] + a.sum16[2 * b + 3])), off);
+    const float d0 = _cvtsh_ss(Load16(w)), d1 = _cvtsh_ss(Load16(w + kQ4_0Bytes));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512i p = _mm512_madd_epi16(_mm512_maddubs_epi16(wu, _mm512_loadu_si512(a[r].q + 32 * b)), ones);
+      const float s0 = d0 * a[r].d[b], s1 = d1 * a[r].d[b + 1];
+      const int32_t* s16 = a[r].sum16 + 2 * b;
+      acc[r] = _mm512_fmadd_ps(Pair(s0, s1), _mm512_cvtepi32_ps(p), acc[r]);
+      off[r] = std::fma(s0, static_cast<float>(8 * (s16[0] + s16[1])), off[r]);
+      off[r] = std::fma(s1, static_cast<float>(8 * (s16[2] + s16[3])), off[r]);
+    }
   }
-  __m256 even = _mm512_castps512_ps256(acc);
-  const __m256 odd = _mm512_extractf32x8_ps(acc, 1);
-  if (b < nb) {
-    const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q + 32 * b));
-    const float s0 = _cvtsh_ss(Load16(w)) * a.d[b];
-    even = _mm256_fmadd_ps(_mm256_set1_ps(s0), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ4_0(w), aq)), even);
-    off = std::fma(s0, static_cast<float>(8 * (a.sum16[2 * b] + a.sum16[2 * b + 1])), off);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    __m256 even = _mm512_castps512_ps256(acc[r]);
+    const __m256 odd = _mm512_extractf32x8_ps(acc[r], 1);
+    if (b < nb) {  // a last even block
+      const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r].q + 32 * b));
+      const float s0 = _cvtsh_ss(Load16(w)) * a[r].d[b];
+      even = _mm256_fmadd_ps(_mm256_set1_ps(s0), _mm256_cvtepi32_ps(Avx2LanesU(UnpackQ4_0(w), aq)), even);
+      off[r] = std::fma(s0, static_cast<float>(8 * (a[r].sum16[2 * b] + a[r].sum16[2 * b + 1])), off[r]);
+    }
+    out[r * ldo] = Avx2Finish(even, odd, off[r]);
   }
-  return Avx2Finish(even, odd, off);
 }
 
-template <bool kFive>
-AVX512_TARGET float DotQ45_KAvx512(const uint8_t* w, const ActRowView& a, int32_t k) {
-  __m512 acc = _mm512_setzero_ps();
-  float off = 0;
+// Q4_K/Q5_K for R activation rows against one weight row: each super-block's
+// nibbles, fifth bits, 6-bit scales and mins are decoded once and applied to
+// all R rows; each row's operations (and their order) are the one-row
+// kernel's, which is this with R = 1.
+template <bool kFive, int R>
+AVX512_TARGET void DotQ45_KAvx512Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+  __m512 acc[R];
+  float off[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), off[r] = 0;
   const __m256i lo4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
   const int stride = kFive ? kQ5_KBytes : kQ4_KBytes;
   for (int32_t sb = 0; sb < k / kQkK; ++sb, w += stride) {
     int32_t sc[8], m[8];
     UnpackScaleMinK4(w + 4, sc, m);
     const uint8_t* qs = w + (kFive ? 48 : 16);
-    const int8_t* aq = a.q + kQkK * sb;
-    const int32_t* s16 = a.sum16 + 16 * sb;
     [[maybe_unused]] const __m256i qh =
         kFive ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16)) : _mm256_setzero_si256();
-    __m512i s1 = _mm512_setzero_si512();
+    __m512i s1[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) s1[r] = _mm512_setzero_si512();
     for (int c = 0; c < 4; ++c) {
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * c));
       __m256i u0 = _mm256_and_si256(q, lo4);
@@ -518,29 +545,43 @@ AVX512_TARGET float DotQ45_KAvx512(const uint8_t* w, const ActRowView& a, int32_
         u0 = _mm256_or_si256(u0, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), one), 4));
         u1 = _mm256_or_si256(u1, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), one), 4));
       }
-      const __m512i prod = _mm512_maddubs_epi16(Cat256(u0, u1), _mm512_loadu_si512(aq + 64 * c));
-      s1 = _mm512_add_epi32(s1, _mm512_madd_epi16(prod, Pair16(static_cast<int16_t>(sc[2 * c]),
-                                                                static_cast<int16_t>(sc[2 * c + 1]))));
+      const __m512i wu = Cat256(u0, u1);
+      const __m512i scale = Pair16(static_cast<int16_t>(sc[2 * c]), static_cast<int16_t>(sc[2 * c + 1]));
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        const __m512i prod = _mm512_maddubs_epi16(wu, _mm512_loadu_si512(a[r].q + kQkK * sb + 64 * c));
+        s1[r] = _mm512_add_epi32(s1[r], _mm512_madd_epi16(prod, scale));
+      }
     }
-    int32_t s2 = 0;
-    for (int g = 0; g < 8; ++g) s2 += m[g] * (s16[2 * g] + s16[2 * g + 1]);
-    const float da = a.d[sb];
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(_cvtsh_ss(Load16(w)) * da), _mm512_cvtepi32_ps(s1), acc);
-    off = std::fma(_cvtsh_ss(Load16(w + 2)) * da, static_cast<float>(s2), off);
+    const float d = _cvtsh_ss(Load16(w)), dmin = _cvtsh_ss(Load16(w + 2));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const int32_t* s16 = a[r].sum16 + 16 * sb;
+      int32_t s2 = 0;
+      for (int g = 0; g < 8; ++g) s2 += m[g] * (s16[2 * g] + s16[2 * g + 1]);
+      const float da = a[r].d[sb];
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(d * da), _mm512_cvtepi32_ps(s1[r]), acc[r]);
+      off[r] = std::fma(dmin * da, static_cast<float>(s2), off[r]);
+    }
   }
-  return Avx512Finish(acc, off);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) out[r * ldo] = Avx512Finish(acc[r], off[r]);
 }
 
-AVX512_TARGET float DotQ6_KAvx512(const uint8_t* w, const ActRowView& a, int32_t k) {
-  __m512 acc = _mm512_setzero_ps();
-  float off = 0;
+// Q6_K for R rows: the low nibbles, high bit pairs and scales decoded once.
+template <int R>
+AVX512_TARGET void DotQ6_KAvx512Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+  __m512 acc[R];
+  float off[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps(), off[r] = 0;
   const __m512i lo4 = _mm512_set1_epi8(0xF);
   const __m256i three = _mm256_set1_epi8(3);
   for (int32_t sb = 0; sb < k / kQkK; ++sb, w += kQ6_KBytes) {
     const auto* sc = reinterpret_cast<const int8_t*>(w + 192);
-    const int8_t* aq = a.q + kQkK * sb;
-    const int32_t* s16 = a.sum16 + 16 * sb;
-    __m512i s1 = _mm512_setzero_si512();
+    __m512i s1[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) s1[r] = _mm512_setzero_si512();
     for (int h = 0; h < 2; ++h) {
       const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 128 + 32 * h));
       const __m512i ql = _mm512_loadu_si512(w + 64 * h);  // groups 4h+0 | 4h+1 (low), 4h+2 | 4h+3 (high)
@@ -553,17 +594,70 @@ AVX512_TARGET float DotQ6_KAvx512(const uint8_t* w, const ActRowView& a, int32_t
         const __m512i scale = _mm512_inserti64x4(
             _mm512_zextsi256_si512(_mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 1]), _mm_set1_epi16(sc[2 * g]))),
             _mm256_set_m128i(_mm_set1_epi16(sc[2 * g + 3]), _mm_set1_epi16(sc[2 * g + 2])), 1);
-        const __m512i prod = _mm512_maddubs_epi16(_mm512_or_si512(low, high), _mm512_loadu_si512(aq + 32 * g));
-        s1 = _mm512_add_epi32(s1, _mm512_madd_epi16(prod, scale));
+        const __m512i wu = _mm512_or_si512(low, high);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const __m512i prod = _mm512_maddubs_epi16(wu, _mm512_loadu_si512(a[r].q + kQkK * sb + 32 * g));
+          s1[r] = _mm512_add_epi32(s1[r], _mm512_madd_epi16(prod, scale));
+        }
       }
     }
-    int32_t s2 = 0;
-    for (int s = 0; s < 16; ++s) s2 += 32 * sc[s] * s16[s];
-    const float sdf = _cvtsh_ss(Load16(w + 208)) * a.d[sb];
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(sdf), _mm512_cvtepi32_ps(s1), acc);
-    off = std::fma(sdf, static_cast<float>(s2), off);
+    const float d = _cvtsh_ss(Load16(w + 208));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const int32_t* s16 = a[r].sum16 + 16 * sb;
+      int32_t s2 = 0;
+      for (int s = 0; s < 16; ++s) s2 += 32 * sc[s] * s16[s];
+      const float sdf = d * a[r].d[sb];
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(sdf), _mm512_cvtepi32_ps(s1[r]), acc[r]);
+      off[r] = std::fma(sdf, static_cast<float>(s2), off[r]);
+    }
   }
-  return Avx512Finish(acc, off);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) out[r * ldo] = Avx512Finish(acc[r], off[r]);
+}
+
+// A multi-row kernel as a type, so one tile loop (TileRowsAvx512) serves every
+// weight type, and its one-row form as QuantDotWith's kernel.
+struct Q8_0Avx512 {
+  template <int R>
+  AVX512_TARGET static void Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+    DotQ8_0Avx512Rows<R>(w, a, k, out, ldo);
+  }
+};
+template <bool kFive>
+struct Q45_KAvx512 {
+  template <int R>
+  AVX512_TARGET static void Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+    DotQ45_KAvx512Rows<kFive, R>(w, a, k, out, ldo);
+  }
+};
+struct Q4_0Avx512 {
+  template <int R>
+  AVX512_TARGET static void Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+    DotQ4_0Avx512Rows<R>(w, a, k, out, ldo);
+  }
+};
+// Q5_0 (kMin false) and Q5_1 have no AVX-512 kernel: the AVX2 one, inlined.
+template <bool kMin>
+struct Q5Avx2 {
+  template <int R>
+  AVX512_TARGET static void Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+    DotQ5Avx2Rows<kMin, R>(w, a, k, out, ldo);
+  }
+};
+struct Q6_KAvx512 {
+  template <int R>
+  AVX512_TARGET static void Rows(const uint8_t* w, const ActRowView* a, int32_t k, float* out, int64_t ldo) {
+    DotQ6_KAvx512Rows<R>(w, a, k, out, ldo);
+  }
+};
+
+template <class K>
+AVX512_TARGET float OneRowAvx512(const uint8_t* w, const ActRowView& a, int32_t k) {
+  float out;
+  K::template Rows<1>(w, &a, k, &out, 0);
+  return out;
 }
 
 #pragma GCC diagnostic pop
@@ -620,16 +714,16 @@ int32_t ActBlockFor(uint32_t type) {
 float QuantDotWith(KernelIsa isa, uint32_t type, const uint8_t* w, const ActRowView& a, int32_t k) {
   // Q5_0/Q5_1 (llama-quantize's fallbacks for rows that are not whole K-quant
   // super-blocks): the AVX2 kernel serves the AVX-512 path too.
-  if (type == kGgmlQ5_0) return isa == KernelIsa::kPortable ? DotQ5_0Portable(w, a, k) : DotQ5_0Avx2(w, a, k);
-  if (type == kGgmlQ5_1) return isa == KernelIsa::kPortable ? DotQ5_1Portable(w, a, k) : DotQ5_1Avx2(w, a, k);
+  if (type == kGgmlQ5_0) return isa == KernelIsa::kPortable ? DotQ5_0Portable(w, a, k) : DotQ5Avx2<false>(w, a, k);
+  if (type == kGgmlQ5_1) return isa == KernelIsa::kPortable ? DotQ5_1Portable(w, a, k) : DotQ5Avx2<true>(w, a, k);
   switch (isa) {
     case KernelIsa::kAvx512:
       switch (type) {
         case kGgmlQ8_0: return DotQ8_0Avx512(w, a, k);
-        case kGgmlQ4_0: return DotQ4_0Avx512(w, a, k);
-        case kGgmlQ4_K: return DotQ45_KAvx512<false>(w, a, k);
-        case kGgmlQ5_K: return DotQ45_KAvx512<true>(w, a, k);
-        case kGgmlQ6_K: return DotQ6_KAvx512(w, a, k);
+        case kGgmlQ4_0: return OneRowAvx512<Q4_0Avx512>(w, a, k);
+        case kGgmlQ4_K: return OneRowAvx512<Q45_KAvx512<false>>(w, a, k);
+        case kGgmlQ5_K: return OneRowAvx512<Q45_KAvx512<true>>(w, a, k);
+        case kGgmlQ6_K: return OneRowAvx512<Q6_KAvx512>(w, a, k);
         default: break;
       }
       break;
@@ -672,32 +766,24 @@ KernelIsa QuantIsa() {
   return isa;
 }
 
-using DotFn = float (*)(const uint8_t*, const ActRowView&, int32_t);
-
-// The AVX-512 loop carries the kernels' target, so the kernel inlines.
-template <DotFn Dot>
-AVX512_TARGET void TileAvx512(const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
-                              int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
-  for (int32_t c = 0; c < cols; ++c, w += row_bytes)
-    for (int32_t r = r0; r < r1; ++r) y[(r - r0) * ldy + c] = Dot(w, acts.Row(r), k);
-}
-
-// Q8_0 tiles take the activation rows four at a time against each weight
-// row (DotQ8_0Avx512Rows), the last one to three together.
-AVX512_TARGET void TileQ8_0Avx512(const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
+// Tiles take the activation rows four at a time against each weight row
+// (K::Rows<4>: the weight row decoded once for the four), the last one to
+// three together.
+template <class K>
+AVX512_TARGET void TileRowsAvx512(const uint8_t* w, uint64_t row_bytes, int32_t cols, const QuantizedActs& acts,
                                   int32_t r0, int32_t r1, int32_t k, float* y, int64_t ldy) {
   for (int32_t c = 0; c < cols; ++c, w += row_bytes) {
     int32_t r = r0;
     for (; r + 4 <= r1; r += 4) {
       const ActRowView a[4] = {acts.Row(r), acts.Row(r + 1), acts.Row(r + 2), acts.Row(r + 3)};
-      DotQ8_0Avx512Rows<4>(w, a, k, y + (r - r0) * ldy + c, ldy);
+      K::template Rows<4>(w, a, k, y + (r - r0) * ldy + c, ldy);
     }
     const ActRowView a[3] = {acts.Row(std::min(r, r1 - 1)), acts.Row(std::min(r + 1, r1 - 1)),
                              acts.Row(std::min(r + 2, r1 - 1))};
     switch (r1 - r) {
-      case 1: DotQ8_0Avx512Rows<1>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
-      case 2: DotQ8_0Avx512Rows<2>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
-      case 3: DotQ8_0Avx512Rows<3>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
+      case 1: K::template Rows<1>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
+      case 2: K::template Rows<2>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
+      case 3: K::template Rows<3>(w, a, k, y + (r - r0) * ldy + c, ldy); break;
       default: break;
     }
   }
@@ -710,14 +796,13 @@ void QuantDotTile(uint32_t type, const uint8_t* w, uint64_t row_bytes, int32_t c
   const KernelIsa isa = QuantIsa();
   if (isa == KernelIsa::kAvx512) {
     switch (type) {
-      case kGgmlQ8_0: return TileQ8_0Avx512(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
-      case kGgmlQ4_0: return TileAvx512<DotQ4_0Avx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
-      case kGgmlQ4_K: return TileAvx512<DotQ45_KAvx512<false>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
-      case kGgmlQ5_K: return TileAvx512<DotQ45_KAvx512<true>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
-      case kGgmlQ6_K: return TileAvx512<DotQ6_KAvx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
-      // Q5_0/Q5_1 have no AVX-512 kernel: the AVX2 one, chosen once per tile too.
-      case kGgmlQ5_0: return TileAvx512<DotQ5_0Avx2>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
-      case kGgmlQ5_1: return TileAvx512<DotQ5_1Avx2>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ8_0: return TileRowsAvx512<Q8_0Avx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ4_0: return TileRowsAvx512<Q4_0Avx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ4_K: return TileRowsAvx512<Q45_KAvx512<false>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ5_K: return TileRowsAvx512<Q45_KAvx512<true>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ6_K: return TileRowsAvx512<Q6_KAvx512>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ5_0: return TileRowsAvx512<Q5Avx2<false>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
+      case kGgmlQ5_1: return TileRowsAvx512<Q5Avx2<true>>(w, row_bytes, cols, acts, r0, r1, k, y, ldy);
       default: break;
     }
   }

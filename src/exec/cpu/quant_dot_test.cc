@@ -97,24 +97,35 @@ TEST(QuantDot, MatchesDequantizedReferenceOnEveryPath) {
 }
 
 // A tile (weight rows x activation rows, one dispatch) gives each cell
-// QuantDot's bits, for every type, row range and odd column count.
+// QuantDot's bits (the one-row kernel of this CPU's path) and the portable
+// definition's, for every type, every count of activation rows 1..9 (so the
+// multi-row kernels' groups of four and every ragged tail of one to three),
+// row offsets, an odd column count, and k with an odd number of blocks.
 TEST(QuantDot, TileEqualsQuantDotPerCell) {
   for (uint32_t type : kTypes) {
     const int32_t block = ActBlockFor(type);
-    const int32_t k = block == 32 ? 288 : 512, cols = 7, rows = 5;
-    const QuantMatrix q = QuantizeMatrix(type, Gaussian(static_cast<size_t>(cols) * k, 3 + type), cols, k);
-    const std::vector<float> x = Gaussian(static_cast<size_t>(rows) * k, 200 + type);
-    QuantizedActs acts;
-    acts.Quantize(x.data(), k, rows, k, block);
-    for (int32_t r0 : {0, 2}) {
-      const int64_t ldy = cols + 3;
-      std::vector<float> y(static_cast<size_t>(rows * ldy), -1.0f);
-      QuantDotTile(type, q.row(0), q.row_bytes, cols, acts, r0, rows, k, y.data(), ldy);
-      for (int32_t r = r0; r < rows; ++r)
-        for (int32_t c = 0; c < cols; ++c) {
-          const float want = QuantDot(type, q.row(c), acts.Row(r), k);
-          const float got = y[static_cast<size_t>((r - r0) * ldy + c)];
-          ASSERT_EQ(std::memcmp(&got, &want, 4), 0) << GgmlTypeName(type) << " r " << r << " c " << c;
+    for (int32_t k : {block == 32 ? 288 : 512, block == 32 ? 96 : 768}) {
+      const int32_t cols = 7, rows = 11;
+      const QuantMatrix q = QuantizeMatrix(type, Gaussian(static_cast<size_t>(cols) * k, 3 + type), cols, k);
+      const std::vector<float> x = Gaussian(static_cast<size_t>(rows) * k, 200 + type);
+      QuantizedActs acts;
+      acts.Quantize(x.data(), k, rows, k, block);
+      for (int32_t r0 : {0, 2})
+        for (int32_t n = 1; n <= 9; ++n) {
+          const int32_t r1 = r0 + n;
+          const int64_t ldy = cols + 3;
+          std::vector<float> y(static_cast<size_t>(n * ldy), -1.0f);
+          QuantDotTile(type, q.row(0), q.row_bytes, cols, acts, r0, r1, k, y.data(), ldy);
+          for (int32_t r = r0; r < r1; ++r)
+            for (int32_t c = 0; c < cols; ++c) {
+              const float want = QuantDot(type, q.row(c), acts.Row(r), k);
+              const float portable = QuantDotWith(KernelIsa::kPortable, type, q.row(c), acts.Row(r), k);
+              const float got = y[static_cast<size_t>((r - r0) * ldy + c)];
+              ASSERT_EQ(std::memcmp(&got, &want, 4), 0)
+                  << GgmlTypeName(type) << " k " << k << " rows " << r0 << ".." << r1 << " r " << r << " c " << c;
+              ASSERT_EQ(std::memcmp(&got, &portable, 4), 0) << GgmlTypeName(type) << " vs portable, r " << r;
+            }
+          for (int32_t c = cols; c < ldy; ++c) ASSERT_EQ(y[static_cast<size_t>(c)], -1.0f) << "wrote past the tile";
         }
     }
   }
