@@ -238,6 +238,12 @@ TEST_F(LlamaLogitsPeer, Micro256LlamaAndLlama3) {
 }
 
 TEST_F(LlamaLogitsPeer, Generated15m) {
+#ifdef CACHEOPT_SANITIZED_BUILD
+  // A numeric comparison of 18 files at 256 positions: a minute optimised,
+  // far longer unoptimised under the sanitizers, which the smaller models
+  // here cover for memory errors.
+  GTEST_SKIP() << "the 15m comparison runs in optimised builds only";
+#endif
   auto m = MakeRandomModel("15m", 3);
   ASSERT_TRUE(m.ok());
   CompareEveryType(WithContext(*m), "15m");
