@@ -197,11 +197,9 @@ class Runner {
                                    : fs::path(o_.profile_path).replace_extension(suffix + ".json").string();
   }
 
-  // Starts a server for `policy` with its steps logged to logs/<name>.steps.jsonl,
-  // runs the client with `bo` (base_url filled in), stops the server, and
-  // returns the logged steps.
-  Result<std::vector<StepRecord>> ServeLogged(const std::string& name, const std::string& policy,
-                                              bench::BenchOptions bo) {
+  // The server every run starts: this setup's model, tiers and threads,
+  // and the same cost model the simulator uses.
+  ServerSpec SpecFor(const std::string& policy, const std::string& log_path) const {
     const RealSetup& s = results_.setup;
     ServerSpec spec;
     spec.model_path = s.model_path;
@@ -212,8 +210,17 @@ class Runner {
     spec.cpus = s.server_cpus;
     spec.max_concurrency = c_.max_concurrency;
     spec.max_queue = c_.max_queue;
-    spec.log_path = Out("logs/" + name + ".log");
+    spec.log_path = log_path;
     spec.cost_profile = s.profile_path;
+    return spec;
+  }
+
+  // Starts a server for `policy` with its steps logged to logs/<name>.steps.jsonl,
+  // runs the client with `bo` (base_url filled in), stops the server, and
+  // returns the logged steps.
+  Result<std::vector<StepRecord>> ServeLogged(const std::string& name, const std::string& policy,
+                                              bench::BenchOptions bo) {
+    ServerSpec spec = SpecFor(policy, Out("logs/" + name + ".log"));
     spec.steps_log = Out("logs/" + name + ".steps.jsonl");
     std::error_code ec;
     fs::remove(spec.steps_log, ec);
@@ -448,18 +455,7 @@ class Runner {
     Log("run " + name + ": " + ShortNumber(run.rate_rps, 3) + " req/s");
     const auto start = Clock::now();
 
-    ServerSpec spec;
-    spec.model_path = s.model_path;
-    spec.policy = policy;
-    spec.device_blocks = s.device_blocks;
-    spec.host_blocks = s.host_blocks;
-    spec.threads = c_.server_threads;
-    spec.cpus = s.server_cpus;
-    spec.max_concurrency = c_.max_concurrency;
-    spec.max_queue = c_.max_queue;
-    spec.log_path = run.log_path;
-    // The server starts from the same cost model the simulator uses.
-    spec.cost_profile = s.profile_path;
+    ServerSpec spec = SpecFor(policy, run.log_path);
     run.steps_log = Out("logs/" + name + ".steps.jsonl");
     fs::remove(run.steps_log, ec);
     spec.steps_log = run.steps_log;
