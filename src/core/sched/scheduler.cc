@@ -353,4 +353,14 @@ Status Scheduler::CheckInvariants() const {
   return Status::Ok();
 }
 
+void Scheduler::ResumeSwappedGroup(const std::vector<Request*>& members, SchedulerOutput* out) {
+  RemoveMembers(&swapped_, members);
+  for (Request* m : members) {
+    SwapIn(m, out);
+    Grow(m, m->num_computed + 1);
+    MarkRunning(m);
+    AddSeq(out, m, 1);
+  }
+}
+
 }  // namespace cacheopt

@@ -180,6 +180,9 @@ class Scheduler {
   // step's sequences; just `victim` when `watch`, the request that needs the
   // room, is its mate. True when `watch` was among them.
   bool PreemptGroup(Request* victim, PreemptKind kind, SchedulerOutput* out, const Request* watch = nullptr);
+  // Resumes a swapped group whose room the caller checked: each member is
+  // swapped in, grown by its next token and scheduled for one decode step.
+  void ResumeSwappedGroup(const std::vector<Request*>& members, SchedulerOutput* out);
   // Takes each of `members` out of `q` (they are in it).
   template <typename Queue>
   static void RemoveMembers(Queue* q, const std::vector<Request*>& members) {

@@ -249,13 +249,7 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
       continue;
     }
     if (need > blocks_.device_free()) break;
-    RemoveMembers(&swapped_, members);
-    for (Request* m : members) {
-      SwapIn(m, out);
-      Grow(m, m->num_computed + 1);
-      MarkRunning(m);
-      AddSeq(out, m, 1);
-    }
+    ResumeSwappedGroup(members, out);
   }
   if (!swapped_.empty()) return;
   // 4. New admissions, most urgent first.

@@ -144,14 +144,8 @@ void VllmV0Scheduler::ScheduleSwapped(SchedulerOutput* out) {
     }
     if (admit == Admit::kLater) break;
     if (seqs + static_cast<int32_t>(members.size()) > limits_.max_num_seqs) break;
-    RemoveMembers(&swapped_, members);
-    for (Request* m : members) {
-      SwapIn(m, out);
-      Grow(m, m->num_computed + 1);
-      MarkRunning(m);
-      AddSeq(out, m, 1);
-      ++seqs;
-    }
+    ResumeSwappedGroup(members, out);
+    seqs += static_cast<int32_t>(members.size());
   }
 }
 
