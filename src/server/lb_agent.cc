@@ -152,11 +152,13 @@ void LbAgent::Run() {
         const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (c < 0) break;  // EAGAIN, or a transient error: poll again
         const std::string line = AgentLine(state_());
+        // Counted before the send: a peer that has read the line may look at
+        // the count at once.
+        answered_.fetch_add(1, std::memory_order_relaxed);
         // A fresh socket's send buffer holds a line; a short write is the
         // peer's problem (it closed), not ours.
         [[maybe_unused]] const ssize_t n = ::send(c, line.data(), line.size(), MSG_NOSIGNAL);
         ::shutdown(c, SHUT_WR);
-        answered_.fetch_add(1, std::memory_order_relaxed);
         if (static_cast<int>(open.size()) >= std::max(1, opts_.max_open)) {
           ::close(open.front().fd);
           open.pop_front();
