@@ -1,12 +1,14 @@
 // The official openai npm client against a running `cacheopt serve`:
 // completions and chat, whole and streamed, equal `cacheopt generate`'s
 // greedy continuation of the same prompt; errors arrive as APIError with the
-// right status and param. Usage: node client.mjs BASE_URL CACHEOPT_BINARY API_KEY
+// right status and param; chat tools (a server with the llama-3 template at
+// TOOLS_URL) come back as tool_calls, whole and streamed.
+// Usage: node client.mjs BASE_URL CACHEOPT_BINARY API_KEY TOOLS_URL
 import OpenAI from 'openai';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 
-const [, , baseURL, binary, apiKey] = process.argv;
+const [, , baseURL, binary, apiKey, toolsURL] = process.argv;
 
 async function waitReady() {
   const health = baseURL.replace(/\/v1$/, '') + '/health';
@@ -188,6 +190,72 @@ for (const prompt of prompts) {
       return true;
     });
   }
+}
+
+// Tools (issue 18): a template without a tool format refuses them naming the
+// field; llama-3's serves forced calls whose arguments follow the schema.
+{
+  const tools = [
+    { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: {
+      type: 'object', properties: { city: { type: 'string', maxLength: 10 }, unit: { enum: ['c', 'f'] } },
+      required: ['city', 'unit'] } } },
+    { type: 'function', function: { name: 'add', parameters: {
+      type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] } } },
+  ];
+  const messages = [{ role: 'user', content: 'Weather in Oslo?' }];
+  await assert.rejects(client.chat.completions.create({ model, messages, tools, tool_choice: 'required' }), (e) => {
+    assert.equal(e.status, 400);
+    assert.equal(e.param, 'tools');
+    return true;
+  });
+  const toolsClient = new OpenAI({ baseURL: toolsURL, apiKey, maxRetries: 0 });
+  const checkCall = (call) => {
+    assert.equal(call.type, 'function');
+    assert.ok(call.id.startsWith('call_'), call.id);
+    const args = JSON.parse(call.function.arguments);
+    if (call.function.name === 'get_weather') {
+      assert.equal(typeof args.city, 'string');
+      assert.ok(['c', 'f'].includes(args.unit));
+    } else {
+      assert.equal(call.function.name, 'add');
+      assert.ok(Number.isInteger(args.a) && Number.isInteger(args.b));
+    }
+  };
+  const named = { type: 'function', function: { name: 'get_weather' } };
+  for (let seed = 0; seed < 3; ++seed) {
+    const tool_choice = seed % 2 ? named : 'required';
+    const body = { model, messages, tools, tool_choice, max_tokens: 200, seed };
+    const whole = await toolsClient.chat.completions.create(body);
+    const c = whole.choices[0];
+    assert.equal(c.finish_reason, 'tool_calls');
+    assert.equal(c.message.content, null);
+    assert.equal(c.message.tool_calls.length, 1);
+    checkCall(c.message.tool_calls[0]);
+    if (seed % 2) assert.equal(c.message.tool_calls[0].function.name, 'get_weather');
+    // Streamed: the deltas add up to the same call, as the client accumulates them.
+    const calls = [];
+    let finish = null;
+    for await (const chunk of await toolsClient.chat.completions.create({ ...body, stream: true })) {
+      const ch = chunk.choices[0];
+      if (!ch) continue;
+      for (const t of ch.delta?.tool_calls ?? []) {
+        if (!calls[t.index]) calls[t.index] = { id: t.id, type: t.type, function: { name: t.function.name, arguments: '' } };
+        calls[t.index].function.arguments += t.function?.arguments ?? '';
+      }
+      finish = ch.finish_reason ?? finish;
+    }
+    assert.equal(finish, 'tool_calls');
+    assert.equal(calls.length, 1);
+    checkCall(calls[0]);
+    assert.deepEqual(calls[0].function, c.message.tool_calls[0].function);
+  }
+  // A conversation carrying a call and its result, then a forced call again.
+  const convo = [...messages,
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'add', arguments: '{"a":1,"b":2}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: '3' }];
+  const next = await toolsClient.chat.completions.create({ model, messages: convo, tools, tool_choice: named, max_tokens: 200, seed: 9 });
+  assert.equal(next.choices[0].finish_reason, 'tool_calls');
+  checkCall(next.choices[0].message.tool_calls[0]);
 }
 
 // Errors: status and the field at fault.

@@ -81,6 +81,33 @@ void DrawSharedPrefixes(uint64_t seed, EpisodeSpec* e) {
   }
 }
 
+// A third of the episodes send request groups, as the server does for n > 1:
+// runs of two to four consecutive requests become one group whose members
+// copy the first's prompt (and its prefix identity), arrival, SLOs and
+// max_tokens, each with its own natural length. Groups never span a gap
+// because the members take the first's arrival.
+void DrawRequestGroups(uint64_t seed, EpisodeSpec* e) {
+  Rng rng = Rng::Stream(seed, streams::kSoakGroups);
+  if (UniformInt(rng, 3) != 0) return;
+  std::vector<EpisodeRequest>& reqs = e->requests;
+  for (size_t i = 0; i < reqs.size();) {
+    const size_t members = std::min(reqs.size() - i, static_cast<size_t>(UniformInt(rng, 4)) + 1);
+    if (members > 1) {
+      ++e->request_groups;
+      const RequestSpec& first = reqs[i].spec;
+      for (size_t k = i + 1; k < i + members; ++k) {
+        RequestSpec& s = reqs[k].spec;
+        const int64_t id = s.id;
+        s = first;
+        s.id = id;
+      }
+      reqs[i].spec.group = first.id;
+      for (size_t k = i + 1; k < i + members; ++k) reqs[k].spec.group = first.id;
+    }
+    i += members;
+  }
+}
+
 }  // namespace
 
 EpisodeSpec DrawEpisode(const std::string& policy, const Variant& variant, uint64_t seed, int64_t index,
@@ -213,6 +240,7 @@ EpisodeSpec DrawEpisode(const std::string& policy, const Variant& variant, uint6
     e.requests.push_back(std::move(q));
   }
   DrawSharedPrefixes(seed, &e);
+  DrawRequestGroups(seed, &e);
   return e;
 }
 
@@ -225,7 +253,8 @@ std::string Describe(const EpisodeSpec& e) {
      << (c.preemption_mode == PreemptMode::kSwap ? "swap" : "recompute") << " budget " << c.token_budget
      << " seqs " << c.max_num_seqs << " requests " << e.requests.size() << " " << ToString(e.arrival)
      << (e.pressure ? " pressure" : "")
-     << (e.prefix_families > 0 ? " prefixes " + std::to_string(e.prefix_families) : "");
+     << (e.prefix_families > 0 ? " prefixes " + std::to_string(e.prefix_families) : "")
+     << (e.request_groups > 0 ? " groups " + std::to_string(e.request_groups) : "");
   return os.str();
 }
 

@@ -71,6 +71,9 @@ struct EpisodeSpec {
   // Prompts share prefixes (a few families, RequestSpec::block_hashes): a
   // policy with the prefix cache shares blocks, evicts and re-hits them.
   int32_t prefix_families = 0;
+  // Request groups drawn (RequestSpec::group, as the server's n > 1): the
+  // grouping policies admit and preempt them whole.
+  int32_t request_groups = 0;
   SchedulerConfig config;  // knobs set; `truth` is set when the episode runs
   std::vector<EpisodeRequest> requests;  // id i at index i, in arrival order
 };

@@ -141,6 +141,7 @@ Result<SoakSummary> RunSoak(const SoakOptions& in) {
     ++sum.feature_episodes[dev < 16 ? "device blocks 2-15" : dev < 256 ? "device blocks 16-255"
                            : dev < 2048 ? "device blocks 256-2047" : "device blocks 2048+"];
     if (e.pressure) ++sum.feature_episodes["pressure episodes"];
+    if (e.request_groups > 0) ++sum.feature_episodes["episodes with request groups"];
     if (r.preemptions_swap > 0) ++sum.feature_episodes["episodes that swapped"];
     if (r.preemptions_recompute > 0) ++sum.feature_episodes["episodes that recomputed"];
     if (r.rejected > 0) ++sum.feature_episodes["episodes with rejections"];

@@ -46,6 +46,23 @@ TEST(SoakRunnerTest, ShortSoakHasNoViolationsAndFreesEveryBlock) {
   EXPECT_NE(text.find("PASS: 0 violations"), std::string::npos) << text;
 }
 
+// Request groups (the server's n > 1) under the policies that admit and
+// preempt them whole, and one that fans them out: every check holds, every
+// member ends, under pressure that preempts.
+TEST(SoakRunnerTest, RequestGroupsKeepEveryInvariantAndDrain) {
+  SoakOptions o;
+  o.steps = 40000;
+  o.seed = 5;
+  o.policies = {"vllm", "cacheopt", "sarathi"};
+  auto sum = RunSoak(o);
+  ASSERT_TRUE(sum.ok()) << sum.status().message();
+  const std::string text = Summary(*sum);
+  EXPECT_EQ(sum->total.violations, 0) << text;
+  EXPECT_GT(sum->feature_episodes["episodes with request groups"], 0) << text;
+  EXPECT_GT(sum->total.preemptions_recompute + sum->total.preemptions_swap, 0) << text;
+  EXPECT_EQ(sum->total.finished + sum->total.rejected, sum->total.requests);
+}
+
 // The prefix cache under the soak: shared prompt prefixes, hits, evictions
 // under pressure, and every check (reference counts included) holding.
 TEST(SoakRunnerTest, SharedPrefixesHitEvictAndKeepEveryInvariant) {

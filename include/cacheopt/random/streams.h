@@ -30,5 +30,6 @@ inline constexpr uint64_t kBenchFaults = 302;        // injected client faults (
 // The engine soak (tools/soak/): an episode's draws, from its own seed.
 inline constexpr uint64_t kSoakEpisode = 401;
 inline constexpr uint64_t kSoakPrefixes = 402;  // shared prompt prefixes (their own stream: the rest unchanged)
+inline constexpr uint64_t kSoakGroups = 403;    // request groups (n > 1), likewise
 
 }  // namespace cacheopt::streams
