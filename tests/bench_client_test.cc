@@ -9,7 +9,6 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -25,6 +24,7 @@
 #include "loadgen/request_body.h"
 #include "loadgen/runner.h"
 #include "serve_test_util.h"
+#include "support/run_command.h"
 #include "trace/synthetic.h"
 
 namespace cacheopt {
@@ -291,21 +291,8 @@ TEST(BenchClientTest, UnreachableAndMalformedUrlsFailFast) {
   EXPECT_THAT(m.status().message(), HasSubstr("malformed --base-url '127.0.0.1:8000': no scheme"));
 }
 
-struct CliResult {
-  int code = -1;
-  std::string output;
-};
-
-CliResult RunCli(const std::string& args) {
-  CliResult r;
-  FILE* p = popen((std::string(CACHEOPT_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+testing::CommandResult RunCli(const std::string& args) {
+  return testing::RunCommand(std::string(CACHEOPT_BINARY) + " " + args + " 2>&1");
 }
 
 TEST(BenchClientTest, CliBadInputExitsWithTwo) {

@@ -1,6 +1,5 @@
 // The `cacheopt` binary end to end: determinism and bad input.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -8,26 +7,17 @@
 #include <sstream>
 #include <string>
 
+#include "support/run_command.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
+using RunResult = cacheopt::testing::CommandResult;  // stdout and stderr together
 
 RunResult RunCli(const std::string& args) {
   std::string cmd = std::string(CACHEOPT_BINARY) + " " + args + " 2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return cacheopt::testing::RunCommand(cmd);
 }
 
 std::string ReadFile(const fs::path& p) {

@@ -1,11 +1,12 @@
 // `cacheopt generate` end to end: run.c's published stories260K output, and a
 // clear error for a bad model path.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include "support/run_command.h"
 
 namespace {
 
@@ -30,15 +31,8 @@ struct CliRun {
 // `redirect` says where stderr goes ("2>/dev/null" or "2>&1").
 CliRun Generate(const std::string& args, const std::string& redirect, const std::string& env = "") {
   const std::string cmd = env + " " + std::string(CACHEOPT_BINARY) + " generate " + args + " " + redirect;
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  const auto [code, out] = cacheopt::testing::RunCommand(cmd);
+  return {code, out};
 }
 
 TEST(GenerateTest, Stories260KGreedyPrintsThePublishedStory) {

@@ -54,28 +54,17 @@
 #include "model/gguf_types.h"
 #include "model/model_writer.h"
 #include "model/random_model.h"
+#include "support/run_command.h"
 
 namespace cacheopt {
 namespace {
 
 constexpr int32_t kPositions = 256;
 
-std::string Capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 // The logits program's path ("" when the peer is not built).
 std::string LogitsTool() {
   if (const char* env = std::getenv("CACHEOPT_LLAMA_LOGITS")) return env;
-  return Capture(std::string(CACHEOPT_SOURCE_DIR) + "/scripts/build-llama-cpp.sh --logits-tool 2>/dev/null");
+  return testing::CommandLine(std::string(CACHEOPT_SOURCE_DIR) + "/scripts/build-llama-cpp.sh --logits-tool 2>/dev/null");
 }
 
 std::string ScratchDir() {
@@ -110,7 +99,7 @@ std::vector<float> PeerLogits(const std::string& tool, const std::string& path, 
   }
   std::filesystem::remove(out);
   const std::string cmd = tool + " " + path + " " + tok + " " + out + " 2>&1";
-  const std::string msg = Capture(cmd);
+  const std::string msg = testing::CommandLine(cmd);
   std::ifstream in(out, std::ios::binary | std::ios::ate);
   EXPECT_TRUE(in.good()) << cmd << ": " << msg;
   if (!in.good()) return {};

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "serve_test_util.h"
+#include "support/run_command.h"
 #include "server/server.h"
 
 namespace cacheopt {
@@ -613,13 +614,7 @@ TEST(ServeTest, ABadPolicyOrModelFailsFast) {
   // The binary says so and exits 2.
   const std::string cmd = "timeout 60 " + std::string(CACHEOPT_BINARY) +
                           " serve --port 0 --model /no/such/model.bin 2>&1; echo \"rc=$?\"";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
+  const std::string out = testing::RunCommand(cmd).output;
   EXPECT_NE(out.find("error:"), std::string::npos) << out;
   EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
 }
@@ -643,13 +638,8 @@ TEST(ServeTest, GreedyCompletionEqualsGenerate) {
   for (const std::string prompt : {"Once upon a time", "Zoo", ""}) {
     const std::string cmd = std::string(CACHEOPT_BINARY) + " generate " + (have ? "--model " + stories : "") +
                             " -t 0 -n 60 --prompt '" + prompt + "' 2>/dev/null";
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ASSERT_EQ(pclose(p), 0) << cmd;
+    const auto [code, out] = testing::RunCommand(cmd);
+    ASSERT_EQ(code, 0) << cmd;
     ASSERT_FALSE(out.empty());
     const json body = {{"prompt", prompt}, {"max_tokens", 60}, {"temperature", 0}};
     Reply whole = Post(port, "/v1/completions", body.dump());

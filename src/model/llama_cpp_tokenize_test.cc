@@ -26,6 +26,7 @@
 #include "model/random_model.h"
 #include "model/tokenizer.h"
 #include "model/weight_rng.h"
+#include "support/run_command.h"
 
 namespace cacheopt {
 namespace {
@@ -92,16 +93,7 @@ std::vector<int32_t> ParseIds(const std::string& out) {
   return ids;
 }
 
-std::string RunCommand(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+std::string RunCommand(const std::string& cmd) { return testing::RunCommand(cmd).output; }
 
 bool NodePeerPresent() {
   const char* home = std::getenv("HOME");

@@ -21,6 +21,7 @@
 #include "model/model_writer.h"
 #include "model/random_model.h"
 #include "model/tokenizer.h"
+#include "support/run_command.h"
 
 namespace cacheopt {
 namespace {
@@ -34,16 +35,7 @@ bool NodePeerPresent() {
   return std::filesystem::exists(pkg) && std::system("node --version > /dev/null 2>&1") == 0;
 }
 
-std::string RunCommand(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+std::string RunCommand(const std::string& cmd) { return testing::RunCommand(cmd).output; }
 
 std::vector<int32_t> OurGreedy(const Model& m, const std::vector<int32_t>& prompt) {
   ThreadPool pool(2);

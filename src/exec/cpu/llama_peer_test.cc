@@ -27,6 +27,7 @@
 #include "model/model_writer.h"
 #include "model/random_model.h"
 #include "model/model_test_util.h"
+#include "support/run_command.h"
 
 namespace cacheopt {
 namespace {
@@ -34,14 +35,7 @@ namespace {
 std::string PeerBinDir() {
   if (const char* env = std::getenv("CACHEOPT_LLAMA_BIN")) return env;
   const std::string cmd = std::string(CACHEOPT_SOURCE_DIR) + "/scripts/build-llama-cpp.sh --bin-dir 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "";
-  char buf[4096] = {};
-  const bool got = std::fgets(buf, sizeof(buf), p) != nullptr;
-  pclose(p);
-  std::string s = got ? buf : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
+  return testing::CommandLine(cmd);
 }
 
 bool RunQuiet(const std::string& cmd) { return std::system((cmd + " > /dev/null 2>&1").c_str()) == 0; }
