@@ -7,8 +7,8 @@
 namespace cacheopt::bench {
 namespace {
 
-constexpr int32_t kShort = 8;
-constexpr int32_t kLong = 40;
+constexpr int32_t kShort = kProbeShortTokens;
+constexpr int32_t kLong = kProbeLongTokens;
 constexpr int kRepeats = 2;
 
 PlannedRequest WithLength(const PlannedRequest& first, int32_t tokens, int32_t max_context, bool ignore_eos) {

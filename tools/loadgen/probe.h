@@ -21,6 +21,11 @@
 
 namespace cacheopt::bench {
 
+// The probe's two output lengths (fewer where the context leaves less room).
+// A server must hold the first prompt plus kProbeLongTokens of output.
+inline constexpr int32_t kProbeShortTokens = 8;
+inline constexpr int32_t kProbeLongTokens = 40;
+
 struct ProbeResult {
   RequestRecord record;  // the first probe request
   int32_t short_tokens = 0, long_tokens = 0;

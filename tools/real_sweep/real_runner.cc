@@ -370,10 +370,25 @@ class Runner {
     s.block_size = unbounded->sched.block_size;
     // Never below what the largest request really needs alone (its prompt
     // and true output; a policy that reserves the whole cap, as reserve-max
-    // does, may then refuse it, which is that policy's nature).
+    // does, may then refuse it, which is that policy's nature), nor below
+    // what the client's probe needs: any request's prompt may open a run,
+    // with kProbeLongTokens of output. (Without the probe term the solo
+    // stage's first request, a 510-token prompt, outgrew a 35-block tier,
+    // and vllm rejected it after its recompute, as vLLM V0 does.)
+    // Every seed a run, the warm-up or the solo stage draws its requests
+    // with is looked at, so no run meets a request the tier cannot hold.
+    std::vector<uint64_t> seeds = c_.RunSeeds();
+    seeds.push_back(c_.seed);
+    seeds.push_back(c_.warmup.seed);
     int64_t largest = 0;
-    for (const WorkloadRequest& r : w->requests)
-      largest = std::max<int64_t>(largest, (r.prompt_tokens + r.output_tokens + s.block_size - 1) / s.block_size);
+    for (uint64_t seed : seeds) {
+      auto drawn = BuildWorkload(scaled_, Workload(s.reference_rps, seed));
+      if (!drawn.ok()) return drawn.status();
+      for (const WorkloadRequest& r : drawn->requests) {
+        const int64_t tokens = r.prompt_tokens + std::max<int64_t>(r.output_tokens, bench::kProbeLongTokens);
+        largest = std::max<int64_t>(largest, (tokens + s.block_size - 1) / s.block_size);
+      }
+    }
     s.device_blocks = static_cast<int32_t>(
         std::max<double>(std::ceil(c_.working_set_multiple * s.mean_working_set_blocks), static_cast<double>(largest + 1)));
     s.host_blocks = s.device_blocks;
