@@ -265,9 +265,14 @@ void CacheOptScheduler::ScheduleStep(double now, SchedulerOutput* out) {
     if (GroupedHere(*r) &&
         GroupMembers(r, RequestState::kWaiting).size() <= static_cast<size_t>(opts_.max_num_seqs)) {
       const int32_t chunks = TryAdmitGroup(r, now, budget, out);
-      if (chunks == 0) break;
-      budget -= chunks;
-      continue;
+      if (chunks > 0) {
+        budget -= chunks;
+        continue;
+      }
+      // An engine with nothing running that cannot take the group whole
+      // never will (the soak found one stuck so on a 2-block pool): its
+      // members enter one by one, as vLLM V0's do.
+      if (!running_.empty()) break;
     }
     const int32_t chunk = TryAdmit(r, now, budget, out);
     if (chunk == 0) break;
