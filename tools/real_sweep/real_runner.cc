@@ -372,11 +372,10 @@ class Runner {
     // and true output; a policy that reserves the whole cap, as reserve-max
     // does, may then refuse it, which is that policy's nature), nor below
     // what the client's probe needs: any request's prompt may open a run,
-    // with kProbeLongTokens of output. (Without the probe term the solo
-    // stage's first request, a 510-token prompt, outgrew a 35-block tier,
-    // and vllm rejected it after its recompute, as vLLM V0 does.)
-    // Every seed a run, the warm-up or the solo stage draws its requests
-    // with is looked at, so no run meets a request the tier cannot hold.
+    // with kProbeLongTokens of output. Every seed a run, the warm-up or the
+    // solo stage draws with counts. (Without the probe term the solo stage's
+    // first request, a 510-token prompt, outgrew a 35-block tier, and vllm
+    // rejected it after its recompute, as vLLM V0 does.)
     std::vector<uint64_t> seeds = c_.RunSeeds();
     seeds.push_back(c_.seed);
     seeds.push_back(c_.warmup.seed);
