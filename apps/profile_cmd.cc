@@ -14,6 +14,7 @@
 #include "exec/cpu/thread_pool.h"
 #include "calibration/cpu_cost_profile.h"
 #include "calibration/profile_match.h"
+#include "calibration/speed_check.h"
 #include "profile_flags.h"
 #include "default_model.h"
 #include "runtime/model_source.h"
@@ -70,6 +71,49 @@ std::string Describe(const std::vector<SeqWork>& s) {
   return d;
 }
 
+// --shapes-of BASE: eight of BASE's shapes up to 40 ms (a serving step's
+// range; the long prefills would make the check take seconds) timed again;
+// BASE scaled by the median ratio is written, with these timings as its steps.
+int RunSpeedCheck(const ProfileFlags& f, Forward& forward, const ModelSource& src, int threads) {
+  auto base = ReadCpuCostProfile(f.shapes_of);
+  if (!base.ok()) return BadInput(base.status());
+  const std::string model_name =
+      src.path.empty() ? "random-" + src.generate_config : std::filesystem::path(src.path).stem().string();
+  const ProfileIdentity here{ThisMachineName(), threads, model_name};
+  if (Status st = CheckProfileMatches(*base, f.shapes_of, here); !st.ok()) return BadInput(st);
+  if (base->block_size != f.block_size)
+    return BadInput(Status::InvalidArgument(f.shapes_of + ": block_size " + std::to_string(base->block_size) +
+                                            ", but --block-size is " + std::to_string(f.block_size)));
+  CalibrateOptions o;
+  o.reps = f.reps;
+  o.max_seconds = f.max_seconds;
+  o.max_scratch_bytes = int64_t{1} << 30;
+  o.copy_blocks = 32;
+  o.prefill_sizes.clear();
+  o.decode_batches.clear();
+  o.decode_contexts.clear();
+  o.extra_shapes = SpeedCheckShapes(*base, 8, 0, 40e-3);
+  if (o.extra_shapes.empty())
+    return BadInput(Status::InvalidArgument(f.shapes_of + ": steps: none took under 40 ms to time again"));
+  CpuCostModel scratch(base->kv_bytes_per_token, 1.0);
+  CalibrationReport rep;
+  Status s = Calibrate(forward, f.block_size, &scratch, o, &rep);
+  if (!s.ok()) return BadInput(s);
+  CpuCostProfile now;
+  for (const CalibrationStep& st : rep.steps) now.steps.push_back({st.seqs, st.seconds});
+  auto factor = SpeedFactor(*base, now, "the speed check of " + f.shapes_of);
+  if (!factor.ok()) return BadInput(factor.status());
+  CpuCostProfile out = ScaledProfile(*base, *factor);
+  out.steps = now.steps;
+  out.copies.clear();
+  for (const CalibrationCopy& cp : rep.copies) out.copies.push_back({cp.blocks, cp.to_host, cp.seconds});
+  s = WriteCpuCostProfile(out, f.out);
+  if (!s.ok()) return BadInput(s);
+  std::printf("speed check: %zu shapes of %s, now %.3fx the time they took then (median); wrote %s\n",
+              now.steps.size(), f.shapes_of.c_str(), *factor, f.out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 void AddProfileFlags(CLI::App* app, ProfileFlags* f) {
@@ -86,6 +130,9 @@ void AddProfileFlags(CLI::App* app, ProfileFlags* f) {
   app->add_option("--max-seconds", f->max_seconds, "Time budget; the costliest shapes beyond it are skipped")
       ->capture_default_str();
   app->add_flag("--quick", f->quick, "A handful of shapes (seconds, for tests)");
+  app->add_option("--shapes-of", f->shapes_of,
+                  "A speed check: time a few of this profile's shapes again and write it scaled by the median "
+                  "ratio, now against then (the machine drifts; docs/real-engine.md)");
 }
 
 int RunProfile(const ProfileFlags& f) {
@@ -103,6 +150,7 @@ int RunProfile(const ProfileFlags& f) {
   Forward forward(**model, GemmMode::kInvariant, &pool);
   CpuCostModel cost(KvArena::BlockBytes(c, 1), 1.0);  // no forgetting: every shape counts alike
   CalibrationReport rep;
+  if (!f.shapes_of.empty()) return RunSpeedCheck(f, forward, src, threads);
   Status s = Calibrate(forward, f.block_size, &cost, Grid(f), &rep);
   if (!s.ok()) return BadInput(s);
 

@@ -21,6 +21,9 @@ struct ProfileFlags {
   int32_t reps = 5;
   double max_seconds = 120;
   bool quick = false;     // a few shapes only (tests)
+  // A speed check (calibration/speed_check.h): time a few of this profile's
+  // own shapes again and write it scaled to the machine's speed now.
+  std::string shapes_of;
 };
 void AddProfileFlags(CLI::App* app, ProfileFlags* f);
 int RunProfile(const ProfileFlags& f);

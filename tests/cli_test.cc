@@ -133,6 +133,16 @@ TEST_F(CliTest, ProfileThenSimulateWithTheCostModel) {
   auto p = RunCli("profile --model " + model + " --quick --threads 1 --out " + prof);
   ASSERT_EQ(p.code, 0) << p.output;
   EXPECT_NE(p.output.find("fit: step ="), std::string::npos) << p.output;
+  // A speed check against it: the same shapes again, the profile scaled.
+  const std::string now = (dir_ / "now.json").string();
+  auto check = RunCli("profile --model " + model + " --threads 1 --shapes-of " + prof + " --out " + now);
+  ASSERT_EQ(check.code, 0) << check.output;
+  EXPECT_NE(check.output.find("speed check: "), std::string::npos) << check.output;
+  EXPECT_NE(ReadFile(now).find("cacheopt-cpu-cost-profile"), std::string::npos);
+  auto other_threads = RunCli("profile --model " + model + " --threads 2 --shapes-of " + prof + " --out " + now);
+  EXPECT_EQ(other_threads.code, 2);
+  EXPECT_NE(other_threads.output.find(prof + ": field 'measured_on.threads'"), std::string::npos)
+      << other_threads.output;
   auto trace = Write("t.jsonl", "{\"prompt_tokens\": 40, \"output_tokens\": 9}\n"
                                 "{\"prompt_tokens\": 100, \"output_tokens\": 30}\n"
                                 "{\"prompt_tokens\": 7, \"output_tokens\": 50}\n");
@@ -194,6 +204,12 @@ TEST_F(CliTest, RealExperimentReusesASavedProfile) {
   EXPECT_NE(second.output.find("policy model: step = "), std::string::npos) << second.output;
   EXPECT_NE(first.output.find("warm-up: vllm at"), std::string::npos) << first.output;
   EXPECT_NE(second.output.find("serving refit: reusing " + serving), std::string::npos) << second.output;
+  // The warm-up's speed check is saved with the refit; each run times its own
+  // and is simulated with the model scaled by the ratio.
+  EXPECT_TRUE(fs::exists(dir_ / "machine.serving-speed.json"));
+  EXPECT_TRUE(fs::exists(dir_ / "b" / "logs" / "vllm-x0.5.speed.json"));
+  EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("\"speed\": "), std::string::npos);
+  EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("vllm-x0.5.sim-profile.json"), std::string::npos);
   EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("\"serving_profile\": \"" + serving), std::string::npos);
   auto rate = [&](const char* run) {
     const std::string j = ReadFile(dir_ / run / "results.json");

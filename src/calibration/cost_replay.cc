@@ -79,23 +79,32 @@ double MeasuredSeconds(const StepRecord& r, ReplayTarget t) {
 
 CostReplayReport ReplaySteps(std::span<const StepRecord> steps, const CostModel& model, ReplayTarget target,
                              int block_size) {
+  const ReplayPart one{steps, &model};
+  return ReplaySteps(std::span<const ReplayPart>(&one, 1), target, block_size);
+}
+
+CostReplayReport ReplaySteps(std::span<const ReplayPart> parts, ReplayTarget target, int block_size) {
   CostReplayReport rep;
   rep.target = target;
   Acc all, prefill, decode;
-  for (const StepRecord& r : steps) {
-    const double m = MeasuredSeconds(r, target);
-    const double p = model.StepTime(r.seqs) +
-                     model.SwapTime(r.swap_out_blocks + r.swap_out_ahead_blocks, r.swap_in_blocks, block_size);
-    all.Add(m, p);
-    (r.prefill_tokens() > 0 ? prefill : decode).Add(m, p);
-    rep.copy_s += r.copy_s, rep.prepare_s += r.prepare_s, rep.forward_s += r.forward_s;
-    rep.sample_s += r.sample_s, rep.schedule_s += r.schedule_s, rep.loop_s += r.loop_s;
+  size_t count = 0;
+  for (const ReplayPart& part : parts) {
+    for (const StepRecord& r : part.steps) {
+      const double m = MeasuredSeconds(r, target);
+      const double p = part.model->StepTime(r.seqs) + part.model->SwapTime(r.swap_out_blocks + r.swap_out_ahead_blocks,
+                                                                           r.swap_in_blocks, block_size);
+      all.Add(m, p);
+      (r.prefill_tokens() > 0 ? prefill : decode).Add(m, p);
+      rep.copy_s += r.copy_s, rep.prepare_s += r.prepare_s, rep.forward_s += r.forward_s;
+      rep.sample_s += r.sample_s, rep.schedule_s += r.schedule_s, rep.loop_s += r.loop_s;
+      ++count;
+    }
   }
   rep.all = all.Done();
   rep.prefill = prefill.Done();
   rep.decode_only = decode.Done();
-  if (!steps.empty()) {
-    const double n = static_cast<double>(steps.size());
+  if (count > 0) {
+    const double n = static_cast<double>(count);
     rep.copy_s /= n, rep.prepare_s /= n, rep.forward_s /= n, rep.sample_s /= n, rep.schedule_s /= n, rep.loop_s /= n;
   }
   return rep;

@@ -50,6 +50,14 @@ struct CostReplayReport {
 CostReplayReport ReplaySteps(std::span<const StepRecord> steps, const CostModel& model, ReplayTarget target,
                              int block_size);
 
+// Steps pooled from several runs, each predicted by its own model (a run's
+// model scaled to the machine's speed then, calibration/speed_check.h).
+struct ReplayPart {
+  std::span<const StepRecord> steps;
+  const CostModel* model = nullptr;
+};
+CostReplayReport ReplaySteps(std::span<const ReplayPart> parts, ReplayTarget target, int block_size);
+
 // Fits the CPU cost model's coefficients to `steps` against `target` (every
 // step weighted alike, no forgetting); copy rate from the steps that copied.
 std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, ReplayTarget target,

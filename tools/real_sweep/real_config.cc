@@ -28,7 +28,7 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
                                          "arrival", "arrival_cv", "policies", "load_multiples",
                                          "reference_policy", "working_set_multiple", "server", "client",
                                          "time_limit_s", "profile_max_seconds", "fidelity_policies",
-                                         "capacity_search", "solo_requests", "warmup"};
+                                         "capacity_search", "solo_requests", "warmup", "speed_check"};
   Status s = CheckObject(j, "", keys);
   if (!s.ok()) return s;
   auto ok = [&](Status st) {
@@ -100,6 +100,7 @@ Status ParseInto(const Json& j, RealExperimentConfig* c) {
   ok(GetNumber(j, "", "time_limit_s", 0, true, 86400, &c->time_limit_s));
   ok(GetNumber(j, "", "profile_max_seconds", 0, true, 3600, &c->profile_max_seconds));
   ok(GetInt(j, "", "solo_requests", 2, 100000, &c->solo_requests));
+  ok(GetBool(j, "", "speed_check", &c->speed_check));
   if (j.contains("warmup")) {
     const Json& m = j["warmup"];
     auto& w = c->warmup;

@@ -59,6 +59,11 @@ struct RealExperimentConfig {
     int64_t requests = 0;
     uint64_t seed = 1000;
   } warmup;
+  // Time a few of the profile's shapes again before the warm-up and before
+  // every run (`profile --shapes-of`), and scale the simulator's cost model
+  // by the machine's speed then against the warm-up's: a shared machine
+  // drifts 10-15% within half an hour (docs/real-engine.md).
+  bool speed_check = true;
   // Policies whose simulated run is compared with the real one (fidelity).
   std::vector<std::string> fidelity_policies = {"vllm", "sarathi", "cacheopt"};
   // The real capacity search: for each of these policies, bisection on the

@@ -70,6 +70,15 @@ TEST(RealConfigTest, Warmup) {
   EXPECT_TRUE(ParseRealExperimentConfig(R"({"seeds": [1, 2], "warmup": {"multiple": 0, "seed": 2}})", "c.json").ok());
 }
 
+TEST(RealConfigTest, SpeedCheckIsOnUnlessTurnedOff) {
+  auto d = ParseRealExperimentConfig("{}", "c.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->speed_check);
+  auto c = ParseRealExperimentConfig(R"({"speed_check": false})", "c.json");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(c->speed_check);
+}
+
 TEST(RealConfigTest, CommittedConfigsParse) {
   for (const char* name : {"real", "real-quick"}) {
     auto c = ReadRealExperimentConfig(std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json");
@@ -99,6 +108,7 @@ TEST(RealConfigTest, ErrorsNameTheKey) {
       {R"({"seeds": [-1]})", "seeds"},
       {R"({"warmup": {"multiple": -1}})", "warmup.multiple"},
       {R"({"warmup": {"rate": 1}})", "unknown key"},
+      {R"({"speed_check": 1})", "speed_check"},
       {R"({"seeds": [1, 2], "warmup": {"seed": 2}})", "warmup.seed 2 is one of the runs' seeds"},
       {"[1]", "JSON object"},
       {"{", "not valid JSON"},

@@ -132,16 +132,19 @@ std::string StepErrorTable(const RealResults& r) {
       "<h2>Per-step error: the profile against the server's steps</h2>\n<p class=\"cap\">Each step the server "
       "took (logs/*.steps.jsonl) predicted by the profile's cost model (compute and copies) and compared with one "
       "engine-loop iteration (the step plus the loop's time outside it); |error| = |predicted / measured - 1|. "
+      "Speed: the machine's time at the run's start over the model's (a speed check; the model is scaled by it). "
       "Recompute with cacheopt cost-replay.</p>\n<table><tr><th class=\"l\">policy</th><th>load</th><th>seed</th>"
-      "<th>steps</th><th>p50 |error|</th><th>p95 |error|</th><th>max |error|</th><th>median error</th><th>mean "
+      "<th>speed</th><th>steps</th><th>p50 |error|</th><th>p95 |error|</th><th>max |error|</th><th>median error</th><th>mean "
       "measured / predicted ms</th></tr>\n";
   for (const RealRun& run : r.runs) {
     if (!run.step_error) continue;
     o += "<tr><td class=\"l\">" + Esc(run.policy) + "</td><td>" + F(run.multiple, 2) + "x</td><td>" +
-         std::to_string(run.seed) + "</td>" + StepErrorCells(run.step_error->all) + "</tr>\n";
+         std::to_string(run.seed) + "</td><td>" + (run.speed ? F(*run.speed, 3) : std::string("-")) + "</td>" +
+         StepErrorCells(run.step_error->all) + "</tr>\n";
   }
   if (r.step_error_all)
-    o += "<tr><th class=\"l\">all runs</th><td></td><td></td>" + StepErrorCells(r.step_error_all->all) + "</tr>\n";
+    o += "<tr><th class=\"l\">all runs</th><td></td><td></td><td></td>" + StepErrorCells(r.step_error_all->all) +
+         "</tr>\n";
   return o + "</table>\n";
 }
 
@@ -346,6 +349,7 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                 {"serving_fit", s.serving_fit},
                 {"policy_fit", s.policy_fit},
                 {"warmup_steps", s.warmup_steps},
+                {"model_speed", s.model_speed},
                 {"idle_reference_rps", s.idle_reference_rps},
                 {"slo_profile", s.slo_profile_path},
                 {"solo_decode_ms", s.solo_decode_ms},
@@ -366,6 +370,8 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                    {"seed", run.seed}, {"ok", run.status.ok()}};
     if (!run.status.ok()) x["error"] = run.status.message();
     x["requests"] = run.requests;
+    if (run.speed) x["speed"] = *run.speed;
+    if (!run.sim_profile_path.empty()) x["sim_profile"] = run.sim_profile_path;
     x["real"] = SummaryJson(run.real);
     x["server_counters"] = {{"preemptions_recompute", run.counters.preemptions_recompute},
                             {"preemptions_swap", run.counters.preemptions_swap},
@@ -392,7 +398,10 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
   for (const RealCapacity& cap : r.capacities) {
     ordered_json probes = ordered_json::array();
     for (const auto& [rate, held] : cap.probes) probes.push_back({{"rate_rps", rate}, {"held", held}});
-    caps.push_back({{"policy", cap.policy}, {"real_rps", cap.real_rps}, {"sim_rps", cap.sim_rps}, {"probes", probes}});
+    ordered_json one{{"policy", cap.policy}, {"real_rps", cap.real_rps}, {"sim_rps", cap.sim_rps}};
+    if (cap.speed) one["speed"] = *cap.speed;
+    one["probes"] = probes;
+    caps.push_back(std::move(one));
   }
   j["capacities"] = caps;
   if (r.step_error_all) {

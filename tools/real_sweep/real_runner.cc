@@ -11,6 +11,7 @@
 #include "cacheopt/util/short_number.h"
 #include "calibration/cpu_cost_profile.h"
 #include "calibration/profile_match.h"
+#include "calibration/speed_check.h"
 #include "loadgen/bench_result_json.h"
 #include "loadgen/request_plan.h"
 #include "loadgen/runner.h"
@@ -164,6 +165,8 @@ class Runner {
     s.context = p->context;
     s.kv_bytes_per_token = p->kv_bytes_per_token;
     s.profile_fit = FitLine(*p);
+    idle_profile_ = *p;
+    if (c_.speed_check) s.model_speed = 1;  // until a warm-up's refit replaces the profile
     Log("profile: " + s.profile_fit);
     return Status::Ok();
   }
@@ -267,7 +270,13 @@ class Runner {
     if (c_.warmup.multiple <= 0) return Status::Ok();
     const std::string path = Sidecar(".serving", "serving-profile.json");
     const std::string compute_path = Sidecar(".serving-compute", "serving-compute-profile.json");
-    if (NeedsRefit(path) || NeedsRefit(compute_path)) {
+    const std::string speed_path = Sidecar(".serving-speed", "serving-speed.json");
+    if (NeedsRefit(path) || NeedsRefit(compute_path) || (c_.speed_check && NeedsRefit(speed_path))) {
+      // The machine's speed as the warm-up starts: runs scale the refit by
+      // theirs against it.
+      if (c_.speed_check) {
+        if (Status st = TimeSpeedCheck(speed_path); !st.ok()) return st;
+      }
       bench::BenchOptions bo;
       bo.plan.length_scale = 1;
       bo.plan.num_requests = c_.warmup.requests > 0 ? c_.warmup.requests : c_.requests;
@@ -295,6 +304,13 @@ class Runner {
     if (!serving.ok()) return serving.status();
     auto compute = ReadMatching(compute_path);
     if (!compute.ok()) return compute.status();
+    if (c_.speed_check) {
+      auto speed = SpeedOf(speed_path);
+      if (!speed.ok()) return speed.status();
+      s.model_speed = *speed;
+      Log("speed: the warm-up's machine took " + ShortNumber(*speed, 4) + "x the profile's time (" + speed_path + ")");
+    }
+    compute_profile_ = *compute;
     policy_model_ = OnlineModelAfter(*compute);
     s.policy_fit = FitLine(*compute) + "; p95 overrun " + ShortNumber(policy_model_->OverrunRatioP95(), 3);
     Log("policy model: " + s.policy_fit + " (" + compute_path + ")");
@@ -331,21 +347,81 @@ class Runner {
     return w;
   }
 
-  Result<Setup> SimSetup(int32_t device_blocks, int32_t host_blocks) const {
+  // `profile`: the simulator's cost profile; empty: SimProfilePath().
+  Result<Setup> SimSetup(int32_t device_blocks, int32_t host_blocks, const std::string& profile = "") const {
     SetupOptions so;
-    so.cpu_cost_profile = SimProfilePath();
+    so.cpu_cost_profile = profile.empty() ? SimProfilePath() : profile;
     so.kv_device_blocks = device_blocks;
     so.kv_host_blocks = host_blocks;
     return MakeSetup(so);
   }
 
-  SimulationOptions SimOptions(const Setup& setup, const std::string& policy) const {
+  // `policy_model`: the simulated policy's; null: policy_model_.
+  SimulationOptions SimOptions(const Setup& setup, const std::string& policy,
+                               const CostModel* policy_model = nullptr) const {
     SimulationOptions so;
     so.policy = policy;
     so.sched = setup.sched;
     so.slo_cost = slo_model_.get();  // null until the solo steps are measured
-    so.policy_cost = policy_model_.get();  // null without the warm-up: the clock
+    // Null without the warm-up: the clock.
+    so.policy_cost = policy_model != nullptr ? policy_model : policy_model_.get();
     return so;
+  }
+
+  // `profile --shapes-of` on the server's CPUs, written to `path`.
+  Status TimeSpeedCheck(const std::string& path) {
+    const RealSetup& s = results_.setup;
+    return RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
+                     "--shapes-of", s.profile_path, "--reps", "7", "--max-seconds", "30", "--out", path},
+                    path + ".log", 180);
+  }
+
+  // A speed check's time over the profile's (SpeedFactor).
+  Result<double> SpeedOf(const std::string& path) const {
+    auto now = ReadMatching(path);
+    if (!now.ok()) return now.status();
+    return SpeedFactor(idle_profile_, *now, path);
+  }
+
+  // What a run is simulated with: the simulator's and the policy's models
+  // scaled to the machine's speed at the run (`speed`, against the model's).
+  struct RunModels {
+    std::string profile_path;
+    std::unique_ptr<CpuCostModel> sim, policy;
+  };
+  // Times a speed check into logs/<name>.speed.json and writes the scaled
+  // profile beside it; without the check (or when it fails, noted on `note`),
+  // the models as fitted.
+  RunModels ModelsFor(const std::string& name, std::optional<double>* speed) {
+    RunModels m;
+    m.profile_path = SimProfilePath();
+    const RealSetup& s = results_.setup;
+    if (c_.speed_check && s.model_speed > 0) {
+      const std::string check = Out("logs/" + name + ".speed.json");
+      Status st = TimeSpeedCheck(check);
+      auto now = st.ok() ? SpeedOf(check) : Result<double>(st);
+      auto base = ReadCpuCostProfile(SimProfilePath());
+      if (now.ok() && base.ok()) {
+        *speed = *now / s.model_speed;
+        m.profile_path = Out("logs/" + name + ".sim-profile.json");
+        st = WriteCpuCostProfile(ScaledProfile(*base, **speed), m.profile_path);
+        if (st.ok()) {
+          if (policy_model_ != nullptr) m.policy = OnlineModelAfter(ScaledProfile(compute_profile_, **speed));
+          Log("  speed: " + ShortNumber(**speed, 4) + "x the model's time; simulated with " + m.profile_path);
+        }
+      } else {
+        st = now.ok() ? base.status() : now.status();
+      }
+      if (!st.ok()) {
+        Log("  speed check failed, the model as fitted: " + st.message());
+        speed->reset();
+        m.profile_path = SimProfilePath();
+        m.policy.reset();
+      }
+    }
+    auto p = ReadCpuCostProfile(m.profile_path);
+    if (p.ok()) m.sim = MakeProfiledCostModel(*p);
+    return m;
   }
 
   // The rule (EVALUATION.md): the device tier holds `working_set_multiple`
@@ -467,6 +543,8 @@ class Runner {
     std::error_code ec;
     fs::remove(run.log_path, ec);
     Log("run " + name + ": " + ShortNumber(run.rate_rps, 3) + " req/s");
+    RunModels models = ModelsFor(name, &run.speed);
+    run.sim_profile_path = models.profile_path;
     const auto start = Clock::now();
 
     ServerSpec spec = SpecFor(policy, run.log_path);
@@ -483,6 +561,11 @@ class Runner {
 
     bench::BenchOptions bo;
     bo.base_url = server->base_url();
+    // No probe: the SLO targets come from the solo steps' model, and the
+    // probe's early check would end the run on the first request a policy
+    // refuses (s3 refuses one whose predicted bucket outgrows the tier); in
+    // the run it counts as failed, and misses its SLOs.
+    bo.probe = false;
     bo.plan.length_scale = 1;  // the trace is scaled already
     bo.plan.num_requests = c_.requests;
     bo.plan.seed = seed;
@@ -512,9 +595,9 @@ class Runner {
         ShortNumber(run.real.itl.p95_ms, 3) + " ms; preemptions " +
         ShortNumber(run.counters.preemptions_recompute + run.counters.preemptions_swap, 3));
 
-    ReplaySteps(&run);
+    ReplaySteps(&run, std::move(models.sim));
     if (std::find(c_.fidelity_policies.begin(), c_.fidelity_policies.end(), policy) != c_.fidelity_policies.end())
-      Predict(*bench, &run);
+      Predict(*bench, run.sim_profile_path, models.policy.get(), &run);
     return run;
   }
 
@@ -525,13 +608,14 @@ class Runner {
     const auto& cs = c_.capacity_search;
     RealCapacity cap;
     cap.policy = policy;
+    const RunModels models = ModelsFor("cap-" + policy, &cap.speed);
     double lo = cs.low, hi = cs.high;
     for (int i = 0; i < cs.iterations; ++i) {
       const double mid = i == 0 ? lo : (lo + hi) / 2;  // the low end first: it must hold for a bracket
       RealRun run = RunOne(policy, mid, c_.seed, "cap-");
       const auto& slo = run.real.slo;
-      const bool held = run.status.ok() && run.real.failed == 0 && slo.ttft >= cs.target &&
-                        slo.tbt_token.value_or(0) >= cs.target;
+      // A failed or refused request misses its TTFT (bench_metrics.h).
+      const bool held = run.status.ok() && slo.ttft >= cs.target && slo.tbt_token.value_or(0) >= cs.target;
       cap.probes.push_back({run.rate_rps, held});
       Log("  capacity " + policy + ": x" + ShortNumber(mid, 3) + (held ? " holds" : " misses"));
       if (i == 0 && !held) break;  // nothing holds even at the low end
@@ -544,14 +628,15 @@ class Runner {
     }
     for (const auto& [rate, held] : cap.probes)
       if (held) cap.real_rps = std::max(cap.real_rps, rate);
-    auto setup = SimSetup(results_.setup.device_blocks, results_.setup.host_blocks);
+    auto setup = SimSetup(results_.setup.device_blocks, results_.setup.host_blocks, models.profile_path);
     if (setup.ok()) {
       CapacityOptions co;
       co.seeds = 3;
       co.target = cs.target;
       // Room above the highest load probed on the server.
       co.hi_rps = std::max(co.hi_rps, 4 * cs.high * results_.setup.reference_rps);
-      auto sim = FindCapacity(scaled_, Workload(1, c_.seed), *setup->cost, SimOptions(*setup, policy), co);
+      auto sim = FindCapacity(scaled_, Workload(1, c_.seed), *setup->cost,
+                              SimOptions(*setup, policy, models.policy.get()), co);
       if (sim.ok()) cap.sim_rps = sim->max_rate_rps;
     }
     Log("capacity " + policy + ": real " + ShortNumber(cap.real_rps, 3) + " req/s, simulated " +
@@ -559,19 +644,20 @@ class Runner {
     return cap;
   }
 
-  // Every step the server took, predicted by the profile the simulator uses.
-  void ReplaySteps(RealRun* run) {
+  // Every step the server took, predicted by the model the run is simulated
+  // with; pooled with every earlier run's, each under its own model.
+  void ReplaySteps(RealRun* run, std::unique_ptr<CpuCostModel> model) {
     auto steps = ReadRealStepsLog(run->steps_log);
-    auto profile = ReadCpuCostProfile(SimProfilePath());
-    if (!steps.ok() || !profile.ok()) {
-      Log("  steps not replayed: " + (steps.ok() ? profile.status() : steps.status()).message());
+    if (!steps.ok() || model == nullptr) {
+      Log("  steps not replayed: " +
+          (steps.ok() ? std::string("the profile ") + run->sim_profile_path + " did not load" : steps.status().message()));
       return;
     }
-    all_steps_.insert(all_steps_.end(), steps->begin(), steps->end());
-    const auto model = MakeProfiledCostModel(*profile);
     run->step_error = ::cacheopt::ReplaySteps(*steps, *model, ReplayTarget::kLoop, results_.setup.block_size);
-    results_.step_error_all =
-        ::cacheopt::ReplaySteps(all_steps_, *model, ReplayTarget::kLoop, results_.setup.block_size);
+    replayed_.push_back({std::move(*steps), std::move(model)});
+    std::vector<ReplayPart> parts;
+    for (const auto& [logged, by] : replayed_) parts.push_back({logged, by.get()});
+    results_.step_error_all = ::cacheopt::ReplaySteps(parts, ReplayTarget::kLoop, results_.setup.block_size);
     const ErrorSummary& e = run->step_error->all;
     Log("  steps: " + std::to_string(e.steps) + ", per-step |error| p50 " + ShortNumber(100 * e.p50, 3) + "%, p95 " +
         ShortNumber(100 * e.p95, 3) + "%, max " + ShortNumber(100 * e.max, 3) + "% (median " +
@@ -580,7 +666,7 @@ class Runner {
 
   // The simulator on the requests as they were sent: same lengths, caps,
   // classes and send times; same policy and tiers; the profiled cost model.
-  void Predict(const bench::BenchRun& bench, RealRun* run) {
+  void Predict(const bench::BenchRun& bench, const std::string& profile, const CostModel* policy_model, RealRun* run) {
     ::cacheopt::Workload w;
     double first = INFINITY;
     for (const bench::RequestRecord& r : bench.records) first = std::min(first, r.send_s);
@@ -598,12 +684,12 @@ class Runner {
     std::stable_sort(w.requests.begin(), w.requests.end(),
                      [](const WorkloadRequest& a, const WorkloadRequest& b) { return a.arrival_s < b.arrival_s; });
     for (size_t i = 0; i < w.requests.size(); ++i) w.requests[i].id = static_cast<int64_t>(i);
-    auto setup = SimSetup(results_.setup.device_blocks, results_.setup.host_blocks);
+    auto setup = SimSetup(results_.setup.device_blocks, results_.setup.host_blocks, profile);
     if (!setup.ok()) {
       Log("  simulation set-up failed: " + setup.status().message());
       return;
     }
-    auto sim = Simulate(w, *setup->cost, SimOptions(*setup, run->policy));
+    auto sim = Simulate(w, *setup->cost, SimOptions(*setup, run->policy, policy_model));
     if (!sim.ok()) {
       Log("  simulation failed: " + sim.status().message());
       return;
@@ -617,7 +703,10 @@ class Runner {
   const RealExperimentConfig& c_;
   const RealRunnerOptions& o_;
   Trace scaled_;
-  std::vector<StepRecord> all_steps_;  // every run's, for the pooled per-step error
+  // Every run's steps with the model it was simulated with (the pooled error).
+  std::vector<std::pair<std::vector<StepRecord>, std::unique_ptr<CpuCostModel>>> replayed_;
+  CpuCostProfile idle_profile_;     // the profile speed checks are against
+  CpuCostProfile compute_profile_;  // the warm-up's compute refit (the policy's model)
   std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
   bool profile_fresh_ = false;  // the profile was measured in this run
   std::unique_ptr<CpuCostModel> policy_model_;  // the simulated policy's (RefitOnServingSteps)
