@@ -28,7 +28,7 @@ test: build
 
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_SANITIZE=ON -DCACHEOPT_BENCH=OFF
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCACHEOPT_SANITIZE=ON -DCACHEOPT_BENCH=OFF $(ASAN_CMAKE_ARGS)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
@@ -46,10 +46,10 @@ tsan: deps
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) FUZZ_CMAKE_ARGS="$(FUZZ_CMAKE_ARGS)" bash scripts/fuzz.sh
 
 fuzz-smoke: deps
-	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) FUZZ_CMAKE_ARGS="$(FUZZ_CMAKE_ARGS)" bash scripts/fuzz.sh
 
 bench: build
 	$(BUILD)/scheduler_bench

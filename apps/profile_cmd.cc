@@ -71,9 +71,10 @@ std::string Describe(const std::vector<SeqWork>& s) {
   return d;
 }
 
-// --shapes-of BASE: eight of BASE's shapes up to 40 ms (a serving step's
-// range; the long prefills would make the check take seconds) timed again;
-// BASE scaled by the median ratio is written, with these timings as its steps.
+// --shapes-of BASE: twelve of BASE's shapes up to 40 ms (a serving step's
+// range; the long prefills would make the check take seconds) timed alone;
+// BASE is written with these timings as its steps. Two such checks of the
+// same BASE give the machine's speed between them (SpeedFactor).
 int RunSpeedCheck(const ProfileFlags& f, Forward& forward, const ModelSource& src, int threads) {
   auto base = ReadCpuCostProfile(f.shapes_of);
   if (!base.ok()) return BadInput(base.status());
@@ -92,7 +93,7 @@ int RunSpeedCheck(const ProfileFlags& f, Forward& forward, const ModelSource& sr
   o.prefill_sizes.clear();
   o.decode_batches.clear();
   o.decode_contexts.clear();
-  o.extra_shapes = SpeedCheckShapes(*base, 8, 0, 40e-3);
+  o.extra_shapes = SpeedCheckShapes(*base, 12, 0, 40e-3);
   if (o.extra_shapes.empty())
     return BadInput(Status::InvalidArgument(f.shapes_of + ": steps: none took under 40 ms to time again"));
   CpuCostModel scratch(base->kv_bytes_per_token, 1.0);
@@ -103,13 +104,13 @@ int RunSpeedCheck(const ProfileFlags& f, Forward& forward, const ModelSource& sr
   for (const CalibrationStep& st : rep.steps) now.steps.push_back({st.seqs, st.seconds});
   auto factor = SpeedFactor(*base, now, "the speed check of " + f.shapes_of);
   if (!factor.ok()) return BadInput(factor.status());
-  CpuCostProfile out = ScaledProfile(*base, *factor);
+  CpuCostProfile out = *base;
   out.steps = now.steps;
   out.copies.clear();
   for (const CalibrationCopy& cp : rep.copies) out.copies.push_back({cp.blocks, cp.to_host, cp.seconds});
   s = WriteCpuCostProfile(out, f.out);
   if (!s.ok()) return BadInput(s);
-  std::printf("speed check: %zu shapes of %s, now %.3fx the time they took then (median); wrote %s\n",
+  std::printf("speed check: %zu shapes of %s, timed alone now: %.3fx its steps' time (median); wrote %s\n",
               now.steps.size(), f.shapes_of.c_str(), *factor, f.out.c_str());
   return 0;
 }
@@ -131,8 +132,8 @@ void AddProfileFlags(CLI::App* app, ProfileFlags* f) {
       ->capture_default_str();
   app->add_flag("--quick", f->quick, "A handful of shapes (seconds, for tests)");
   app->add_option("--shapes-of", f->shapes_of,
-                  "A speed check: time a few of this profile's shapes again and write it scaled by the median "
-                  "ratio, now against then (the machine drifts; docs/real-engine.md)");
+                  "A speed check: time twelve of this profile's shapes alone and write it with these timings as "
+                  "its steps; two checks of one profile give the machine's speed between them (docs/real-engine.md)");
 }
 
 int RunProfile(const ProfileFlags& f) {

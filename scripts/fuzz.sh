@@ -10,9 +10,9 @@
 # saved as build-fuzz/fuzz-artifacts/<target>/crash-* (or leak-*, ...) and
 # makes the script exit 1 after the remaining targets have run.
 #
-# Environment: FUZZ_SECONDS (600), FUZZ_TARGETS (all four), FUZZ_BUILD
+# Environment: FUZZ_SECONDS (600), FUZZ_TARGETS (all five), FUZZ_BUILD
 # (build-fuzz), JOBS (build parallelism, default nproc), FUZZ_RSS_MB (2048),
-# FUZZ_ARGS (extra libFuzzer flags).
+# FUZZ_ARGS (extra libFuzzer flags), FUZZ_CMAKE_ARGS (extra CMake flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +28,9 @@ if ! command -v clang++ >/dev/null; then
 fi
 
 build_start=$(date +%s)
+# shellcheck disable=SC2086
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCACHEOPT_FUZZ=ON \
-  -DCACHEOPT_BENCH=OFF >/dev/null
+  -DCACHEOPT_BENCH=OFF ${FUZZ_CMAKE_ARGS:-} >/dev/null
 # Only the fuzz targets and the libraries they link.
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" --target $targets

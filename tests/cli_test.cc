@@ -207,7 +207,7 @@ TEST_F(CliTest, RealExperimentReusesASavedProfile) {
   // The warm-up's speed check is saved with the refit; each run times its own
   // and is simulated with the model scaled by the ratio.
   EXPECT_TRUE(fs::exists(dir_ / "machine.serving-speed.json"));
-  EXPECT_TRUE(fs::exists(dir_ / "b" / "logs" / "vllm-x0.5.speed.json"));
+  EXPECT_TRUE(fs::exists(dir_ / "b" / "logs" / "vllm-x0.5.speed-after.json"));
   EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("\"speed\": "), std::string::npos);
   EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("vllm-x0.5.sim-profile.json"), std::string::npos);
   EXPECT_NE(ReadFile(dir_ / "b" / "results.json").find("\"serving_profile\": \"" + serving), std::string::npos);

@@ -1,9 +1,10 @@
-// The machine's speed now against when its profile was taken. A shared VM
-// drifts by 10-15% within half an hour (docs/real-engine.md), so a profile,
-// or a refit of it, predicts a later run's steps that much too fast or slow.
-// The check times a few of the profile's own shapes again
-// (`cacheopt profile --shapes-of PROFILE`) and scales the cost model by the
-// median ratio, now against then. Pure functions; the timing is the CLI's.
+// The machine's speed at one time against another. A shared VM drifts by
+// 10-15% within half an hour (docs/real-engine.md), so a cost model fitted at
+// one time predicts a later run's steps that much too fast or slow. A check
+// (`cacheopt profile --shapes-of PROFILE`) times a few of the profile's own
+// shapes alone; two checks of the same shapes give the speed between them as
+// the median ratio, and the model is scaled by it. Pure functions; the
+// timing is the CLI's.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,9 @@ std::vector<std::vector<SeqWork>> SpeedCheckShapes(const CpuCostProfile& base, i
                                                     double max_s);
 
 // The median over `now`'s steps of now.seconds / the seconds `base` took for
-// the same batch: > 1, the machine is slower now. InvalidArgument naming
-// `now_source` when no step of `now` is among `base`'s.
+// the same batch (the first of `base`'s with it): > 1, the machine is slower
+// now. InvalidArgument naming `now_source` when no step of `now` is among
+// `base`'s.
 Result<double> SpeedFactor(const CpuCostProfile& base, const CpuCostProfile& now, const std::string& now_source);
 
 // `p` on a machine `factor` times slower: every time coefficient and timed

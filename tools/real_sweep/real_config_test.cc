@@ -80,7 +80,7 @@ TEST(RealConfigTest, SpeedCheckIsOnUnlessTurnedOff) {
 }
 
 TEST(RealConfigTest, CommittedConfigsParse) {
-  for (const char* name : {"real", "real-quick"}) {
+  for (const char* name : {"real", "real-quick", "real-capacity"}) {
     auto c = ReadRealExperimentConfig(std::string(CACHEOPT_SOURCE_DIR) + "/experiments/" + name + ".json");
     ASSERT_TRUE(c.ok()) << c.status().message();
     EXPECT_EQ(c->RunSeeds().size(), 3u) << name;

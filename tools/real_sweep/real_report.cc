@@ -349,7 +349,7 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
                 {"serving_fit", s.serving_fit},
                 {"policy_fit", s.policy_fit},
                 {"warmup_steps", s.warmup_steps},
-                {"model_speed", s.model_speed},
+                {"speed_reference", s.speed_reference},
                 {"idle_reference_rps", s.idle_reference_rps},
                 {"slo_profile", s.slo_profile_path},
                 {"solo_decode_ms", s.solo_decode_ms},

@@ -32,10 +32,10 @@ struct RealSetup {
   // its p95 overrun (one line).
   std::string policy_fit;
   int64_t warmup_steps = 0;   // steps the serving refit was fitted on (0: reused)
-  // The machine's speed when the simulator's model was fitted (the warm-up's,
-  // else the profile's own: 1), as a speed check's time over the profile's
-  // (calibration/speed_check.h); 0: no speed check.
-  double model_speed = 0;
+  // What each run's speed check is against (calibration/speed_check.h): the
+  // check timed as the warm-up ended (<profile>.serving-speed.json), or the
+  // profile itself without a warm-up; empty: no speed check.
+  std::string speed_reference;
   double idle_reference_rps = 0;  // the reference rate with the idle profile, before the refit
   // The SLO targets' model: the profile refitted on the server's own solo
   // steps (one request at a time, HTTP and sampling included).
@@ -67,8 +67,8 @@ struct RealRun {
   double wall_s = 0;
   std::string result_path, log_path;
   // The machine's speed at the run's start against the simulator's model's
-  // (its speed check over model_speed): the simulator's model is scaled by
-  // it for this run. Absent without the speed check.
+  // (its speed check against speed_reference): the simulator's model is
+  // scaled by it for this run. Absent without the speed check.
   std::optional<double> speed;
   std::string sim_profile_path;  // the profile the run was simulated with
   // The simulator on the same requests, send times, pool and policy.

@@ -165,8 +165,10 @@ class Runner {
     s.context = p->context;
     s.kv_bytes_per_token = p->kv_bytes_per_token;
     s.profile_fit = FitLine(*p);
-    idle_profile_ = *p;
-    if (c_.speed_check) s.model_speed = 1;  // until a warm-up's refit replaces the profile
+    // Until a warm-up's refit replaces the profile, runs are checked against
+    // its own steps, timed alone as a check's are.
+    speed_then_ = *p;
+    if (c_.speed_check) s.speed_reference = s.profile_path;
     Log("profile: " + s.profile_fit);
     return Status::Ok();
   }
@@ -272,11 +274,6 @@ class Runner {
     const std::string compute_path = Sidecar(".serving-compute", "serving-compute-profile.json");
     const std::string speed_path = Sidecar(".serving-speed", "serving-speed.json");
     if (NeedsRefit(path) || NeedsRefit(compute_path) || (c_.speed_check && NeedsRefit(speed_path))) {
-      // The machine's speed as the warm-up starts: runs scale the refit by
-      // theirs against it.
-      if (c_.speed_check) {
-        if (Status st = TimeSpeedCheck(speed_path); !st.ok()) return st;
-      }
       bench::BenchOptions bo;
       bo.plan.length_scale = 1;
       bo.plan.num_requests = c_.warmup.requests > 0 ? c_.warmup.requests : c_.requests;
@@ -297,6 +294,11 @@ class Runner {
       s.warmup_steps = static_cast<int64_t>(steps->size());
       if (Status st = WriteRefit(s.profile_path, *steps, path); !st.ok()) return st;
       if (Status st = WriteRefit(s.profile_path, *steps, compute_path, ReplayTarget::kCompute); !st.ok()) return st;
+      // The machine's speed as the warm-up ends, on the refit's own shapes:
+      // every run scales the refit by its check's time against this one.
+      if (c_.speed_check) {
+        if (Status st = TimeSpeedCheck(speed_path, path); !st.ok()) return st;
+      }
     } else {
       Log("serving refit: reusing " + path + " and " + compute_path);
     }
@@ -305,10 +307,11 @@ class Runner {
     auto compute = ReadMatching(compute_path);
     if (!compute.ok()) return compute.status();
     if (c_.speed_check) {
-      auto speed = SpeedOf(speed_path);
-      if (!speed.ok()) return speed.status();
-      s.model_speed = *speed;
-      Log("speed: the warm-up's machine took " + ShortNumber(*speed, 4) + "x the profile's time (" + speed_path + ")");
+      auto then = ReadMatching(speed_path);
+      if (!then.ok()) return then.status();
+      speed_then_ = *then;
+      s.speed_reference = speed_path;
+      Log("speed: runs are checked against " + speed_path);
     }
     compute_profile_ = *compute;
     policy_model_ = OnlineModelAfter(*compute);
@@ -368,55 +371,52 @@ class Runner {
     return so;
   }
 
-  // `profile --shapes-of` on the server's CPUs, written to `path`.
-  Status TimeSpeedCheck(const std::string& path) {
+  // `profile --shapes-of base` on the server's CPUs, written to `path`.
+  Status TimeSpeedCheck(const std::string& path, const std::string& base) {
     const RealSetup& s = results_.setup;
     return RunChild({"profile", "--model", s.model_path, "--threads", std::to_string(c_.server_threads),
-                     "--shapes-of", s.profile_path, "--reps", "7", "--max-seconds", "30", "--out", path},
+                     "--shapes-of", base, "--reps", "9", "--max-seconds", "30", "--out", path},
                     path + ".log", 180);
   }
 
-  // A speed check's time over the profile's (SpeedFactor).
-  Result<double> SpeedOf(const std::string& path) const {
-    auto now = ReadMatching(path);
-    if (!now.ok()) return now.status();
-    return SpeedFactor(idle_profile_, *now, path);
+  // The machine's speed now against speed_then_: a check of the simulator's
+  // model's shapes timed into logs/<file>; absent without the speed check or
+  // when it fails (logged).
+  std::optional<double> CheckSpeed(const std::string& file) {
+    if (!c_.speed_check || results_.setup.speed_reference.empty()) return std::nullopt;
+    const std::string check = Out("logs/" + file);
+    Status st = TimeSpeedCheck(check, SimProfilePath());
+    if (st.ok()) {
+      auto timed = ReadMatching(check);
+      auto speed = timed.ok() ? SpeedFactor(speed_then_, *timed, check) : Result<double>(timed.status());
+      if (speed.ok()) return *speed;
+      st = speed.status();
+    }
+    Log("  speed check failed: " + st.message());
+    return std::nullopt;
   }
 
   // What a run is simulated with: the simulator's and the policy's models
-  // scaled to the machine's speed at the run (`speed`, against the model's).
+  // scaled by the machine's speed at the run.
   struct RunModels {
     std::string profile_path;
     std::unique_ptr<CpuCostModel> sim, policy;
   };
-  // Times a speed check into logs/<name>.speed.json and writes the scaled
-  // profile beside it; without the check (or when it fails, noted on `note`),
-  // the models as fitted.
-  RunModels ModelsFor(const std::string& name, std::optional<double>* speed) {
+  // With `speed`, the scaled profile is written to logs/<name>.sim-profile.json;
+  // without, the models as fitted.
+  RunModels ModelsAt(const std::string& name, std::optional<double> speed) {
     RunModels m;
     m.profile_path = SimProfilePath();
-    const RealSetup& s = results_.setup;
-    if (c_.speed_check && s.model_speed > 0) {
-      const std::string check = Out("logs/" + name + ".speed.json");
-      Status st = TimeSpeedCheck(check);
-      auto now = st.ok() ? SpeedOf(check) : Result<double>(st);
-      auto base = ReadCpuCostProfile(SimProfilePath());
-      if (now.ok() && base.ok()) {
-        *speed = *now / s.model_speed;
-        m.profile_path = Out("logs/" + name + ".sim-profile.json");
-        st = WriteCpuCostProfile(ScaledProfile(*base, **speed), m.profile_path);
-        if (st.ok()) {
-          if (policy_model_ != nullptr) m.policy = OnlineModelAfter(ScaledProfile(compute_profile_, **speed));
-          Log("  speed: " + ShortNumber(**speed, 4) + "x the model's time; simulated with " + m.profile_path);
-        }
+    auto base = ReadCpuCostProfile(SimProfilePath());
+    if (speed && base.ok()) {
+      const std::string path = Out("logs/" + name + ".sim-profile.json");
+      Status st = WriteCpuCostProfile(ScaledProfile(*base, *speed), path);
+      if (st.ok()) {
+        m.profile_path = path;
+        if (policy_model_ != nullptr) m.policy = OnlineModelAfter(ScaledProfile(compute_profile_, *speed));
+        Log("  speed: " + ShortNumber(*speed, 4) + "x the model's time; simulated with " + path);
       } else {
-        st = now.ok() ? base.status() : now.status();
-      }
-      if (!st.ok()) {
-        Log("  speed check failed, the model as fitted: " + st.message());
-        speed->reset();
-        m.profile_path = SimProfilePath();
-        m.policy.reset();
+        Log("  " + st.message() + "; simulated with the model as fitted");
       }
     }
     auto p = ReadCpuCostProfile(m.profile_path);
@@ -543,8 +543,9 @@ class Runner {
     std::error_code ec;
     fs::remove(run.log_path, ec);
     Log("run " + name + ": " + ShortNumber(run.rate_rps, 3) + " req/s");
-    RunModels models = ModelsFor(name, &run.speed);
-    run.sim_profile_path = models.profile_path;
+    // The machine's speed before and after the run (it moves within
+    // seconds here): the geometric mean scales the run's models.
+    const std::optional<double> speed_before = CheckSpeed(name + ".speed-before.json");
     const auto start = Clock::now();
 
     ServerSpec spec = SpecFor(policy, run.log_path);
@@ -580,6 +581,14 @@ class Runner {
     auto after = server->ScrapeMetrics();
     const int code = server->Stop(30);
     run.wall_s = Since(start);
+    const std::optional<double> speed_after = CheckSpeed(name + ".speed-after.json");
+    if (speed_before && speed_after) {
+      run.speed = std::sqrt(*speed_before * *speed_after);
+    } else {
+      run.speed = speed_before ? speed_before : speed_after;
+    }
+    RunModels models = ModelsAt(name, run.speed);
+    run.sim_profile_path = models.profile_path;
     if (!bench.ok()) {
       run.status = bench.status();
       Log("  failed: " + run.status.message());
@@ -608,7 +617,8 @@ class Runner {
     const auto& cs = c_.capacity_search;
     RealCapacity cap;
     cap.policy = policy;
-    const RunModels models = ModelsFor("cap-" + policy, &cap.speed);
+    cap.speed = CheckSpeed("cap-" + policy + ".speed.json");
+    const RunModels models = ModelsAt("cap-" + policy, cap.speed);
     double lo = cs.low, hi = cs.high;
     for (int i = 0; i < cs.iterations; ++i) {
       const double mid = i == 0 ? lo : (lo + hi) / 2;  // the low end first: it must hold for a bracket
@@ -705,7 +715,7 @@ class Runner {
   Trace scaled_;
   // Every run's steps with the model it was simulated with (the pooled error).
   std::vector<std::pair<std::vector<StepRecord>, std::unique_ptr<CpuCostModel>>> replayed_;
-  CpuCostProfile idle_profile_;     // the profile speed checks are against
+  CpuCostProfile speed_then_;       // the check (or profile) runs' speed checks are against
   CpuCostProfile compute_profile_;  // the warm-up's compute refit (the policy's model)
   std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
   bool profile_fresh_ = false;  // the profile was measured in this run
