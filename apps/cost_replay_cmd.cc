@@ -37,6 +37,11 @@ int RunCostReplay(const CostReplayFlags& f) {
   const int block = profile->block_size;
   std::cout << FormatCostReplay(ReplaySteps(*steps, *model, *target, block),
                                 "profile " + f.cost_model + " on " + f.steps_log);
+  // What no model of the batch's shape can beat on this log.
+  const std::vector<std::span<const StepRecord>> one = {*steps};
+  const ErrorSummary floor = SameShapeSpread(one, *target);
+  std::printf("same-shape spread (decode steps against their shape's median, %lld steps): p50 %.1f%%, p95 %.1f%%\n",
+              static_cast<long long>(floor.steps), 100 * floor.p50, 100 * floor.p95);
   if (f.refit.empty()) return 0;
 
   if (steps->size() < 8) return BadInput(Status::InvalidArgument(f.steps_log + ": --refit needs at least 8 steps"));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <utility>
 
 namespace cacheopt {
 namespace {
@@ -108,6 +110,28 @@ CostReplayReport ReplaySteps(std::span<const ReplayPart> parts, ReplayTarget tar
     rep.copy_s /= n, rep.prepare_s /= n, rep.forward_s /= n, rep.sample_s /= n, rep.schedule_s /= n, rep.loop_s /= n;
   }
   return rep;
+}
+
+ErrorSummary SameShapeSpread(std::span<const std::span<const StepRecord>> parts, ReplayTarget target) {
+  constexpr int64_t kContextBucket = 16;
+  constexpr size_t kMinGroup = 5;
+  Acc acc;
+  for (std::span<const StepRecord> part : parts) {
+    std::map<std::pair<size_t, int64_t>, std::vector<double>> groups;
+    for (const StepRecord& r : part) {
+      if (r.seqs.empty() || r.prefill_tokens() > 0) continue;
+      int64_t context = 0;
+      for (const SeqWork& w : r.seqs) context += w.context_before;
+      const auto n = static_cast<int64_t>(r.seqs.size());
+      groups[{r.seqs.size(), context / n / kContextBucket}].push_back(MeasuredSeconds(r, target));
+    }
+    for (const auto& [shape, times] : groups) {
+      if (times.size() < kMinGroup) continue;
+      const double median = Quantile(times, 0.5);
+      for (double m : times) acc.Add(m, median);
+    }
+  }
+  return acc.Done();
 }
 
 std::unique_ptr<CpuCostModel> FitOnSteps(std::span<const StepRecord> steps, ReplayTarget target,

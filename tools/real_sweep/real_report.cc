@@ -145,6 +145,13 @@ std::string StepErrorTable(const RealResults& r) {
   if (r.step_error_all)
     o += "<tr><th class=\"l\">all runs</th><td></td><td></td><td></td>" + StepErrorCells(r.step_error_all->all) +
          "</tr>\n";
+  // The floor: each decode step against its shape's median (SameShapeSpread).
+  if (r.step_noise_within_runs)
+    o += "<tr><td class=\"l\">same-shape spread, within runs</td><td></td><td></td><td></td>" +
+         StepErrorCells(*r.step_noise_within_runs) + "</tr>\n";
+  if (r.step_noise_pooled)
+    o += "<tr><td class=\"l\">same-shape spread, all runs</td><td></td><td></td><td></td>" +
+         StepErrorCells(*r.step_noise_pooled) + "</tr>\n";
   return o + "</table>\n";
 }
 
@@ -409,6 +416,11 @@ Status WriteRealOutputs(const RealResults& r, const RealExperimentConfig& c, con
     j["step_error_all"] = {{"steps", e.steps}, {"p50", e.p50}, {"p95", e.p95}, {"max", e.max},
                            {"median", e.median_signed}};
   }
+  auto noise = [](const ErrorSummary& e) {
+    return ordered_json{{"steps", e.steps}, {"p50", e.p50}, {"p95", e.p95}, {"max", e.max}};
+  };
+  if (r.step_noise_within_runs) j["step_noise_within_runs"] = noise(*r.step_noise_within_runs);
+  if (r.step_noise_pooled) j["step_noise_pooled"] = noise(*r.step_noise_pooled);
   j["wall_s"] = r.wall_s;
   Status st = write("results.json", j.dump(1) + "\n");
   if (st.ok()) st = write("results.csv", RealResultsCsv(r));

@@ -89,7 +89,9 @@ struct RealCapacity {
   std::string policy;
   double real_rps = 0;  // highest rate probed that held; 0 if none did
   double sim_rps = 0;
-  std::optional<double> speed;  // as RealRun's, at the search's start
+  // The machine's speed at the search's start, as RealRun's; for the record:
+  // sim_rps comes from the model as fitted, the same for every policy.
+  std::optional<double> speed;
   std::vector<std::pair<double, bool>> probes;  // (rate, held) in order
 };
 
@@ -99,6 +101,9 @@ struct RealResults {
   std::vector<RealRun> runs;  // load-major, then seed, then policy in config order
   // Every step of every run so far, replayed together.
   std::optional<CostReplayReport> step_error_all;
+  // The machine's step-to-step noise (SameShapeSpread): steps against their
+  // shape's median within each run, and across all runs pooled.
+  std::optional<ErrorSummary> step_noise_within_runs, step_noise_pooled;
   std::vector<RealCapacity> capacities;
   double wall_s = 0;
 };

@@ -617,8 +617,12 @@ class Runner {
     const auto& cs = c_.capacity_search;
     RealCapacity cap;
     cap.policy = policy;
+    // The simulated side uses the model as fitted, the same for every
+    // policy: a ranking compares policies, and a speed check's noise (the
+    // machine moves by 10-30% within minutes) would rank them by when their
+    // search ran. The speed at the search's start is reported beside it.
     cap.speed = CheckSpeed("cap-" + policy + ".speed.json");
-    const RunModels models = ModelsAt("cap-" + policy, cap.speed);
+    const RunModels models = ModelsAt("cap-" + policy, std::nullopt);
     double lo = cs.low, hi = cs.high;
     for (int i = 0; i < cs.iterations; ++i) {
       const double mid = i == 0 ? lo : (lo + hi) / 2;  // the low end first: it must hold for a bracket
@@ -668,6 +672,15 @@ class Runner {
     std::vector<ReplayPart> parts;
     for (const auto& [logged, by] : replayed_) parts.push_back({logged, by.get()});
     results_.step_error_all = ::cacheopt::ReplaySteps(parts, ReplayTarget::kLoop, results_.setup.block_size);
+    std::vector<std::span<const StepRecord>> runs;
+    std::vector<StepRecord> pooled;
+    for (const auto& [logged, by] : replayed_) {
+      runs.push_back(logged);
+      pooled.insert(pooled.end(), logged.begin(), logged.end());
+    }
+    results_.step_noise_within_runs = SameShapeSpread(runs, ReplayTarget::kLoop);
+    const std::vector<std::span<const StepRecord>> one = {pooled};
+    results_.step_noise_pooled = SameShapeSpread(one, ReplayTarget::kLoop);
     const ErrorSummary& e = run->step_error->all;
     Log("  steps: " + std::to_string(e.steps) + ", per-step |error| p50 " + ShortNumber(100 * e.p50, 3) + "%, p95 " +
         ShortNumber(100 * e.p95, 3) + "%, max " + ShortNumber(100 * e.max, 3) + "% (median " +
