@@ -40,8 +40,12 @@ int RunCostReplay(const CostReplayFlags& f) {
   // What no model of the batch's shape can beat on this log.
   const std::vector<std::span<const StepRecord>> one = {*steps};
   const ErrorSummary floor = SameShapeSpread(one, *target);
-  std::printf("same-shape spread (decode steps against their shape's median, %lld steps): p50 %.1f%%, p95 %.1f%%\n",
-              static_cast<long long>(floor.steps), 100 * floor.p50, 100 * floor.p95);
+  if (floor.steps == 0) {
+    std::printf("same-shape spread: n/a (no decode shape has 5 steps in this log)\n");
+  } else {
+    std::printf("same-shape spread (decode steps against their shape's median, %lld steps): p50 %.1f%%, p95 %.1f%%\n",
+                static_cast<long long>(floor.steps), 100 * floor.p50, 100 * floor.p95);
+  }
   if (f.refit.empty()) return 0;
 
   if (steps->size() < 8) return BadInput(Status::InvalidArgument(f.steps_log + ": --refit needs at least 8 steps"));

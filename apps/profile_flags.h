@@ -22,7 +22,7 @@ struct ProfileFlags {
   double max_seconds = 120;
   bool quick = false;     // a few shapes only (tests)
   // A speed check (calibration/speed_check.h): time a few of this profile's
-  // own shapes again and write it scaled to the machine's speed now.
+  // own shapes alone and write the profile with these timings as its steps.
   std::string shapes_of;
 };
 void AddProfileFlags(CLI::App* app, ProfileFlags* f);

@@ -85,8 +85,9 @@ def passes(judged, failed, criterion, target):
     """The project's capacity test for one run (docs/real-engine.md, CACHEOPT.md "Capacity").
 
     token: TTFT attainment and token-level TBT attainment each >= target, and no
-    request failed (the real-engine capacity search); stall: the same with the
-    stall-aware TBT attainment."""
+    request failed (stricter than the real-engine capacity search, where a refused
+    request only misses its TTFT: a server under test here must answer them all);
+    stall: the same with the stall-aware TBT attainment."""
     tbt = judged["tbt_token_attainment"] if criterion == "token" else judged["tbt_stall_attainment"]
     return failed == 0 and judged["ttft_attainment"] >= target and tbt >= target
 

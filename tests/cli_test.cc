@@ -133,7 +133,7 @@ TEST_F(CliTest, ProfileThenSimulateWithTheCostModel) {
   auto p = RunCli("profile --model " + model + " --quick --threads 1 --out " + prof);
   ASSERT_EQ(p.code, 0) << p.output;
   EXPECT_NE(p.output.find("fit: step ="), std::string::npos) << p.output;
-  // A speed check against it: the same shapes again, the profile scaled.
+  // A speed check against it: some of its shapes timed again, as its steps.
   const std::string now = (dir_ / "now.json").string();
   auto check = RunCli("profile --model " + model + " --threads 1 --shapes-of " + prof + " --out " + now);
   ASSERT_EQ(check.code, 0) << check.output;

@@ -119,7 +119,8 @@ ErrorSummary SameShapeSpread(std::span<const std::span<const StepRecord>> parts,
   for (std::span<const StepRecord> part : parts) {
     std::map<std::pair<size_t, int64_t>, std::vector<double>> groups;
     for (const StepRecord& r : part) {
-      if (r.seqs.empty() || r.prefill_tokens() > 0) continue;
+      // Decodes only, and no copies: a model that sees swaps could do better there.
+      if (r.seqs.empty() || r.prefill_tokens() > 0 || Copies(r) > 0) continue;
       int64_t context = 0;
       for (const SeqWork& w : r.seqs) context += w.context_before;
       const auto n = static_cast<int64_t>(r.seqs.size());

@@ -58,13 +58,14 @@ struct ReplayPart {
 };
 CostReplayReport ReplaySteps(std::span<const ReplayPart> parts, ReplayTarget target, int block_size);
 
-// The machine's own step-to-step noise: each decode-only step against the
-// median of the steps of its shape in the same part (as many sequences,
-// mean context in the same 16-token bucket; groups of at least 5), |error|
-// = |measured / group median - 1|, pooled over the parts. An oracle that
-// knew every shape's typical time would still be this far off, so no cost
-// model of the batch's shape can beat it (docs/real-engine.md). Parts are
-// runs: one part of every run's steps gives the spread across runs too.
+// The machine's own step-to-step noise: each decode-only step without
+// copies against the median of the steps of its shape in the same part (as
+// many sequences, mean context in the same 16-token bucket; groups of at
+// least 5), |error| = |group median / measured - 1| as ReplaySteps measures
+// a prediction, pooled over the parts. An oracle that knew every shape's
+// typical time would still be this far off: a floor for any model of the
+// batch's shape alone (docs/real-engine.md). Parts are runs: one part of
+// every run's steps gives the spread across runs too.
 ErrorSummary SameShapeSpread(std::span<const std::span<const StepRecord>> parts, ReplayTarget target);
 
 // Fits the CPU cost model's coefficients to `steps` against `target` (every

@@ -132,7 +132,8 @@ std::string StepErrorTable(const RealResults& r) {
       "<h2>Per-step error: the profile against the server's steps</h2>\n<p class=\"cap\">Each step the server "
       "took (logs/*.steps.jsonl) predicted by the profile's cost model (compute and copies) and compared with one "
       "engine-loop iteration (the step plus the loop's time outside it); |error| = |predicted / measured - 1|. "
-      "Speed: the machine's time at the run's start over the model's (a speed check; the model is scaled by it). "
+      "Speed: the machine's time around the run over the warm-up's (speed checks before and after it, geometric "
+      "mean; the model is scaled by it). "
       "Recompute with cacheopt cost-replay.</p>\n<table><tr><th class=\"l\">policy</th><th>load</th><th>seed</th>"
       "<th>speed</th><th>steps</th><th>p50 |error|</th><th>p95 |error|</th><th>max |error|</th><th>median error</th><th>mean "
       "measured / predicted ms</th></tr>\n";

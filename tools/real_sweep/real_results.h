@@ -66,9 +66,10 @@ struct RealRun {
   ServerCounters counters;
   double wall_s = 0;
   std::string result_path, log_path;
-  // The machine's speed at the run's start against the simulator's model's
-  // (its speed check against speed_reference): the simulator's model is
-  // scaled by it for this run. Absent without the speed check.
+  // The machine's speed around the run against the warm-up's: the geometric
+  // mean of its speed checks before and after the run against
+  // speed_reference. The simulator's model is scaled by it for this run.
+  // Absent without the speed check (or when both checks failed).
   std::optional<double> speed;
   std::string sim_profile_path;  // the profile the run was simulated with
   // The simulator on the same requests, send times, pool and policy.

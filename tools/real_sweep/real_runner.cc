@@ -274,6 +274,9 @@ class Runner {
     const std::string compute_path = Sidecar(".serving-compute", "serving-compute-profile.json");
     const std::string speed_path = Sidecar(".serving-speed", "serving-speed.json");
     if (NeedsRefit(path) || NeedsRefit(compute_path) || (c_.speed_check && NeedsRefit(speed_path))) {
+      // A check left from an older refit times other shapes: never reused.
+      std::error_code gone;
+      fs::remove(speed_path, gone);
       bench::BenchOptions bo;
       bo.plan.length_scale = 1;
       bo.plan.num_requests = c_.warmup.requests > 0 ? c_.warmup.requests : c_.requests;
