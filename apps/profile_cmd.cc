@@ -71,6 +71,11 @@ std::string Describe(const std::vector<SeqWork>& s) {
   return d;
 }
 
+// The name a profile records for its model (what CheckProfileMatches compares).
+std::string ProfileModelName(const ModelSource& src) {
+  return src.path.empty() ? "random-" + src.generate_config : std::filesystem::path(src.path).stem().string();
+}
+
 // --shapes-of BASE: twelve of BASE's shapes up to 40 ms (a serving step's
 // range; the long prefills would make the check take seconds) timed alone;
 // BASE is written with these timings as its steps. Two such checks of the
@@ -78,9 +83,7 @@ std::string Describe(const std::vector<SeqWork>& s) {
 int RunSpeedCheck(const ProfileFlags& f, Forward& forward, const ModelSource& src, int threads) {
   auto base = ReadCpuCostProfile(f.shapes_of);
   if (!base.ok()) return BadInput(base.status());
-  const std::string model_name =
-      src.path.empty() ? "random-" + src.generate_config : std::filesystem::path(src.path).stem().string();
-  const ProfileIdentity here{ThisMachineName(), threads, model_name};
+  const ProfileIdentity here{ThisMachineName(), threads, ProfileModelName(src)};
   if (Status st = CheckProfileMatches(*base, f.shapes_of, here); !st.ok()) return BadInput(st);
   if (base->block_size != f.block_size)
     return BadInput(Status::InvalidArgument(f.shapes_of + ": block_size " + std::to_string(base->block_size) +
@@ -156,7 +159,7 @@ int RunProfile(const ProfileFlags& f) {
   if (!s.ok()) return BadInput(s);
 
   CpuCostProfile p;
-  p.model_name = src.path.empty() ? "random-" + src.generate_config : std::filesystem::path(src.path).stem().string();
+  p.model_name = ProfileModelName(src);
   p.model_path = src.path;
   p.machine = ThisMachineName();
   p.threads = threads;

@@ -410,20 +410,22 @@ class Runner {
   RunModels ModelsAt(const std::string& name, std::optional<double> speed) {
     RunModels m;
     m.profile_path = SimProfilePath();
-    auto base = ReadCpuCostProfile(SimProfilePath());
-    if (speed && base.ok()) {
+    auto profile = ReadCpuCostProfile(SimProfilePath());
+    if (!profile.ok()) return m;  // no model: the run is not replayed (logged there)
+    if (speed) {
       const std::string path = Out("logs/" + name + ".sim-profile.json");
-      Status st = WriteCpuCostProfile(ScaledProfile(*base, *speed), path);
+      const CpuCostProfile scaled = ScaledProfile(*profile, *speed);
+      Status st = WriteCpuCostProfile(scaled, path);
       if (st.ok()) {
         m.profile_path = path;
+        *profile = scaled;
         if (policy_model_ != nullptr) m.policy = OnlineModelAfter(ScaledProfile(compute_profile_, *speed));
         Log("  speed: " + ShortNumber(*speed, 4) + "x the model's time; simulated with " + path);
       } else {
         Log("  " + st.message() + "; simulated with the model as fitted");
       }
     }
-    auto p = ReadCpuCostProfile(m.profile_path);
-    if (p.ok()) m.sim = MakeProfiledCostModel(*p);
+    m.sim = MakeProfiledCostModel(*profile);
     return m;
   }
 
@@ -568,7 +570,7 @@ class Runner {
     // No probe: the SLO targets come from the solo steps' model, and the
     // probe's early check would end the run on the first request a policy
     // refuses (s3 refuses one whose predicted bucket outgrows the tier); in
-    // the run it counts as failed, and misses its SLOs.
+    // the run it counts as failed, and misses its TTFT.
     bo.probe = false;
     bo.plan.length_scale = 1;  // the trace is scaled already
     bo.plan.num_requests = c_.requests;
@@ -671,18 +673,17 @@ class Runner {
       return;
     }
     run->step_error = ::cacheopt::ReplaySteps(*steps, *model, ReplayTarget::kLoop, results_.setup.block_size);
+    pooled_steps_.insert(pooled_steps_.end(), steps->begin(), steps->end());
     replayed_.push_back({std::move(*steps), std::move(model)});
     std::vector<ReplayPart> parts;
-    for (const auto& [logged, by] : replayed_) parts.push_back({logged, by.get()});
-    results_.step_error_all = ::cacheopt::ReplaySteps(parts, ReplayTarget::kLoop, results_.setup.block_size);
     std::vector<std::span<const StepRecord>> runs;
-    std::vector<StepRecord> pooled;
     for (const auto& [logged, by] : replayed_) {
+      parts.push_back({logged, by.get()});
       runs.push_back(logged);
-      pooled.insert(pooled.end(), logged.begin(), logged.end());
     }
+    results_.step_error_all = ::cacheopt::ReplaySteps(parts, ReplayTarget::kLoop, results_.setup.block_size);
     results_.step_noise_within_runs = SameShapeSpread(runs, ReplayTarget::kLoop);
-    const std::vector<std::span<const StepRecord>> one = {pooled};
+    const std::vector<std::span<const StepRecord>> one = {pooled_steps_};
     results_.step_noise_pooled = SameShapeSpread(one, ReplayTarget::kLoop);
     const ErrorSummary& e = run->step_error->all;
     Log("  steps: " + std::to_string(e.steps) + ", per-step |error| p50 " + ShortNumber(100 * e.p50, 3) + "%, p95 " +
@@ -731,6 +732,7 @@ class Runner {
   Trace scaled_;
   // Every run's steps with the model it was simulated with (the pooled error).
   std::vector<std::pair<std::vector<StepRecord>, std::unique_ptr<CpuCostModel>>> replayed_;
+  std::vector<StepRecord> pooled_steps_;  // the same steps as one log (the spread across runs)
   CpuCostProfile speed_then_;       // the check (or profile) runs' speed checks are against
   CpuCostProfile compute_profile_;  // the warm-up's compute refit (the policy's model)
   std::unique_ptr<CpuCostModel> slo_model_;  // the SLO targets' (MeasureSoloSteps)
